@@ -1,0 +1,1 @@
+"""Embedding, vector and keyword indexes, hybrid search, knowledge-base versions."""

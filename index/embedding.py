@@ -1,0 +1,149 @@
+"""Keeping the in-memory FAISS index in step with the vectors table, and embedding what is missing.
+
+The vectors table (text hash → vector) is the truth; the FAISS file is a cache of it, rebuilt when its ids do not
+match the table (a process killed between the two writes). Texts are embedded once per distinct text, shortest
+first so batches carry little padding, in batches committed one by one: a killed run resumes where it stopped.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.embedders import Embedder
+from index.store import Store
+from index.vectors import FaissVectorIndex
+
+log = logging.getLogger(__name__)
+
+
+class VectorMirror:
+    """The FAISS index of every stored vector, synced from SQLite on demand (other processes may write)."""
+
+    def __init__(self, store: Store, path: Path, dim: int):
+        self.store, self.path, self.dim = store, Path(path), dim
+        self.index: FaissVectorIndex | None = None
+        self.max_id = 0
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def _table_stats(self) -> tuple[int, int, int]:
+        n, mx, sm = self.store.conn().execute("SELECT count(*), coalesce(max(id),0), coalesce(sum(id),0) FROM vectors").fetchone()
+        return n, mx, sm
+
+    def load(self) -> FaissVectorIndex:
+        with self._lock:
+            if self.index is None:
+                n, mx, sm = self._table_stats()
+                idx = None
+                if self.path.exists():
+                    try:
+                        idx = FaissVectorIndex.load(self.path, self.dim)
+                        ids = idx.ids()
+                        if len(ids) != n or (n and (int(ids.max()) != mx or int(ids.sum()) != sm)):
+                            log.warning("vector index file out of step with the store: rebuilding it")
+                            idx = None
+                    except (RuntimeError, ValueError) as e:
+                        log.warning("vector index file unreadable (%s): rebuilding it", e)
+                        idx = None
+                if idx is None:
+                    idx = self._rebuild()
+                    idx.save(self.path)
+                self.index, self.max_id, self.count = idx, mx, n
+            return self.index
+
+    def _rebuild(self, after: int = 0) -> FaissVectorIndex:
+        idx = FaissVectorIndex(self.dim)
+        self._add_from(idx, after)
+        return idx
+
+    def _add_from(self, idx: FaissVectorIndex, after: int) -> int:
+        cur = self.store.conn().execute("SELECT id, vec FROM vectors WHERE id > ? ORDER BY id", (after,))
+        added = 0
+        while True:
+            rows = cur.fetchmany(4096)
+            if not rows:
+                return added
+            ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), self.dim)
+            idx.add(ids, vecs)
+            added += len(rows)
+
+    def refresh(self) -> bool:
+        """Pick up vectors written since the last look (by this or another process). True if anything changed."""
+        idx = self.load()
+        n, mx, _ = self._table_stats()
+        if n == self.count and mx == self.max_id:
+            return False
+        with self._lock:
+            if n >= self.count and mx > self.max_id and n - self.count == self._count_after(self.max_id):
+                self._add_from(idx, self.max_id)
+            else:  # rows were deleted (prune): start again from the table
+                self.index = self._rebuild()
+            self.max_id, self.count = mx, n
+        return True
+
+    def _count_after(self, after: int) -> int:
+        return self.store.conn().execute("SELECT count(*) FROM vectors WHERE id > ?", (after,)).fetchone()[0]
+
+    def save(self) -> None:
+        with self._lock:
+            if self.index is not None:
+                self.index.save(self.path)
+
+
+def pending_texts(store: Store) -> list[tuple[str, str]]:
+    """(text hash, passage text) of every chunk text that has no vector yet, shortest first."""
+    rows = store.conn().execute(
+        "SELECT text_hash, section, text FROM chunks WHERE rowid IN (SELECT min(c.rowid) FROM chunks c "
+        "LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.id IS NULL GROUP BY c.text_hash)").fetchall()
+    out = [(h, passage_text(section, text)) for h, section, text in rows]
+    out.sort(key=lambda x: len(x[1]))
+    return out
+
+
+def passage_text(section_json: str, text: str) -> str:
+    """What the dense embedder sees for a chunk: its section headings, then its text."""
+    import json
+    heads = json.loads(section_json)
+    return (" ".join(heads) + "\n" + text) if heads else text
+
+
+def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch: int = 32,
+                  progress: bool = True, on_batch: Callable[[int, int], None] | None = None,
+                  stop: threading.Event | None = None) -> int:
+    """Embed every chunk text that lacks a vector; commit batch by batch. Returns how many were embedded."""
+    todo = pending_texts(store)
+    if not todo:
+        return 0
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), desc="embedding", unit="chunk")
+    done = 0
+    last_save = time.monotonic()
+    for i in range(0, len(todo), batch):
+        if stop is not None and stop.is_set():
+            break
+        part = todo[i:i + batch]
+        vecs = embedder.embed_passages([t for _, t in part]).astype(np.float32)
+        with store.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO vectors(text_hash, vec) VALUES(?, ?)",
+                          [(h, v.tobytes()) for (h, _), v in zip(part, vecs)])
+        mirror.refresh()
+        done += len(part)
+        if bar is not None:
+            bar.update(len(part))
+        if on_batch is not None:
+            on_batch(done, len(todo))
+        if time.monotonic() - last_save > 30:
+            mirror.save()
+            last_save = time.monotonic()
+    mirror.save()
+    if bar is not None:
+        bar.close()
+    return done

@@ -1,0 +1,337 @@
+"""The knowledge base: a directory holding a manifest, the SQLite store and the FAISS vector file.
+
+    KB/manifest.json   readable mirror of the store's state (embedder, chunker, counts, versions, document hashes)
+    KB/store.sqlite    documents, chunks, postings, vectors, versions (the truth; every change one transaction)
+    KB/vectors.faiss   vectors of every stored chunk text (a cache of the vectors table, written atomically)
+
+Each ingest or removal that changes the documents writes a new version; the serving version changes only by
+promotion (the first version of an empty knowledge base serves at once).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from index.embedders import Embedder, make_embedder
+from index.embedding import VectorMirror, embed_pending, passage_text
+from index.keyword import postings_rows
+from index.store import Store
+from index.tokenize import Tokenizer, get_tokenizer
+from ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError, IndexCorruptError,
+                             IndexNotFoundError, JianghuaError, UnsupportedFileError, VersionError)
+from jianghua.records import Chunk, Document, content_hash
+from jianghua.settings import Settings
+
+FORMAT = 1
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    version: int | None = None
+    serving: int | None = None
+    embedded: int = 0
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "unchanged": self.unchanged, "replaced": self.replaced,
+                "failed": [{"source": s, "error": e} for s, e in self.failed], "version": self.version,
+                "serving": self.serving, "embedded": self.embedded}
+
+
+class KnowledgeBase:
+    """Open with ``KnowledgeBase.open(settings)`` (or ``create=True`` to make one)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.dir = Path(settings.kb)
+        self.store = Store(self.dir / "store.sqlite")
+        self.embedder = embedder or make_embedder(settings.embedder, settings.threads)
+        self._mirror: VectorMirror | None = None
+        self._write_lock = threading.Lock()
+
+    # -- opening ------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings, create: bool = False, embedder: Embedder | None = None) -> "KnowledgeBase":
+        kb = cls(settings, embedder)
+        db = kb.dir / "store.sqlite"
+        if not db.exists():
+            if not create:
+                raise IndexNotFoundError(
+                    f"no knowledge base at {kb.dir}: run `jianghua ingest PATH --kb {kb.dir}` first")
+            kb.dir.mkdir(parents=True, exist_ok=True)
+            kb._create()
+        kb._check()
+        return kb
+
+    def _create(self) -> None:
+        tmp = self.dir / "store.sqlite.new"
+        tmp.unlink(missing_ok=True)
+        st = Store(tmp)
+        st.create()
+        with st.transaction() as c:
+            for k, v in {"format": FORMAT, "embedder": self.embedder.name, "engine": self.embedder.engine,
+                         "dim": self.embedder.dim, "created": now()}.items():
+                c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (k, json.dumps(v)))
+        st.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        st.close()
+        os.replace(tmp, self.dir / "store.sqlite")
+        self.write_manifest()
+
+    def _check(self) -> None:
+        try:
+            meta = self.store.get_meta()
+        except Exception as e:  # sqlite3.DatabaseError and friends: name the file
+            raise IndexCorruptError(f"cannot read {self.store.path}: {e}") from e
+        if meta.get("embedder") != self.embedder.name:
+            raise EmbedderMismatchError(
+                f"the knowledge base at {self.dir} was built with embedder {meta.get('embedder')!r}, but "
+                f"{self.embedder.name!r} is configured: set JIANGHUA_EMBEDDER to match, or build a new knowledge "
+                "base in another directory")
+        if int(meta.get("dim", -1)) != self.embedder.dim:
+            raise EmbedderMismatchError(f"embedder dimension {self.embedder.dim} ≠ stored {meta.get('dim')}")
+
+    @property
+    def mirror(self) -> VectorMirror:
+        if self._mirror is None:
+            self._mirror = VectorMirror(self.store, self.dir / "vectors.faiss", self.embedder.dim)
+        return self._mirror
+
+    def tokenizer(self) -> Tokenizer:
+        return get_tokenizer(self.settings.lexicon)
+
+    def chunker(self) -> ChunkerSettings:
+        return ChunkerSettings(self.settings.chunk_size, self.settings.chunk_overlap)
+
+    def version_settings(self) -> dict:
+        return {**self.chunker().as_dict(), "tokenizer": self.tokenizer().signature,
+                "lexicon": str(self.settings.lexicon) if self.settings.lexicon else None}
+
+    # -- versions -------------------------------------------------------------------------------------------
+    def serving(self) -> int | None:
+        return self.store.get_state("serving")
+
+    def head(self) -> int | None:
+        row = self.store.conn().execute("SELECT max(version) FROM versions").fetchone()
+        return row[0]
+
+    def resolve(self, version: int | str | None) -> int:
+        """A version number from None (serving), 'head', or a number; VersionError if it does not exist."""
+        if version in (None, "serving"):
+            v = self.serving()
+        elif version in ("head", "latest"):
+            v = self.head()
+        else:
+            v = int(version)
+            if not self.store.conn().execute("SELECT 1 FROM versions WHERE version=?", (v,)).fetchone():
+                raise VersionError(f"no version {v} in {self.dir}")
+        if v is None:
+            raise VersionError(f"the knowledge base at {self.dir} is empty: ingest documents first")
+        return v
+
+    def version_docs(self, version: int) -> set[str]:
+        return {r[0] for r in self.store.conn().execute(
+            "SELECT doc_id FROM version_docs WHERE version=?", (version,))}
+
+    # -- ingest ---------------------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | os.PathLike], progress: bool = True, embed: bool = True,
+               note: str = "") -> IngestReport:
+        """Load every supported file under ``paths`` and write a new version holding them (if anything changed)."""
+        from ingest.documents import load_document
+        from ingest.loaders import iter_files
+
+        files = list(iter_files(paths))
+        report = IngestReport()
+        docs: list[Document] = []
+        it = files
+        if progress:
+            from tqdm import tqdm
+            it = tqdm(files, desc="loading", unit="file")
+        for f in it:
+            try:
+                docs.append(load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024))
+            except (DocumentLoadError, UnsupportedFileError) as e:
+                report.failed.append((str(f), str(e)))
+        return self.ingest_documents(docs, report=report, progress=progress, embed=embed, note=note)
+
+    def ingest_documents(self, docs: list[Document], report: IngestReport | None = None, progress: bool = True,
+                         embed: bool = True, note: str = "") -> IngestReport:
+        report = report or IngestReport()
+        with self._write_lock:
+            base = self.head()
+            base_docs = self.version_docs(base) if base is not None else set()
+            sources = dict(self.store.conn().execute(
+                "SELECT source, id FROM documents WHERE id IN (SELECT doc_id FROM version_docs WHERE version=?)",
+                (base,)).fetchall()) if base is not None else {}
+            new_docs = set(base_docs)
+            fresh: dict[str, Document] = {}
+            for d in docs:
+                if d.id in new_docs or d.id in fresh:
+                    report.unchanged.append(d.source)
+                    continue
+                old = sources.get(d.source)
+                if old is not None and old in new_docs:
+                    new_docs.discard(old)
+                    report.replaced.append(d.source)
+                else:
+                    report.added.append(d.source)
+                fresh[d.id] = d
+                new_docs.add(d.id)
+            if new_docs != base_docs or base is None and new_docs:
+                report.version = self._write_version(base, new_docs, fresh, note or "ingest", progress)
+            report.serving = self.serving()
+        if embed:
+            report.embedded = self.embed(progress=progress)
+        return report
+
+    def remove(self, doc_id: str, note: str = "") -> int:
+        """Write a new version without ``doc_id``. Returns the new version."""
+        with self._write_lock:
+            base = self.head()
+            docs = self.version_docs(base) if base is not None else set()
+            if doc_id not in docs:
+                raise DocumentNotFoundError(f"no document {doc_id!r} in the latest version of {self.dir}")
+            return self._write_version(base, docs - {doc_id}, {}, note or f"remove {doc_id}", False)
+
+    def _write_version(self, base: int | None, doc_ids: set[str], fresh: dict[str, Document], note: str,
+                       progress: bool) -> int:
+        tok = self.tokenizer()
+        chunker = self.chunker()
+        vsettings = self.version_settings()
+        conn = self.store.conn()
+        base_settings = None
+        if base is not None:
+            base_settings = json.loads(conn.execute("SELECT settings FROM versions WHERE version=?", (base,)).fetchone()[0])
+        same_settings = base_settings == vsettings
+        # documents whose chunk rows can be taken over from the base version
+        reuse = {d for d in doc_ids if d not in fresh} if same_settings else set()
+        rechunk = [d for d in doc_ids if d not in reuse]
+        it = rechunk
+        if progress and len(rechunk) > 1:
+            from tqdm import tqdm
+            it = tqdm(rechunk, desc="chunking", unit="doc")
+        with self.store.transaction() as c:
+            for d in fresh.values():
+                c.execute("INSERT OR IGNORE INTO documents(id, title, source, date, speaker, occasion, text, meta, added)"
+                          " VALUES(?,?,?,?,?,?,?,?,?)", (d.id, d.title, d.source, d.date, d.speaker, d.occasion,
+                                                       d.text, json.dumps(d.meta, ensure_ascii=False), now()))
+            version = c.execute("SELECT coalesce(max(version), 0) + 1 FROM versions").fetchone()[0]
+            c.execute("INSERT INTO versions(version, parent, created, note, settings) VALUES(?,?,?,?,?)",
+                      (version, base, now(), note, json.dumps(vsettings)))
+            c.executemany("INSERT INTO version_docs(version, doc_id) VALUES(?, ?)", [(version, d) for d in doc_ids])
+            if reuse:
+                c.execute("INSERT INTO version_chunks(version, chunk) SELECT ?, k.chunk FROM version_chunks k "
+                          "JOIN chunks ch ON ch.rowid = k.chunk WHERE k.version=? AND ch.doc_id IN "
+                          "(SELECT doc_id FROM version_docs WHERE version=?)", (version, base, version))
+            for doc_id in it:
+                doc = fresh.get(doc_id) or self._load_doc(c, doc_id)
+                for ch in chunk_document(doc, chunker):
+                    row = self._chunk_row(c, ch, tok)
+                    c.execute("INSERT OR IGNORE INTO version_chunks(version, chunk) VALUES(?, ?)", (version, row))
+            if base is None or self.serving() is None:
+                self.store.set_state(c, "serving", version)
+        self.write_manifest()
+        return version
+
+    @staticmethod
+    def _load_doc(c, doc_id: str) -> Document:
+        r = c.execute("SELECT id, title, source, text, date, speaker, occasion, meta FROM documents WHERE id=?",
+                      (doc_id,)).fetchone()
+        return Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+
+    @staticmethod
+    def _chunk_row(c, ch: Chunk, tok: Tokenizer) -> int:
+        key = content_hash(ch.id + ":" + tok.signature)
+        row = c.execute("SELECT rowid FROM chunks WHERE key=?", (key,)).fetchone()
+        if row:
+            return row[0]
+        section = json.dumps(list(ch.section), ensure_ascii=False)
+        ptext = passage_text(section, ch.text)
+        tokens = tok.tokens(ptext)
+        cur = c.execute('INSERT INTO chunks(key, id, doc_id, start, "end", section, text, text_hash, ntokens) '
+                        "VALUES(?,?,?,?,?,?,?,?,?)", (key, ch.id, ch.doc_id, ch.start, ch.end, section, ch.text,
+                                                    content_hash(ptext), max(1, len(tokens))))
+        rowid = cur.lastrowid
+        c.executemany("INSERT INTO postings(term, chunk, tf) VALUES(?,?,?)", postings_rows(rowid, tokens))
+        return rowid
+
+    def embed(self, progress: bool = True, **kw) -> int:
+        """Embed every chunk text that has no vector yet (resumable)."""
+        return embed_pending(self.store, self.embedder, self.mirror, progress=progress, **kw)
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def documents(self, version: int | str | None = None) -> list[dict]:
+        v = self.resolve(version)
+        rows = self.store.conn().execute(
+            "SELECT d.id, d.title, d.source, d.date, d.speaker, d.occasion, d.added, length(d.text), "
+            "(SELECT count(*) FROM version_chunks k JOIN chunks c ON c.rowid=k.chunk WHERE k.version=? AND "
+            "c.doc_id=d.id) FROM documents d JOIN version_docs vd ON vd.doc_id=d.id WHERE vd.version=? "
+            "ORDER BY d.title", (v, v)).fetchall()
+        keys = ("doc_id", "title", "source", "date", "speaker", "occasion", "added", "chars", "chunks")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def document(self, doc_id: str) -> Document:
+        r = self.store.conn().execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if not r:
+            raise DocumentNotFoundError(f"no document {doc_id!r} in {self.dir}")
+        return self._load_doc(self.store.conn(), doc_id)
+
+    def stats(self) -> dict:
+        c = self.store.conn()
+        serving = self.serving()
+        meta = self.store.get_meta()
+        chunks = c.execute("SELECT count(*) FROM version_chunks WHERE version=?", (serving,)).fetchone()[0]
+        embedded = c.execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN vectors v "
+                             "ON v.text_hash=ch.text_hash WHERE k.version=?", (serving,)).fetchone()[0]
+        return {"kb": str(self.dir), "embedder": meta.get("embedder"), "engine": self.embedder.engine,
+                "dim": meta.get("dim"), "serving": serving, "head": self.head(),
+                "documents": len(self.version_docs(serving)) if serving else 0, "chunks": chunks,
+                "embedded": embedded, "created": meta.get("created")}
+
+    def write_manifest(self) -> None:
+        st = Store(self.store.path)
+        try:
+            meta = st.get_meta()
+            serving = st.get_state("serving")
+            versions = st.versions()
+            docs = sorted(r[0] for r in st.conn().execute(
+                "SELECT doc_id FROM version_docs WHERE version=?", (serving,))) if serving else []
+        finally:
+            st.close()
+        sv = next((v for v in versions if v["version"] == serving), None)
+        manifest = {"format": FORMAT, "embedder": {"name": meta.get("embedder"), "dim": meta.get("dim")},
+                    "created": meta.get("created"), "updated": now(), "serving": serving,
+                    "chunker": sv["settings"] if sv else self.version_settings(),
+                    "counts": {"documents": len(docs), "chunks": sv["chunks"] if sv else 0,
+                               "versions": len(versions)},
+                    "documents": docs,
+                    "versions": [{k: v[k] for k in ("version", "parent", "created", "note", "documents", "chunks")}
+                                 for v in versions]}
+        atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def atomic_write(path: Path, text: str) -> None:
+    tmp = Path(str(path) + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+__all__ = ["KnowledgeBase", "IngestReport", "JianghuaError"]

@@ -1,0 +1,86 @@
+"""The persistent keyword index: jieba-token postings in SQLite, BM25 scored per knowledge-base version.
+
+Postings (term, chunk row, term frequency) are written once, when a chunk row is created. At query time each query
+term's postings are read by primary key, restricted to the version's chunk rows, and scored with BM25 using that
+version's own statistics (N, document frequency, average length), so a version answers the same whatever other
+versions the store holds.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+K1 = 1.2
+B = 0.75
+
+
+def postings_rows(chunk_row: int, tokens: list[str]) -> list[tuple[str, int, int]]:
+    return [(t, chunk_row, n) for t, n in Counter(tokens).items()]
+
+
+@dataclass
+class KeywordResult:
+    rows: np.ndarray          # chunk rows, best first
+    scores: np.ndarray
+    matched: dict[int, list[str]]
+
+
+class KeywordIndex:
+    """BM25 over one version's chunk rows. ``member`` and ``lengths`` are indexed by chunk row."""
+
+    def __init__(self, conn_factory, member: np.ndarray, lengths: np.ndarray):
+        self._conn = conn_factory
+        self.member = member
+        self.lengths = lengths
+        n = int(member.sum())
+        self.n = n
+        self.avgdl = float(lengths[member].mean()) if n else 1.0
+        self._postings = lru_cache(maxsize=4096)(self._read)
+
+    def _read(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        c: sqlite3.Connection = self._conn()
+        rows = c.execute("SELECT chunk, tf FROM postings WHERE term=?", (term,)).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        a = np.asarray(rows, dtype=np.int64)
+        chunk, tf = a[:, 0], a[:, 1].astype(np.float32)
+        ok = chunk < len(self.member)
+        chunk, tf = chunk[ok], tf[ok]
+        keep = self.member[chunk]
+        return chunk[keep], tf[keep]
+
+    def search(self, terms: list[str], k: int) -> KeywordResult:
+        uniq = list(dict.fromkeys(terms))
+        per_term: list[tuple[str, np.ndarray]] = []
+        all_rows, all_scores = [], []
+        for t in uniq:
+            rows, tf = self._postings(t)
+            df = len(rows)
+            if df == 0:
+                continue
+            idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+            dl = self.lengths[rows]
+            s = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avgdl))
+            all_rows.append(rows)
+            all_scores.append(s)
+            per_term.append((t, rows))
+        if not all_rows:
+            return KeywordResult(np.zeros(0, np.int64), np.zeros(0, np.float32), {})
+        rows = np.concatenate(all_rows)
+        sc = np.concatenate(all_scores)
+        uniq_rows, inv = np.unique(rows, return_inverse=True)
+        total = np.zeros(len(uniq_rows))
+        np.add.at(total, inv, sc)
+        k = min(k, len(uniq_rows))
+        top = np.argpartition(-total, k - 1)[:k]
+        top = top[np.lexsort((uniq_rows[top], -total[top]))]
+        best = uniq_rows[top]
+        matched = {int(r): [] for r in best}
+        for t, trows in per_term:
+            for r in best[np.isin(best, trows)]:
+                matched[int(r)].append(t)
+        return KeywordResult(best, total[top].astype(np.float32), matched)

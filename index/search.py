@@ -1,0 +1,165 @@
+"""Hybrid search over one knowledge-base version: BM25 over jieba tokens and dense vectors, fused by RRF."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.fusion import rrf
+from index.keyword import KeywordIndex
+from index.kb import KnowledgeBase
+from index.tokenize import get_tokenizer
+from jianghua.errors import InputError
+from jianghua.records import Chunk, Hit
+
+CANDIDATES = 50
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    trace: dict = field(default_factory=dict)
+
+
+class VersionView:
+    """What searching one version needs in memory: its chunk rows, their lengths, and their vector ids."""
+
+    def __init__(self, kb: KnowledgeBase, version: int):
+        self.kb, self.version = kb, version
+        c = kb.store.conn()
+        settings = json.loads(c.execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()[0])
+        lex = settings.get("lexicon")
+        self.tokenizer = get_tokenizer(Path(lex) if lex else None)
+        rows = c.execute("SELECT c.rowid, c.ntokens FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
+                         "WHERE k.version=?", (version,)).fetchall()
+        a = np.asarray(rows, np.int64).reshape(-1, 2)
+        size = int(a[:, 0].max()) + 1 if len(a) else 1
+        member = np.zeros(size, bool)
+        lengths = np.ones(size, np.float32)
+        member[a[:, 0]] = True
+        lengths[a[:, 0]] = a[:, 1]
+        self.n_chunks = len(a)
+        self.keyword = KeywordIndex(kb.store.conn, member, lengths)
+        self.vectors_seen = -1
+        self._lock = threading.Lock()
+        self.refresh_dense()
+
+    def refresh_dense(self) -> None:
+        """Map the version's chunk rows to the vectors embedded so far."""
+        with self._lock:
+            mx = self.kb.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+            if mx == self.vectors_seen:
+                return
+            rows = self.kb.store.conn().execute(
+                "SELECT v.id, c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
+                "JOIN vectors v ON v.text_hash = c.text_hash WHERE k.version=?", (self.version,)).fetchall()
+            vec_to_rows: dict[int, list[int]] = {}
+            for vid, row in rows:
+                vec_to_rows.setdefault(vid, []).append(row)
+            self.vec_to_rows = vec_to_rows
+            self.allowed = np.fromiter(vec_to_rows, np.int64, len(vec_to_rows))
+            self.n_embedded = len(rows)
+            self.vectors_seen = mx
+
+
+class HybridSearcher:
+    """Searches a knowledge base; keeps one view per version and follows the serving version."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.settings = kb.settings
+        self._views: dict[int, VersionView] = {}
+        self._lock = threading.Lock()
+
+    def view(self, version: int | str | None = None) -> VersionView:
+        v = self.kb.resolve(version)
+        with self._lock:
+            view = self._views.get(v)
+            if view is None:
+                view = self._views[v] = VersionView(self.kb, v)
+                if len(self._views) > 4:   # keep the few versions in use
+                    for old in sorted(self._views)[:-4]:
+                        if old != v:
+                            self._views.pop(old)
+        return view
+
+    def search(self, query: str, k: int | None = None, version: int | str | None = None,
+               mode: str = "hybrid") -> SearchResult:
+        query = (query or "").strip()
+        if not query:
+            raise InputError("the query is empty")
+        k = int(k or self.settings.top_k)
+        if not 1 <= k <= 100:
+            raise InputError(f"k must be between 1 and 100, got {k}")
+        if mode not in ("hybrid", "keyword", "dense"):
+            raise InputError(f"mode must be hybrid, keyword or dense, got {mode!r}")
+        t0 = time.perf_counter()
+        view = self.view(version)
+        timings = {}
+        terms = view.tokenizer.tokens(query)
+        kw_rows: list[int] = []
+        matched: dict[int, list[str]] = {}
+        if mode != "dense" and self.settings.keyword_weight > 0:
+            kres = view.keyword.search(terms, CANDIDATES)
+            kw_rows = [int(r) for r in kres.rows]
+            matched = kres.matched
+        t1 = time.perf_counter()
+        timings["keyword_ms"] = (t1 - t0) * 1000
+        dense_rows: list[int] = []
+        use_dense = mode != "keyword" and self.settings.dense_weight > 0
+        if use_dense:
+            self.kb.mirror.refresh()
+            view.refresh_dense()
+            if view.n_embedded:
+                qv = self.kb.embedder.embed_query(query)
+                t2 = time.perf_counter()
+                timings["embed_query_ms"] = (t2 - t1) * 1000
+                ids, _ = self.kb.mirror.load().search(qv, CANDIDATES, allowed=view.allowed)
+                seen = set()
+                for vid in ids:
+                    for r in view.vec_to_rows.get(int(vid), ()):
+                        if r not in seen:
+                            seen.add(r)
+                            dense_rows.append(r)
+        t3 = time.perf_counter()
+        timings["dense_ms"] = (t3 - t1) * 1000
+        if mode == "keyword":
+            fused = [(r, 1.0 / (self.settings.rrf_k + i)) for i, r in enumerate(kw_rows, 1)]
+        elif mode == "dense":
+            fused = [(r, 1.0 / (self.settings.rrf_k + i)) for i, r in enumerate(dense_rows, 1)]
+        else:
+            fused = rrf([kw_rows, dense_rows], [self.settings.keyword_weight, self.settings.dense_weight],
+                        self.settings.rrf_k)
+        top = fused[:k]
+        kw_rank = {r: i for i, r in enumerate(kw_rows, 1)}
+        de_rank = {r: i for i, r in enumerate(dense_rows, 1)}
+        hits = self._hits(top, kw_rank, de_rank, matched)
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        trace = {"version": view.version, "mode": mode, "terms": terms, "timings": timings,
+                 "chunks": view.n_chunks, "embedded": view.n_embedded if use_dense else None,
+                 "dense_coverage": round(view.n_embedded / view.n_chunks, 4) if view.n_chunks else 0.0}
+        if use_dense and view.n_embedded < view.n_chunks:
+            trace["note"] = (f"dense search covered {view.n_embedded} of {view.n_chunks} chunks; "
+                             "the rest are still being embedded")
+        return SearchResult(hits, trace)
+
+    def _hits(self, top, kw_rank, de_rank, matched) -> list[Hit]:
+        if not top:
+            return []
+        rows = [r for r, _ in top]
+        c = self.kb.store.conn()
+        q = ('SELECT c.rowid, c.id, c.doc_id, c.text, c.section, c.start, c."end", d.title, d.source '
+             "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN (%s)" % ",".join("?" * len(rows)))
+        data = {r[0]: r for r in c.execute(q, rows)}
+        hits = []
+        for r, score in top:
+            row = data[r]
+            chunk = Chunk(id=row[1], doc_id=row[2], text=row[3], section=tuple(json.loads(row[4])),
+                          start=row[5], end=row[6], meta={"row": r})
+            hits.append(Hit(chunk, title=row[7], source=row[8], score=float(score), keyword_rank=kw_rank.get(r),
+                            dense_rank=de_rank.get(r), matched=matched.get(r, [])))
+        return hits

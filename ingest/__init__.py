@@ -1,0 +1,1 @@
+"""Ingest: files in, cleaned ``Document`` records out."""

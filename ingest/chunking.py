@@ -1,0 +1,99 @@
+"""Chunks: runs of whole sentences inside one top-level section, about ``size`` characters each.
+
+A chunk never cuts a sentence and never crosses a top-level section. It closes when the next sentence would push it
+past ``size``, or before a heading, once it holds at least a third of that; or at a paragraph end once it holds
+``size × 0.7``.
+A sentence longer than ``size`` becomes a chunk of its own. ``overlap`` repeats that many trailing sentences of the
+previous chunk (same section only). ``doc.text[chunk.start:chunk.end] == chunk.text`` always holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.sentences import split_sentences
+from ingest.structure import enumeration_label, paragraphs
+from jianghua.records import Chunk, Document
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    size: int = 300
+    overlap: int = 0
+
+    def as_dict(self) -> dict:
+        return {"chunker": "sentence-section", "size": self.size, "overlap": self.overlap}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    path: tuple[str, ...]
+    top: int
+    para_end: bool          # last sentence of its paragraph
+    heading: bool           # first sentence of a heading paragraph
+
+
+def _units(text: str) -> list[_Unit]:
+    units: list[_Unit] = []
+    for p in paragraphs(text):
+        sents = split_sentences(text, p.start, p.end)
+        enum: str | None = None
+        for k, s in enumerate(sents):
+            label = enumeration_label(text[s.start:s.end]) if p.level is None else None
+            if label:
+                enum = label
+            path = p.path + ((enum,) if enum else ())
+            units.append(_Unit(s.start, s.end, path, p.top, k == len(sents) - 1, k == 0 and p.level is not None))
+    return units
+
+
+def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    first = paths[0]
+    n = len(first)
+    for p in paths[1:]:
+        n = min(n, len(p))
+        for i in range(n):
+            if p[i] != first[i]:
+                n = i
+                break
+    return first[:n]
+
+
+def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
+    text = doc.text
+    units = _units(text)
+    chunks: list[Chunk] = []
+    group: list[_Unit] = []
+    carry: list[_Unit] = []
+
+    def close():
+        nonlocal group, carry
+        if not group:
+            return
+        start, end = group[0].start, group[-1].end
+        body = text[start:end]
+        path = _common_path([u.path for u in group])      # the headings every sentence shares
+        chunks.append(Chunk(id=Chunk.make_id(doc.id, start, end, body), doc_id=doc.id, text=body,
+                            section=path, start=start, end=end))
+        fresh = group[len(carry):]
+        carry = fresh[-settings.overlap:] if settings.overlap and len(fresh) > settings.overlap else []
+        group = list(carry)
+
+    size = settings.size
+    for u in units:
+        length = group[-1].end - group[0].start if group else 0
+        if group and u.top != group[-1].top:
+            carry = []
+            close()
+            group, carry = [], []
+        elif group and length >= size / 3 and len(group) > len(carry) and (
+                u.heading or length + (u.end - u.start) > size):
+            close()
+        group.append(u)
+        length = group[-1].end - group[0].start
+        if u.para_end and length >= size * 0.7:
+            close()
+    if len(group) > len(carry):
+        close()
+    return chunks

