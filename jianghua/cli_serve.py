@@ -1,0 +1,6 @@
+"""Subcommands: cli_serve."""
+from __future__ import annotations
+
+
+def register(sub, kb_flag) -> None:
+    """Add this family's subcommands to the parser."""
