@@ -1,1 +1,1 @@
-"""assistant"""
+"""Retrieval chain, answering, drafting and citation checks."""

@@ -53,6 +53,11 @@ class KeywordIndex:
         keep = self.member[chunk]
         return chunk[keep], tf[keep]
 
+    def idf(self, term: str) -> float:
+        """BM25 idf in this version; a term the version never uses gets the highest idf (it is the rarest)."""
+        df = len(self._postings(term)[0])
+        return float(np.log(1.0 + (self.n - df + 0.5) / (df + 0.5)))
+
     def search(self, terms: list[str], k: int) -> KeywordResult:
         uniq = list(dict.fromkeys(terms))
         per_term: list[tuple[str, np.ndarray]] = []

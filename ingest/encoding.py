@@ -10,10 +10,10 @@ _MAX_CONTROL_SHARE = 0.01   # more C0/C1 control characters than this: not a tex
 _MIN_PLAUSIBLE_SHARE = 0.9  # a GB18030 guess must be mostly CJK, ASCII and common symbols
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # Cc except \t \n \v \f \r
 # What a Chinese document is made of: ASCII, Latin-1, Greek/Cyrillic, general punctuation to dingbats (①, →, ■),
-# CJK symbols and kana, enclosed CJK, unified and compatibility ideographs, full-width forms.
+# CJK symbols and kana, enclosed CJK, ideographs (basic, extension A, B–G, compatibility), full-width forms.
 _IMPLAUSIBLE = re.compile(
     "[^\\s\u0020-\u007e\u00a0-\u00ff\u0370-\u04ff\u2000-\u27bf\u3000-\u30ff\u3200-\u33ff"
-    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
 
 
 def decode(data: bytes, name: str) -> str:

@@ -1,0 +1,145 @@
+"""Generators behind one Protocol: ``extractive`` (default, no language model) and ``openai`` (any
+OpenAI-compatible chat server through langchain-openai).
+
+A generator turns a question and the retrieved passages into a ``Composition``: the sources its markers [n] point
+at, and a stream of text deltas with those markers inline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol, runtime_checkable
+
+from assistant.citations import Source, context_block, whole
+from assistant.evidence import reading_order, score_sentences, select
+from jianghua.errors import GeneratorError
+from jianghua.records import Hit
+from jianghua.settings import Settings
+
+DECLINE = "资料中未找到与该问题直接相关的内容。"
+MIN_COVERAGE = 0.5
+
+
+@dataclass
+class Job:
+    question: str
+    hits: list[Hit]
+    history: list[dict]
+    terms: list[str]
+    idf: Callable[[str], float]
+    tokens: Callable[[str], list[str]]
+
+
+@dataclass
+class Composition:
+    sources: list[Source]
+    deltas: Iterator[str]
+    declined: bool = False
+    closest: list[Hit] = field(default_factory=list)
+
+
+@runtime_checkable
+class Generator(Protocol):
+    name: str
+
+    def compose(self, job: Job) -> Composition: ...
+
+
+def coverage(job: Job) -> float:
+    scored = score_sentences(job.terms, job.hits[:5], job.idf, job.tokens)
+    return max((s.coverage for s in scored), default=0.0)
+
+
+class ExtractiveGenerator:
+    """A query-focused answer made of the most relevant source sentences, each followed by its marker."""
+
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 4, max_chars: int = 420, min_coverage: float = MIN_COVERAGE):
+        self.max_sentences, self.max_chars, self.min_coverage = max_sentences, max_chars, min_coverage
+
+    def compose(self, job: Job) -> Composition:
+        scored = score_sentences(job.terms, job.hits, job.idf, job.tokens)
+        best = max((s.coverage for s in scored), default=0.0)
+        if not scored or best < self.min_coverage:
+            return Composition([], iter([DECLINE]), declined=True, closest=job.hits[:3])
+        chosen = reading_order(select([s for s in scored if s.coverage >= self.min_coverage * 0.6],
+                                      self.max_sentences, self.max_chars))
+        sources = [c.source for c in chosen]
+
+        def deltas() -> Iterator[str]:
+            for i, src in enumerate(sources, 1):
+                yield as_answer_sentence(src.quote) + f"[{i}]"
+                # the marker sits before the final stop so the verifier ties it to its sentence
+        return Composition(sources, _move_stops(deltas()))
+
+
+def as_answer_sentence(quote: str) -> str:
+    """A source sentence as it reads inside an answer: verbatim, ending in a full stop."""
+    q = quote.strip()
+    if q.endswith(("；", "，", "：", ";", ",", ":")):
+        q = q[:-1] + "。"
+    elif not q.endswith(("。", "！", "？", "”", "」", "）", ")")):
+        q = q + "。"
+    return q
+
+
+def _move_stops(parts: Iterator[str]) -> Iterator[str]:
+    """'…现象。[1]' → '…现象[1]。' so every marker precedes its sentence's stop."""
+    for p in parts:
+        yield re.sub(r"([。！？])((?:\[\d+\])+)$", r"\2\1", p)
+
+
+class OpenAIGenerator:
+    """Any OpenAI-compatible chat server (vLLM, Ollama, llama.cpp server, DeepSeek, Qwen) via langchain-openai."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, prompt: str = "answer.txt"):
+        self.settings = settings
+        self.prompt = prompt
+        self._llm = None
+
+    def llm(self):
+        if self._llm is None:
+            try:
+                from langchain_openai import ChatOpenAI
+            except ImportError as e:
+                raise GeneratorError("langchain-openai is not installed: pip install langchain-openai") from e
+            s = self.settings
+            self._llm = ChatOpenAI(base_url=s.openai_base_url, model=s.openai_model, api_key=s.openai_api_key(),
+                                   temperature=s.temperature, streaming=True, timeout=120, max_retries=1)
+        return self._llm
+
+    def messages(self, system: str, history: list[dict], question: str):
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        msgs = [SystemMessage(system)]
+        for turn in history[-6:]:
+            cls = HumanMessage if turn.get("role") == "user" else AIMessage
+            msgs.append(cls(str(turn.get("content", ""))))
+        msgs.append(HumanMessage(question))
+        return msgs
+
+    def stream_text(self, msgs) -> Iterator[str]:
+        try:
+            for chunk in self.llm().stream(msgs):
+                if chunk.content:
+                    yield chunk.content
+        except GeneratorError:
+            raise
+        except Exception as e:  # network and server errors of many kinds: name the endpoint
+            raise GeneratorError(f"language model at {self.settings.openai_base_url} failed: {e}") from e
+
+    def compose(self, job: Job) -> Composition:
+        if coverage(job) < MIN_COVERAGE * 0.8:
+            return Composition([], iter([DECLINE]), declined=True, closest=job.hits[:3])
+        sources = [whole(h) for h in job.hits]
+        from prompts import load
+        system = load(self.prompt).replace("{context}", context_block(sources))
+        return Composition(sources, self.stream_text(self.messages(system, job.history, job.question)))
+
+
+def make_generator(settings: Settings) -> Generator:
+    if settings.generator == "openai":
+        return OpenAIGenerator(settings)
+    return ExtractiveGenerator()

@@ -1,0 +1,98 @@
+"""Verification: is every sentence of an answer or draft supported by the passages it cites?
+
+Per sentence: the share of its character bigrams (markers, punctuation and spaces removed) found in the cited
+passages is its support score; it is supported when the score reaches ``threshold`` and every number and every
+“quoted phrase” in it appears verbatim in a cited passage. Sentences of the genre's own frame (a draft's opening
+and closing, a decline notice) are marked ``template``: they must carry no numbers or quotes, and need no source.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.citations import MARKER, strip_markers
+from ingest.sentences import split_sentences
+
+THRESHOLD = 0.6
+NUMBER = re.compile(r"\d+(?:[.．]\d+)?%?")
+QUOTED = re.compile(r"“([^”]{2,80})”")
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass
+class SentenceCheck:
+    text: str
+    citations: list[int]
+    support: float
+    supported: bool
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "citations": self.citations, "support": round(self.support, 4),
+                "supported": self.supported, "flags": self.flags}
+
+
+def bigrams(text: str) -> set[str]:
+    t = _NOISE.sub("", text)
+    return {t[i:i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
+
+
+def support_score(sentence: str, passages: list[str]) -> float:
+    grams = bigrams(strip_markers(sentence))
+    if not grams:
+        return 1.0
+    pool: set[str] = set()
+    for p in passages:
+        pool |= bigrams(p)
+    return len(grams & pool) / len(grams)
+
+
+def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False,
+                   threshold: float = THRESHOLD) -> SentenceCheck:
+    """``quotes`` maps citation number → the cited passage text (the chunk a marker opens)."""
+    cited = [int(m) for m in MARKER.findall(sentence)]
+    body = strip_markers(sentence).strip()
+    flags: list[str] = []
+    passages = [quotes[n] for n in cited if n in quotes]
+    for n in cited:
+        if n not in quotes:
+            flags.append(f"invalid_citation:{n}")
+    numbers = NUMBER.findall(body)
+    phrases = QUOTED.findall(body)
+    if template:
+        flags.append("template")
+        bad = [f"number_in_template:{x}" for x in numbers] + [f"quote_in_template:{q}" for q in phrases]
+        flags += bad
+        return SentenceCheck(body, cited, 1.0 if not bad else 0.0, not bad, flags)
+    if not cited:
+        flags.append("no_citation")
+        return SentenceCheck(body, cited, 0.0, False, flags)
+    joined = "\n".join(passages)
+    score = support_score(body, passages)
+    for x in numbers:
+        if not re.search(rf"(?<![\d.．]){re.escape(x)}(?!\d)", joined):
+            flags.append(f"number_not_in_source:{x}")
+    for q in phrases:
+        if q not in joined:
+            flags.append(f"quote_not_in_source:{q}")
+    if score < threshold:
+        flags.append("low_support")
+    ok = score >= threshold and not any(f.startswith(("number_", "quote_", "invalid_")) for f in flags)
+    return SentenceCheck(body, cited, score, ok, flags)
+
+
+def split_output(text: str) -> list[str]:
+    """Sentences of generated text, each keeping the markers that follow it (…。[1][2])."""
+    text = re.sub(r"([。！？；!?;])((?:\s*\[\d{1,3}\])+)", lambda m: m.group(2).replace(" ", "") + m.group(1), text)
+    out = []
+    for s in split_sentences(text):
+        out.append(text[s.start:s.end])
+    return out
+
+
+def verify(text: str, quotes: dict[int, str], templates: set[int] | None = None,
+           threshold: float = THRESHOLD) -> tuple[list[SentenceCheck], bool]:
+    """Check every sentence; ``templates`` holds the indexes of frame sentences. Returns (checks, grounded)."""
+    templates = templates or set()
+    checks = [check_sentence(s, quotes, i in templates, threshold) for i, s in enumerate(split_output(text))]
+    return checks, bool(checks) and all(c.supported for c in checks)

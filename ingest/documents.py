@@ -1,0 +1,36 @@
+"""One file (or one pasted text) in, one cleaned ``Document`` out: load, clean, read metadata."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.cleaning import clean
+from ingest.loaders import MAX_BYTES, load
+from ingest.metadata import extract_metadata
+from jianghua.errors import DocumentLoadError, InputError
+from jianghua.records import Document, content_hash
+
+
+def load_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
+    """Read, clean and describe one file; raises ``UnsupportedFileError`` or ``DocumentLoadError``."""
+    path = Path(path)
+    loaded = load(path, max_bytes)
+    cleaned = clean(loaded.text)
+    if not cleaned.text:
+        raise DocumentLoadError(f"{path.name}: nothing is left after removing blank lines and boilerplate")
+    meta = extract_metadata(cleaned.text, path.name, loaded.title_hint)
+    return Document(id=content_hash(cleaned.text), source=str(path), text=cleaned.text, **meta,
+                    meta={"offsets": cleaned.offsets, "suffix": path.suffix.lower(), "bytes": path.stat().st_size})
+
+
+def document_from_text(text: str, source: str, title: str | None = None) -> Document:
+    """A ``Document`` from text given directly (API); ``title``, when given, wins over the one found in the text."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the text is empty")
+    cleaned = clean(text)
+    if not cleaned.text:
+        raise InputError("the text has nothing left after removing blank lines and boilerplate")
+    meta = extract_metadata(cleaned.text, source)
+    if title and title.strip():
+        meta["title"] = title.strip()
+    return Document(id=content_hash(cleaned.text), source=source, text=cleaned.text, **meta,
+                    meta={"offsets": cleaned.offsets, "suffix": None, "bytes": len(text.encode("utf-8"))})
