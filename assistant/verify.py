@@ -48,8 +48,9 @@ def support_score(sentence: str, passages: list[str]) -> float:
 
 
 def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False,
-                   threshold: float = THRESHOLD) -> SentenceCheck:
-    """``quotes`` maps citation number → the cited passage text (the chunk a marker opens)."""
+                   threshold: float = THRESHOLD, user_text: str = "") -> SentenceCheck:
+    """``quotes`` maps citation number → the cited passage text (the chunk a marker opens). A template sentence
+    may repeat numbers and quotes that the user typed (``user_text``: the topic, the occasion)."""
     cited = [int(m) for m in MARKER.findall(sentence)]
     body = strip_markers(sentence).strip()
     flags: list[str] = []
@@ -61,7 +62,8 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
     phrases = QUOTED.findall(body)
     if template:
         flags.append("template")
-        bad = [f"number_in_template:{x}" for x in numbers] + [f"quote_in_template:{q}" for q in phrases]
+        bad = [f"number_in_template:{x}" for x in numbers if x not in user_text]
+        bad += [f"quote_in_template:{q}" for q in phrases if q not in user_text]
         flags += bad
         return SentenceCheck(body, cited, 1.0 if not bad else 0.0, not bad, flags)
     if not cited:
@@ -91,8 +93,9 @@ def split_output(text: str) -> list[str]:
 
 
 def verify(text: str, quotes: dict[int, str], templates: set[int] | None = None,
-           threshold: float = THRESHOLD) -> tuple[list[SentenceCheck], bool]:
+           threshold: float = THRESHOLD, user_text: str = "") -> tuple[list[SentenceCheck], bool]:
     """Check every sentence; ``templates`` holds the indexes of frame sentences. Returns (checks, grounded)."""
     templates = templates or set()
-    checks = [check_sentence(s, quotes, i in templates, threshold) for i, s in enumerate(split_output(text))]
+    checks = [check_sentence(s, quotes, i in templates, threshold, user_text)
+              for i, s in enumerate(split_output(text))]
     return checks, bool(checks) and all(c.supported for c in checks)

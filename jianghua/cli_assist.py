@@ -1,6 +1,73 @@
-"""Subcommands: cli_assist."""
+"""Subcommands: ask and draft."""
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def _app(args):
+    from jianghua.app import Jianghua
+    from jianghua.settings import Settings
+    return Jianghua(Settings.from_env(kb=args.kb, embedder=args.embedder, generator=args.generator), create=False)
+
+
+def _sources(result: dict) -> None:
+    for c in result["citations"]:
+        sec = " › ".join(c["section"]) or "—"
+        print(f"  [{c['n']}] {c['title']}（{sec}）{c['start']}–{c['end']}")
+
+
+def cmd_ask(args) -> int:
+    app = _app(args)
+    history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else []
+    result = app.ask(args.question, history)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(result["answer"])
+    print()
+    _sources(result)
+    if not result["grounded"]:
+        bad = [s["text"] for s in result["sentences"] if not s["supported"]]
+        print(f"\n未通过核验的句子 {len(bad)} 句：" + "；".join(bad), file=sys.stderr)
+    return 0
+
+
+def cmd_draft(args) -> int:
+    app = _app(args)
+    result = app.draft(args.topic, args.occasion, args.length)
+    if args.docx:
+        from assistant.export import draft_to_docx
+        Path(args.docx).write_bytes(draft_to_docx(result, args.topic))
+    if args.markdown:
+        from assistant.export import draft_to_markdown
+        Path(args.markdown).write_text(draft_to_markdown(result, args.topic), encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(result["draft"])
+    print(f"\n（{result['length']} 字，目标 {result['target_length']} 字；核验：{'通过' if result['grounded'] else '未通过'}）")
+    _sources(result)
+    return 0
 
 
 def register(sub, kb_flag) -> None:
-    """Add this family's subcommands to the parser."""
+    sp = sub.add_parser("ask", help="ask a question; the answer cites its sources")
+    sp.add_argument("question")
+    sp.add_argument("--history", help="a JSON file with earlier turns [{role, content}, …]")
+    sp.add_argument("--generator", choices=("extractive", "openai"))
+    kb_flag(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("draft", help="draft a 表态发言 on a topic, with sources")
+    sp.add_argument("topic")
+    sp.add_argument("--occasion")
+    sp.add_argument("--length", type=int, default=600, help="target length in characters")
+    sp.add_argument("--generator", choices=("extractive", "openai"))
+    sp.add_argument("--docx", help="also write a .docx with the sources as endnotes")
+    sp.add_argument("--markdown", help="also write Markdown")
+    kb_flag(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_draft)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install -q torch==2.13.0
+python -m pip install -q -e '.[test]'
+bash .ci/llm.sh
+bash .ci/install-browser.sh
+python -m pytest -q "$@"

@@ -1,0 +1,145 @@
+"""Evaluation sets in BEIR shape, loaded into typed records.
+
+A set is a directory (or the path of its ``queries.jsonl``) holding:
+
+    corpus.json     {"name", "description", "documents": [{"doc": stem, "path": file relative to the repository}]}
+    queries.jsonl   {"_id", "text", "type": fact|list|cross|followup|unanswerable, "history": [{role, content}]}
+    qrels.jsonl     {"query_id", "doc": document stem, "answer": verbatim answer text, "score": 1}
+    drafts.jsonl    {"_id", "topic", "occasion", "length", "docs": [stems], "terms": [verbatim terms]}  (optional)
+
+A gold ``doc`` names a source file by its stem; the runner maps it to knowledge-base documents whose ``source``
+has that stem.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jianghua.errors import InputError
+
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+DEFAULT_SET = SETS_DIR / "seed"
+QUERY_TYPES = ("fact", "list", "cross", "followup", "unanswerable")
+
+
+@dataclass(frozen=True)
+class CorpusDoc:
+    doc: str                 # the source file's stem
+    path: Path | None        # the file, resolved (None when it cannot be found)
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+    type: str
+    history: tuple[dict, ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+
+@dataclass(frozen=True)
+class Qrel:
+    query_id: str
+    doc: str
+    answer: str
+    score: int = 1
+
+
+@dataclass(frozen=True)
+class DraftCase:
+    id: str
+    topic: str
+    occasion: str | None
+    length: int
+    docs: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass
+class EvalSet:
+    name: str
+    root: Path
+    queries: list[Query]
+    qrels: dict[str, list[Qrel]]
+    drafts: list[DraftCase] = field(default_factory=list)
+    corpus: list[CorpusDoc] = field(default_factory=list)
+    description: str = ""
+
+    def qrels_for(self, query_id: str) -> list[Qrel]:
+        return self.qrels.get(query_id, [])
+
+    def corpus_files(self) -> list[Path]:
+        return [d.path for d in self.corpus if d.path is not None]
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}:{n}: not valid JSON ({e.msg})") from e
+    return rows
+
+
+def _resolve_file(root: Path, rel: str) -> Path | None:
+    """A corpus path relative to the set directory or to any folder above it (the repository root)."""
+    p = Path(rel)
+    if p.is_absolute():
+        return p if p.is_file() else None
+    for base in (root, *root.parents):
+        if (base / p).is_file():
+            return base / p
+    return None
+
+
+def load_set(path: str | Path | None = None) -> EvalSet:
+    """Load a set from its directory or its ``queries.jsonl``; the seed set when ``path`` is None."""
+    path = Path(path) if path is not None else DEFAULT_SET
+    if path.is_file():
+        root, queries_file = path.parent, path
+    elif path.is_dir():
+        root, queries_file = path, path / "queries.jsonl"
+    else:
+        raise InputError(f"evaluation set not found: {path} (give a set directory or its queries.jsonl)")
+    if not queries_file.is_file():
+        raise InputError(f"no queries.jsonl in {root}")
+    qrels_file = root / "qrels.jsonl"
+    if not qrels_file.is_file():
+        raise InputError(f"no qrels.jsonl beside {queries_file}")
+
+    queries = []
+    for r in _read_jsonl(queries_file):
+        if r.get("type", "fact") not in QUERY_TYPES:
+            raise InputError(f"{queries_file}: query {r.get('_id')!r} has unknown type {r.get('type')!r}; "
+                             f"use one of {', '.join(QUERY_TYPES)}")
+        queries.append(Query(str(r["_id"]), r["text"], r.get("type", "fact"), tuple(r.get("history") or ())))
+    ids = {q.id for q in queries}
+    qrels: dict[str, list[Qrel]] = {}
+    for r in _read_jsonl(qrels_file):
+        if r["query_id"] not in ids:
+            raise InputError(f"{qrels_file}: qrel for unknown query {r['query_id']!r}")
+        qrels.setdefault(r["query_id"], []).append(Qrel(r["query_id"], r["doc"], r["answer"], int(r.get("score", 1))))
+    drafts = []
+    if (root / "drafts.jsonl").is_file():
+        drafts = [DraftCase(str(r["_id"]), r["topic"], r.get("occasion"), int(r["length"]), tuple(r.get("docs", ())),
+                            tuple(r.get("terms", ()))) for r in _read_jsonl(root / "drafts.jsonl")]
+    name, description, corpus = root.name, "", []
+    if (root / "corpus.json").is_file():
+        meta = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
+        name, description = meta.get("name", name), meta.get("description", "")
+        corpus = [CorpusDoc(d["doc"], _resolve_file(root, d["path"])) for d in meta.get("documents", [])]
+    return EvalSet(name, root, queries, qrels, drafts, corpus, description)
+
+
+def configured_set(settings=None) -> Path:
+    """The set the gate and `jianghua eval` use: ``settings.eval_set`` ($JIANGHUA_EVAL_SET), else the seed set."""
+    p = getattr(settings, "eval_set", None)
+    return Path(p) if p else DEFAULT_SET

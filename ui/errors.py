@@ -1,0 +1,102 @@
+"""Translation at the edge: the core's exceptions become HTTP statuses and one JSON shape,
+``{"error": {"type": ..., "message": ...}}``, for every 4xx/5xx the API returns."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError,
+                             EmbedderUnavailableError, GateError, GeneratorError, IndexCorruptError,
+                             IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError)
+
+log = logging.getLogger("jianghua.api")
+
+# most specific first: the first isinstance match wins
+STATUS: list[tuple[type[JianghuaError], int]] = [
+    (InputError, 400),
+    (UnsupportedFileError, 415),
+    (DocumentLoadError, 400),
+    (DocumentNotFoundError, 404),
+    (IndexNotFoundError, 404),
+    (GateError, 409),
+    (GeneratorError, 502),
+    (EmbedderUnavailableError, 503),
+    (EmbedderMismatchError, 500),
+    (IndexCorruptError, 500),
+]
+
+_HTTP_TYPES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests"}
+
+
+class ApiError(Exception):
+    """An error the API layer itself raises (limits, authentication, malformed uploads)."""
+
+    def __init__(self, status: int, type_: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.type, self.message, self.headers = status, type_, message, headers
+
+
+def status_for(exc: JianghuaError) -> int:
+    if isinstance(exc, VersionError):  # "no version 7" is a missing thing; "already serving" a conflict
+        return 404 if str(exc).startswith("no version") or "is empty" in str(exc) else 409
+    return next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
+
+
+def error_body(type_: str, message: str) -> dict:
+    return {"error": {"type": type_, "message": message}}
+
+
+def error_response(status: int, type_: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(type_, message), status_code=status, headers=headers)
+
+
+def describe(exc: Exception) -> tuple[int, dict]:
+    """(status, body) for any exception the API may meet while streaming (where no handler runs)."""
+    if isinstance(exc, ApiError):
+        return exc.status, error_body(exc.type, exc.message)
+    if isinstance(exc, JianghuaError):
+        return status_for(exc), error_body(type(exc).__name__, str(exc))
+    return 500, error_body("internal_error", "internal error; see the server log")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for e in exc.errors()[:5]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that give every error the one JSON shape."""
+
+    @app.exception_handler(JianghuaError)
+    async def _core(request: Request, exc: JianghuaError):
+        status = status_for(exc)
+        if status >= 500:
+            log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        return error_response(status, type(exc).__name__, str(exc))
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError):
+        return error_response(exc.status, exc.type, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return error_response(422, "validation_error", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return error_response(exc.status_code, _HTTP_TYPES.get(exc.status_code, "http_error"), str(exc.detail),
+                              getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # a bug: logged with its traceback, never hidden
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal_error", "internal error; see the server log")

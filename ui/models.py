@@ -1,0 +1,154 @@
+"""Request and response bodies of the HTTP API. Requests forbid unknown keys; responses allow extra keys so that
+the assistant can add fields without breaking the API (the models document the shape in /docs)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+MAX_HISTORY = 50
+MAX_TURN_CHARS = 20000
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Message(_Request):
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(max_length=MAX_TURN_CHARS)
+
+
+class SearchRequest(_Request):
+    query: StrictStr = Field(description="问题或关键词", examples=["各级党组织书记在主体责任中要做到什么？"])
+    k: int = Field(5, ge=1, le=100, description="返回的段落数")
+
+
+class AskRequest(_Request):
+    question: StrictStr = Field(examples=["各级党组织书记在主体责任中要做到什么？"])
+    history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                   description="earlier turns, oldest first")
+    stream: bool = Field(False, description="true: server-sent events (delta … result, done)")
+
+
+class DraftRequest(_Request):
+    topic: StrictStr = Field(examples=["落实全面从严治党主体责任"])
+    occasion: StrictStr | None = Field(None, max_length=200, examples=["机关党建工作推进会"])
+    length: int = Field(600, description="target length in characters (100–5000)")
+
+
+class Hit(_Response):
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    section: list[str]
+    start: int
+    end: int
+    text: str
+    score: float
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+    matched: list[str] = []
+
+
+class SearchResponse(_Response):
+    hits: list[Hit]
+    trace: dict = {}
+
+
+class Citation(_Response):
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: list[str] = []
+    start: int
+    end: int
+    quote: str
+
+
+class Sentence(_Response):
+    text: str
+    citations: list[int] = []
+    support: float = 0.0
+    supported: bool = True
+    flags: list[str] = []
+
+
+class AskResponse(_Response):
+    answer: str
+    citations: list[Citation] = []
+    grounded: bool
+    sentences: list[Sentence] = []
+    trace: dict = {}
+
+
+class DraftResponse(_Response):
+    draft: str
+    citations: list[Citation] = []
+    grounded: bool
+    sentences: list[Sentence] = []
+    trace: dict = {}
+
+
+class DocumentInfo(_Response):
+    doc_id: str
+    title: str
+    source: str
+    date: str | None = None
+    speaker: str | None = None
+    occasion: str | None = None
+    added: str | None = None
+    chars: int | None = None
+    chunks: int
+
+
+class DocumentList(_Response):
+    documents: list[DocumentInfo]
+
+
+class FileResult(_Response):
+    filename: str = Field(description="the name the client sent (never used as a path)")
+    status: Literal["added", "unchanged", "replaced", "failed"]
+    error: str | None = None
+
+
+class UploadResponse(_Response):
+    files: list[FileResult]
+    version: int | None = Field(None, description="the version written (None: nothing changed)")
+    serving: int | None = None
+    candidate: bool = Field(False, description="the new version waits for promotion")
+    embedded: int = 0
+
+
+class RemoveResponse(_Response):
+    removed: str
+    version: int
+    serving: int | None = None
+
+
+class IndexInfo(_Response):
+    serving: int | None = None
+    head: int | None = None
+    documents: int = 0
+    chunks: int = 0
+    embedder: str | None = None
+    candidate: int | None = Field(None, description="a newer version waiting for promotion, if any")
+    versions: list[dict] = []
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 415, 422, 502, 503)}
