@@ -20,6 +20,10 @@ class Jianghua:
         self._searcher = None
         self._assistant = None
         self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self.embedding = {"running": False, "done": 0, "total": 0, "error": None}
 
     # -- parts ------------------------------------------------------------------------------------------------
     @property
@@ -80,9 +84,48 @@ class Jianghua:
             return []
         return self.kb.documents()
 
-    def ingest_paths(self, paths: list[Path], progress: bool = False, promote: bool | None = None) -> dict:
-        report = self.kb.ingest(paths, progress=progress)
+    def ingest_paths(self, paths: list[Path], progress: bool = False) -> dict:
+        """Ingest files. With the background embedder running, documents are keyword-searchable as soon as this
+        returns and dense vectors follow; without it, embedding happens here."""
+        background = self._worker is not None and self._worker.is_alive()
+        report = self.kb.ingest(paths, progress=progress, embed=not background)
+        if background:
+            self._wake.set()
         return report.as_dict()
+
+    # -- background embedding ---------------------------------------------------------------------------------
+    def start_background_embedding(self, poll_seconds: float = 5.0) -> None:
+        """Embed pending chunk texts in a daemon thread (also those other processes ingested)."""
+        if self._worker is not None and self._worker.is_alive():
+            return
+        self._stop.clear()
+        self._worker = threading.Thread(target=self._embed_loop, args=(poll_seconds,), name="jianghua-embedder",
+                                        daemon=True)
+        self._worker.start()
+
+    def stop_background_embedding(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._worker is not None:
+            self._worker.join(timeout)
+            self._worker = None
+
+    def _embed_loop(self, poll_seconds: float) -> None:
+        import logging
+        log = logging.getLogger(__name__)
+        while not self._stop.is_set():
+            try:
+                def on_batch(done: int, total: int) -> None:
+                    self.embedding.update(running=True, done=done, total=total)
+                n = self.kb.embed(progress=False, on_batch=on_batch, stop=self._stop)
+                self.embedding.update(running=False, error=None)
+                if n:
+                    continue
+            except Exception as e:  # keep serving keyword search; report the failure in /api/index
+                log.exception("background embedding failed")
+                self.embedding.update(running=False, error=str(e))
+            self._wake.wait(poll_seconds)
+            self._wake.clear()
 
     def remove(self, doc_id: str) -> dict:
         v = self.kb.remove(doc_id)
@@ -92,4 +135,5 @@ class Jianghua:
         from jianghua import __version__
         info = self.kb.stats() if self.kb.serving() is not None else {"serving": None, "documents": 0, "chunks": 0}
         info["jianghua"] = __version__
+        info["embedding"] = dict(self.embedding)
         return info

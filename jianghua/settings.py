@@ -37,6 +37,7 @@ class Settings:
     max_question_chars: int = 2000
     max_upload_mb: int = 50
     gate_tolerance: float = 0.01
+    eval_set: Path | None = None           # evaluation set for the gate and `jianghua eval` (default: the seed set)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
