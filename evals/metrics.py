@@ -14,6 +14,8 @@ Answers (the assistant's dict: answer, citations, sentences, trace).
 - gold fact: some gold answer text appears verbatim in the answer text after citation markers ([1], ［1］, 【1】,
   [1,2]) are removed. A declined answer has no gold fact.
 - answer recall: share of the query's gold answer texts that so appear (list and cross questions have several).
+- context recall: recall over the passages the assistant itself retrieved for the answer (its trace hits, found
+  with its own follow-up rewriting), by the retrieval rule above.
 - citation precision: share of citations that are correct; a citation is correct iff the cited chunk's document is
   a gold document of the query AND its quote is non-empty and appears in that document's text. (Strict: the
   assistant's own support score is not trusted here; it is what faithfulness measures.)

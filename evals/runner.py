@@ -18,7 +18,7 @@ from jianghua.errors import JianghuaError
 
 K = 10
 RETRIEVAL = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-ANSWERS = ("gold_fact", "answer_recall", "citation_precision", "faithfulness", "abstention_accuracy",
+ANSWERS = ("gold_fact", "answer_recall", "context_recall", "citation_precision", "faithfulness", "abstention_accuracy",
            "false_abstention")
 DRAFTS = ("draft_structure", "draft_measures_cited", "draft_terms", "draft_numbers_grounded", "draft_length_error")
 LOWER_IS_BETTER = {"false_abstention", "draft_length_error"}
@@ -81,9 +81,9 @@ def search_text(q: Query) -> str:
     return " ".join([*earlier, q.text])
 
 
-def _version_chunks(kb, version: int) -> list[tuple[str, str]]:
+def _version_chunks(kb, version: int) -> list[tuple[str, str, str]]:
     return kb.store.conn().execute(
-        "SELECT c.doc_id, c.text FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=?",
+        "SELECT c.id, c.doc_id, c.text FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=?",
         (version,)).fetchall()
 
 
@@ -114,7 +114,9 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     missing = sorted({r.doc for rs in es.qrels.values() for r in rs} - set(ids_of))
     if missing:
         notes.append(f"gold documents not in version {v}: {', '.join(missing)}")
-    chunks = [(stem.get(d, ""), t) for d, t in _version_chunks(kb, v)]
+    vchunks = _version_chunks(kb, v)
+    chunks = [(stem.get(d, ""), t) for _, d, t in vchunks]
+    chunk_by_id = {cid: (stem.get(d, ""), t) for cid, d, t in vchunks}
     doc_text_cache: dict[str, str] = {}
 
     def doc_text(doc_id: str) -> str:
@@ -157,9 +159,11 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
                 golds = [a for _, a in qrels]
                 gold_ids = set().union(*(ids_of.get(d, set()) for d, _ in qrels))
                 cits = out.get("citations") or []
+                used = [chunk_by_id.get(h.get("chunk_id"), ("", "")) for h in (out.get("trace") or {}).get("hits", [])]
                 ok = M.citations_correct(cits, gold_ids, {c.get("doc_id"): doc_text(c.get("doc_id")) for c in cits})
                 row.update({"gold_fact": (not declined) and M.gold_fact(out.get("answer", ""), golds),
                             "answer_recall": 0.0 if declined else M.answer_recall(out.get("answer", ""), golds),
+                            "context_recall": M.recall_at_k(M.match_answers(used, qrels), len(qrels), len(used)),
                             "citations_correct": [sum(ok), len(ok)]})
         rows.append(row)
         bar.update()
@@ -204,6 +208,7 @@ def _aggregate(rows: list[dict], draft_rows: list[dict], answers: bool, drafts: 
         out.update({
             "gold_fact": M.mean(r["gold_fact"] for r in ans),
             "answer_recall": M.mean(r["answer_recall"] for r in ans),
+            "context_recall": M.mean(r["context_recall"] for r in ans),
             "citation_precision": sum(c[0] for c in cit) / sum(c[1] for c in cit) if sum(c[1] for c in cit) else None,
             "faithfulness": sum(s[0] for s in sup) / sum(s[1] for s in sup) if sum(s[1] for s in sup) else None,
             "abstention_accuracy": M.mean(r["declined"] for r in unans),

@@ -84,8 +84,8 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings())
     for u in units:
         length = group[-1].end - group[0].start if group else 0
         if group and u.top != group[-1].top:
-            carry = []
-            close()
+            if len(group) > len(carry):      # a group holding only the carried overlap is not a chunk
+                close()
             group, carry = [], []
         elif group and length >= size / 3 and len(group) > len(carry) and (
                 u.heading or length + (u.end - u.start) > size):

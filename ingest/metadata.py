@@ -115,7 +115,7 @@ def _line_date(line: str, full: bool) -> str | None:
 def _date_and_speaker(meta: dict, top: list[str], bottom: list[str]) -> tuple[str | None, str | None]:
     date = speaker = None
     if meta.get("日期"):
-        date = _parse_date(meta["日期"], iso=True) or _parse_date(meta["日期"])
+        date = _parse_date(meta["日期"], iso="年" not in meta["日期"])
     for region, full in ((top, True), (bottom, False)):
         for i, line in enumerate(region):
             if len(line) > _HEADER_MAX or not (d := _line_date(line, full)):

@@ -24,7 +24,8 @@ LEVELS: list[tuple[int, re.Pattern]] = [
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
     (4, re.compile(r"^[（(]\d{1,2}[）)]")),
 ]
-ENUM = re.compile(rf"^[{CN}]{{1,2}}(?:是|要|抓|在|把|以|靠)(?![是要])")
+# 一把手 and 一以贯之 open sentences as words, not as enumeration items
+ENUM = re.compile(rf"^(?!一把手|一以贯之)[{CN}]{{1,2}}(?:是|要|抓|在|把|以|靠)(?![是要])")
 ENUM_LEVEL = 5
 CLOSING = re.compile(r"^(?:同志们|以上发言|我就讲到这里|最后，同志们)")
 _HEAD_END = re.compile(r"[。！？；：:]")

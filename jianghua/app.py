@@ -137,3 +137,8 @@ class Jianghua:
         info["jianghua"] = __version__
         info["embedding"] = dict(self.embedding)
         return info
+
+    def versions(self) -> list[dict]:
+        """Every knowledge-base version, oldest first, each with ``serving`` true for the one being served."""
+        from index.versions import list_versions
+        return [{k: v for k, v in row.items() if k != "settings"} for row in list_versions(self.kb)]

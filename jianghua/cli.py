@@ -26,10 +26,16 @@ def _open(args, create: bool = False):
 def cmd_ingest(args) -> int:
     kb = _open(args, create=True)
     report = kb.ingest(args.paths, progress=not args.quiet, embed=not args.no_embed)
+    refused = None
     if args.promote and report.version is not None and report.version != kb.serving():
         from index.versions import promote
-        result = promote(kb, report.version, force=args.force, progress=not args.quiet)
-        report.serving = result["serving"]
+        from jianghua.errors import GateError
+        try:
+            result = promote(kb, report.version, force=args.force, progress=not args.quiet)
+            report.serving = result["serving"]
+        except GateError as e:  # the candidate stays; the serving version is unchanged
+            refused = str(e)
+            print(f"not promoted: {refused}", file=sys.stderr)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -43,7 +49,7 @@ def cmd_ingest(args) -> int:
             print(f"version {report.version}: {state}")
         else:
             print("no change: no new version")
-    return 1 if report.failed else 0
+    return 1 if report.failed or refused else 0
 
 
 def cmd_search(args) -> int:

@@ -1,5 +1,4 @@
 """ingest.loaders: finding files and reading txt/md/docx/pdf/html into raw text, and every way that fails."""
-import io
 import random
 from pathlib import Path
 

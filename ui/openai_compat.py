@@ -1,0 +1,106 @@
+"""An OpenAI-compatible face: POST /v1/chat/completions and GET /v1/models, so that chat clients (Open WebUI,
+the ``openai`` package …) can use jianghua as a model named ``jianghua``.
+
+The last user message is the question, the earlier user/assistant messages the history (system messages are
+ignored). The answer carries its markers [n] inline; the cited passages travel in the extra field ``citations``
+(with ``grounded`` and ``sentences``) on the completion, and on the last chunk of a stream.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from jianghua.app import Jianghua
+from ui.api import get_app
+from ui.errors import ApiError
+from ui.models import ERRORS, MAX_HISTORY
+from ui.security import require_read
+from ui.sse import frame, started, stream
+
+MODEL = "jianghua"
+CREATED = int(time.time())
+
+router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"], dependencies=[Depends(require_read)], responses=ERRORS)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict] | None = None
+
+
+class ChatRequest(BaseModel):
+    """Only the fields jianghua uses; the rest of OpenAI's parameters are accepted and ignored."""
+    model_config = ConfigDict(extra="ignore")
+    model: str = MODEL
+    messages: list[ChatMessage] = Field(min_length=1, max_length=2 * MAX_HISTORY + 1)
+    stream: bool = False
+
+
+def _text(msg: ChatMessage) -> str:
+    if isinstance(msg.content, list):  # content parts: keep the text ones
+        return "".join(p.get("text", "") for p in msg.content if isinstance(p, dict) and p.get("type") == "text")
+    return msg.content or ""
+
+
+def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
+    """(question, history) from a chat transcript."""
+    last = messages[-1]
+    if last.role != "user":
+        raise ApiError(400, "bad_request", f"the last message must come from the user, not {last.role!r}")
+    history = [{"role": m.role, "content": _text(m)} for m in messages[:-1] if m.role in ("user", "assistant")]
+    return _text(last), history
+
+
+def _extras(result: dict) -> dict:
+    return {"citations": result.get("citations", []), "grounded": result.get("grounded"),
+            "sentences": result.get("sentences", [])}
+
+
+@router.get("/models")
+def models() -> dict:
+    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": CREATED, "owned_by": "jianghua"}]}
+
+
+@router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}},
+                                                    "description": "a chat.completion, or chunks when streaming"}})
+def chat_completions(body: ChatRequest, app: Jianghua = Depends(get_app)):
+    question, history = split_messages(body.messages)
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if not body.stream:
+        result = app.ask(question, history)
+        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL,
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": result.get("answer", "")}}],
+                **_extras(result)}
+    events = started(app.ask_stream(question, history))
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+        return frame({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
+                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
+
+    sent: list[str] = []
+
+    def render(ev: dict):
+        if ev.get("type") == "delta" and ev.get("text"):
+            sent.append(ev["text"])
+            yield chunk({"content": ev["text"]})
+        elif ev.get("type") == "result":
+            # The streamed text is the generator's; verification may add to it (unsupported sentences marked).
+            # When it only adds at the end the rest goes out as content; the verified text is always in `answer`.
+            answer, streamed = ev.get("answer", ""), "".join(sent)
+            rest = answer[len(streamed):] if answer.startswith(streamed) else ""
+            yield chunk({"content": rest} if rest else {}, "stop", answer=answer, **_extras(ev))
+
+    head = [chunk({"role": "assistant", "content": ""})]
+    return stream(_chain(head, events), lambda x: [x] if isinstance(x, str) else render(x), [frame("[DONE]")],
+                  lambda status, err: frame({**err, "status": status}))
+
+
+def _chain(head: list[str], events):
+    yield from head
+    yield from events

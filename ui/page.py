@@ -1,0 +1,179 @@
+"""The Gradio page: 问答, 起草, 知识库 (and, later, 评测). Each handler calls one ``Jianghua`` method; the HTML
+comes from ``ui.render``. ``get_app`` returns the application object the server built in its lifespan."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import gradio as gr
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.app import Jianghua
+from jianghua.errors import JianghuaError
+from jianghua.settings import Settings
+from ui import render
+from ui.security import key_matches
+
+EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
+KEEP_TURNS = 20
+
+GetApp = Callable[[], Jianghua]
+
+
+def build_page(get_app: GetApp, settings: Settings) -> gr.Blocks:
+    with gr.Blocks(title="讲话助手", analytics_enabled=False) as page:
+        gr.Markdown("## 讲话助手 · 讲话稿检索、问答与起草\n每个回答都标注出处 [n]，点开下方“引用来源”可核对原文。")
+        with gr.Tabs():
+            with gr.Tab("问答", id="ask"):
+                ask_tab(get_app, settings)
+            with gr.Tab("起草", id="draft"):
+                draft_tab(get_app)
+            with gr.Tab("知识库", id="kb"):
+                fill, outputs = kb_tab(get_app, settings)
+            build_eval_tab(get_app)
+        page.load(fill, None, outputs)
+    page.queue(default_concurrency_limit=4)
+    return page
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: the page must not fetch web fonts (offices are often offline)."""
+    return gr.themes.Default(font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
+                             font_mono=["Consolas", "Noto Sans Mono CJK SC", "monospace"])
+
+
+def build_eval_tab(get_app: GetApp) -> None:
+    """Hook for the 评测 tab (run the evaluation set, compare the candidate with the serving version, promote).
+    Called inside the page's ``gr.Tabs``; adds nothing yet."""
+
+
+def _error(e: JianghuaError) -> str:
+    return f"⚠ 出错了：{e}"
+
+
+# -- 问答 -----------------------------------------------------------------------------------------------------------
+def ask_tab(get_app: GetApp, settings: Settings) -> None:
+    chat = gr.Chatbot(label="对话", height=480, elem_id="jh-chat", buttons=["copy"], feedback_options=None,
+                      placeholder="在下方输入问题。回答只依据知识库中的讲话稿，每句话后标注出处。")
+    with gr.Row():
+        box = gr.Textbox(show_label=False, placeholder=f"输入问题，例如：{EXAMPLE}", scale=8, elem_id="jh-question",
+                         max_length=settings.max_question_chars, lines=1)
+        send = gr.Button("提问", variant="primary", scale=1, elem_id="jh-send")
+    with gr.Row():
+        gr.Examples([[EXAMPLE], ["如何加强基层党组织建设？"]], inputs=[box], label="示例问题")
+        new = gr.Button("新对话", scale=0)
+    sources = gr.HTML(label="引用来源", elem_id="jh-sources")
+    history = gr.State([])
+
+    def respond(question: str, messages: list, hist: list):
+        question = (question or "").strip()
+        if not question:
+            yield "", messages, hist, gr.skip()
+            return
+        messages = list(messages or []) + [{"role": "user", "content": question},
+                                           {"role": "assistant", "content": "……"}]
+        yield "", messages, hist, gr.skip()
+        text = ""
+        try:
+            for ev in get_app().ask_stream(question, hist):
+                if ev.get("type") == "delta":
+                    text += ev.get("text", "")
+                    messages[-1] = {"role": "assistant", "content": render.live_html(text)}
+                    yield gr.skip(), messages, hist, gr.skip()
+                elif ev.get("type") == "result":
+                    messages[-1] = {"role": "assistant", "content": render.answer_html(ev)}
+                    hist = (hist + [{"role": "user", "content": question},
+                                    {"role": "assistant", "content": ev.get("answer", "")}])[-2 * KEEP_TURNS:]
+                    yield gr.skip(), messages, hist, render.sources_html(ev)
+        except JianghuaError as e:
+            messages[-1] = {"role": "assistant", "content": _error(e)}
+            yield gr.skip(), messages, hist, gr.skip()
+
+    outputs = [box, chat, history, sources]
+    box.submit(respond, [box, chat, history], outputs)
+    send.click(respond, [box, chat, history], outputs)
+    new.click(lambda: ("", [], [], ""), None, outputs)
+
+
+# -- 起草 -----------------------------------------------------------------------------------------------------------
+def draft_tab(get_app: GetApp) -> None:
+    with gr.Row():
+        topic = gr.Textbox(label="主题", placeholder="例如：落实全面从严治党主体责任", scale=3)
+        occasion = gr.Textbox(label="场合（可选）", placeholder="例如：机关党建工作推进会", scale=2)
+        length = gr.Slider(100, 5000, value=600, step=100, label="目标字数", scale=2)
+    go = gr.Button("起草", variant="primary")
+    note = gr.Markdown()
+    out = gr.HTML(label="讲话稿", elem_id="jh-draft")
+    download = gr.DownloadButton("下载 Word 文件", visible=False)
+    sources = gr.HTML(label="引用来源")
+
+    def write(topic_: str, occasion_: str, length_: float):
+        try:
+            app = get_app()
+            result = app.draft(topic_, occasion_ or None, int(length_))
+            data = app.draft_docx(topic_, occasion_ or None, int(length_))
+        except JianghuaError as e:
+            return _error(e), "", gr.DownloadButton(visible=False), ""
+        name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|\s]+", "", topic_)[:40] or "讲话稿"
+        path = Path(tempfile.mkdtemp(prefix="jianghua-draft-")) / f"讲话稿-{name}.docx"
+        path.write_bytes(data)
+        info = f"约 {len(result.get('draft', ''))} 字，引用 {len(result.get('citations', []))} 处资料。"
+        return (info, render.answer_html(result, "draft"), gr.DownloadButton(value=str(path), visible=True),
+                render.sources_html(result))
+
+    go.click(write, [topic, occasion, length], [note, out, download, sources])
+
+
+# -- 知识库 ---------------------------------------------------------------------------------------------------------
+def kb_tab(get_app: GetApp, settings: Settings):
+    """The tab; returns (function, outputs) that fill the table and the status, for the page's load event."""
+    status = gr.Markdown(elem_id="jh-kb-status")
+    with gr.Row():
+        files = gr.File(label="上传讲话稿（" + " / ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES) + "）",
+                        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), scale=3)
+        with gr.Column(scale=1):
+            key = gr.Textbox(label="管理密钥", type="password", visible=bool(settings.api_key))
+            upload = gr.Button("导入知识库", variant="primary")
+    result = gr.Markdown()
+    table = gr.Dataframe(headers=render.DOC_HEADERS, interactive=False, wrap=True, label="文档列表")
+    with gr.Row():
+        doc_id = gr.Textbox(label="要删除的文档 ID", scale=3)
+        remove = gr.Button("删除文档", variant="stop", scale=1)
+        refresh = gr.Button("刷新", scale=1)
+
+    def allowed(given: str) -> bool:
+        return not settings.api_key or key_matches(given, settings.api_key)
+
+    def current():
+        app = get_app()
+        return render.document_rows(app.documents()), render.index_status(app.index_info())
+
+    def ingest(paths: list[str] | None, given: str, progress=gr.Progress(track_tqdm=True)):
+        if not allowed(given):
+            return ("⚠ 管理密钥不正确。", *current())
+        if not paths:
+            return ("请先选择要上传的文件。", *current())
+        paths = [Path(p) for p in paths]
+        try:
+            report = get_app().ingest_paths(paths, progress=True)
+        except JianghuaError as e:
+            return (_error(e), *current())
+        return (render.ingest_summary(report, {str(p): p.name for p in paths}), *current())
+
+    def drop(doc: str, given: str):
+        if not allowed(given):
+            return ("⚠ 管理密钥不正确。", *current())
+        try:
+            r = get_app().remove((doc or "").strip())
+        except JianghuaError as e:
+            return (_error(e), *current())
+        state = "已投入使用" if r["version"] == r["serving"] else "为候选版本，需评测晋升后生效"
+        return (f"已删除文档 {r['removed']}：新版本 v{r['version']} {state}。", *current())
+
+    outs = [result, table, status]
+    upload.click(ingest, [files, key], outs)
+    remove.click(drop, [doc_id, key], outs)
+    refresh.click(current, None, [table, status])
+    return current, [table, status]

@@ -1,0 +1,37 @@
+"""The bearer key: ``settings.api_key`` guards the write endpoints; with ``api_key_all`` every endpoint but
+/healthz. Keys are compared in constant time."""
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ui.errors import ApiError
+
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <JIANGHUA_API_KEY>")
+
+
+def key_matches(given: str | None, key: str | None) -> bool:
+    return bool(key) and given is not None and hmac.compare_digest(given.encode("utf-8"), key.encode("utf-8"))
+
+
+def _check(request: Request, creds: HTTPAuthorizationCredentials | None) -> None:
+    key = request.app.state.settings.api_key
+    if not key_matches(creds.credentials if creds else None, key):
+        what = "a missing" if creds is None else "a wrong"
+        raise ApiError(401, "unauthorized", f"this endpoint needs the API key ({what} key was sent): "
+                       "send the header 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_write(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    """Upload, delete, promote, evaluate: need the key whenever one is configured."""
+    if request.app.state.settings.api_key:
+        _check(request, creds)
+
+
+def require_read(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    """Every other endpoint: needs the key only with ``api_key_all``."""
+    s = request.app.state.settings
+    if s.api_key and s.api_key_all:
+        _check(request, creds)

@@ -1,0 +1,132 @@
+"""Receive a multipart upload straight to disk, enforcing the limits while the bytes arrive.
+
+Each file is written under a fresh directory with a generated name: a sequence number, the original stem reduced
+to letters, digits, CJK, ``-`` and ``_`` (so the title read from a file name still makes sense), and the
+original suffix only if it is on the whitelist. The name the client sent is reported back, never used as a path.
+A file over the size limit stops the upload at once (413); a type not on the whitelist is refused before its
+bytes are read (415).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import unquote
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ui.errors import ApiError
+
+MAX_FILES = 50
+MAX_FIELD_BYTES = 64 * 1024
+_UNSAFE = re.compile(r"[^\w\-\u4e00-\u9fff]+")
+
+
+@dataclass
+class Received:
+    filename: str       # as sent by the client: for messages only
+    path: Path          # generated, inside the upload directory
+    size: int = 0
+
+
+def safe_name(index: int, filename: str) -> str:
+    """``03-讲话稿.docx`` from ``../../讲话稿.docx``: no separators, no dots but the whitelisted suffix."""
+    base = PureWindowsPath(PurePosixPath(filename).name).name      # drop any directory part, / or \
+    suffix = Path(base).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ApiError(415, "unsupported_media_type",
+                       f"{filename!r}: files of type '{suffix or '(no suffix)'}' are not supported; "
+                       f"supported types: {', '.join(SUPPORTED_SUFFIXES)}")
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFKC", base[: len(base) - len(suffix)])).strip("_")[:60]
+    return f"{index:02d}-{stem or 'upload'}{suffix}"
+
+
+def _filename(options: dict, raw: bytes) -> str | None:
+    """The file name of a part: RFC 5987 ``filename*`` wins over ``filename``."""
+    m = re.search(rb"filename\*\s*=\s*([\w-]+)'[^']*'([^;\s]+)", raw or b"", re.I)
+    if m:
+        try:
+            return unquote(m.group(2).decode("ascii"), encoding=m.group(1).decode("ascii"), errors="replace")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    name = options.get(b"filename")
+    return None if name is None else name.decode("utf-8", errors="replace")
+
+
+async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Received]:
+    """Parse the request body into files under ``dest``; every limit breach is an ``ApiError``."""
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype != b"multipart/form-data" or b"boundary" not in params:
+        raise ApiError(415, "unsupported_media_type",
+                       "send the files as multipart/form-data (one part per file, e.g. field name 'files')")
+    files: list[Received] = []
+    state = {"headers": {}, "name": b"", "value": b"", "file": None, "current": None, "field": 0}
+
+    def on_part_begin():
+        state.update(headers={}, file=None, current=None, field=0)
+
+    def on_header_field(data, start, end):
+        state["name"] += data[start:end]
+
+    def on_header_value(data, start, end):
+        state["value"] += data[start:end]
+
+    def on_header_end():
+        state["headers"][state["name"].lower()] = state["value"]
+        state["name"], state["value"] = b"", b""
+
+    def on_headers_finished():
+        raw = state["headers"].get(b"content-disposition", b"")
+        _, options = parse_options_header(raw)
+        name = _filename(options, raw)
+        if name is None:
+            return                                   # an ordinary form field: read and ignored
+        if len(files) >= MAX_FILES:
+            raise ApiError(413, "payload_too_large", f"at most {MAX_FILES} files in one upload")
+        if not name.strip():
+            raise ApiError(400, "bad_request", "a file part has an empty file name")
+        rec = Received(name, dest / safe_name(len(files) + 1, name))
+        if rec.path.parent != dest:                  # cannot happen with safe_name; checked all the same
+            raise ApiError(400, "bad_request", f"{name!r}: not a usable file name")
+        state["current"], state["file"] = rec, open(rec.path, "xb")
+        files.append(rec)
+
+    def on_part_data(data, start, end):
+        rec, f = state["current"], state["file"]
+        n = end - start
+        if f is None:
+            state["field"] += n
+            if state["field"] > MAX_FIELD_BYTES:
+                raise ApiError(413, "payload_too_large", "a form field is too large")
+            return
+        rec.size += n
+        if rec.size > max_bytes:
+            raise ApiError(413, "payload_too_large", f"{rec.filename!r} is larger than the upload limit of "
+                           f"{max_bytes / 2**20:g} MB per file")
+        f.write(data[start:end])
+
+    def on_part_end():
+        if state["file"] is not None:
+            state["file"].close()
+            state["file"] = None
+
+    parser = MultipartParser(params[b"boundary"], {
+        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
+        "on_header_end": on_header_end, "on_headers_finished": on_headers_finished,
+        "on_part_data": on_part_data, "on_part_end": on_part_end})
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as e:
+        raise ApiError(400, "bad_request", f"malformed multipart body: {e}") from e
+    finally:
+        if state["file"] is not None:
+            state["file"].close()
+    if not files:
+        raise ApiError(400, "bad_request", "no file in the upload: send one or more parts with a file name")
+    return files
