@@ -45,7 +45,7 @@ class Assistant:
 
     @staticmethod
     def _key_terms(view, text: str) -> list[str]:
-        terms = list(dict.fromkeys(view.tokenizer.tokens(text)))
+        terms = [t for t in dict.fromkeys(view.tokenizer.tokens(text)) if view.keyword.df(t)]
         return sorted(terms, key=lambda t: -view.keyword.idf(t))
 
     def _retrieve(self, state: dict) -> dict:
@@ -53,8 +53,11 @@ class Assistant:
         res = self.searcher.search(state["standalone"], state.get("k", ANSWER_HITS), version=state.get("version"))
         state["hits"], state["search_trace"] = res.hits, res.trace
         view = state["view"]
+        kw = view.keyword
+        # terms the version never uses carry no weight: coverage measures how much of what the corpus could
+        # match is matched
         state["job"] = Job(state["standalone"], res.hits, state["history"], view.tokenizer.tokens(state["standalone"]),
-                           view.keyword.idf, view.tokenizer.tokens)
+                           lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens)
         state["timings"]["retrieve_ms"] = (time.perf_counter() - t0) * 1000
         return state
 

@@ -13,7 +13,8 @@ from assistant.citations import strip_markers
 from ingest.sentences import split_sentences
 
 DEICTIC = re.compile(r"这|那|其|该|上述|前面|刚才|它|他们|这些|那些|具体|怎么做|为什么|还有|此外|另外|第[一二三四五六七八九十\d]+")
-ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)(?:条|点|个|项|方面|是)")
+ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)(?:条|点|个|项|方面|是)|(头|首|最后|末)那?一?(?:条|点|个|项)")
+QUESTION_WORDS = {"哪几", "几个", "哪些", "什么", "哪个", "多少", "怎么", "如何", "里说", "提到", "说的", "讲了", "主要"}
 CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 
 
@@ -22,9 +23,12 @@ def needs_history(question: str) -> bool:
 
 
 def _ordinal(question: str) -> int | None:
+    """1-based item number the question points at; -1 for the last one."""
     m = ORDINAL.search(question)
     if not m:
         return None
+    if m.group(2):
+        return -1 if m.group(2) in ("最后", "末") else 1
     g = m.group(1)
     return int(g) if g.isdigit() else CN_NUM.get(g)
 
@@ -35,6 +39,13 @@ def _items(answer: str) -> list[str]:
     parts = re.split(r"[一二三四五六七八九十]+(?:是|要)", text)
     if len(parts) > 2:
         return [p.strip("，。；： \n") for p in parts[1:] if p.strip()]
+    head, colon, rest = text.partition("：")
+    if colon:                                   # "一共四个：甲、乙、丙" → 甲, 乙, 丙
+        rest = re.sub(r"^(?:包括|有|即)", "", rest.strip())
+        items = [x.strip("，。；、 \n") for x in re.split(r"[、；;]", rest)]
+        items = [re.sub(r"^(?:和|及|以及)", "", x) for x in items if x]
+        if len(items) > 1:
+            return items
     return [text[s.start:s.end] for s in split_sentences(text)]
 
 
@@ -47,10 +58,13 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     n = _ordinal(question)
     if n and answers:
         items = _items(answers[-1])
-        if 1 <= n <= len(items):
+        if n == -1 and items:
+            extra.append(items[-1][:80])
+        elif 1 <= n <= len(items):
             extra.append(items[n - 1][:80])
     if users:
-        extra += [t for t in key_terms(users[-1]) if t not in question][:5]
+        extra += [t for t in key_terms(users[-1])
+                  if t not in question and len(t) >= 2 and t not in QUESTION_WORDS][:6]
     return (question + " " + " ".join(extra)).strip() if extra else question
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, runtime_checkable
 
+from assistant.answer_type import expected, holds
 from assistant.citations import Source, context_block, whole
 from assistant.evidence import reading_order, score_sentences, select
 from jianghua.errors import GeneratorError
@@ -17,7 +18,7 @@ from jianghua.records import Hit
 from jianghua.settings import Settings
 
 DECLINE = "资料中未找到与该问题直接相关的内容。"
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.25
 
 
 @dataclass
@@ -61,17 +62,50 @@ class ExtractiveGenerator:
     def compose(self, job: Job) -> Composition:
         scored = score_sentences(job.terms, job.hits, job.idf, job.tokens)
         best = max((s.coverage for s in scored), default=0.0)
-        if not scored or best < self.min_coverage:
+        kind = expected(job.question)
+        # the answer of the asked kind must be in one of the few most relevant sentences
+        answerable = kind is None or any(holds(kind, s.source.quote, job.question) for s in scored[:3]
+                                         if s.coverage >= 0.6 * best)
+        if not scored or best < self.min_coverage or not answerable:
             return Composition([], iter([DECLINE]), declined=True, closest=job.hits[:3])
-        chosen = reading_order(select([s for s in scored if s.coverage >= self.min_coverage * 0.6],
+        if kind is not None:
+            for s in scored:
+                if holds(kind, s.source.quote, job.question):
+                    s.score *= 1.3
+            scored.sort(key=lambda s: -s.score)
+        chosen = reading_order(select([s for s in scored if s.coverage >= self.min_coverage],
                                       self.max_sentences, self.max_chars))
         sources = [c.source for c in chosen]
+        if LIST_Q.search(job.question):
+            sources = expand_list(sources)
 
         def deltas() -> Iterator[str]:
             for i, src in enumerate(sources, 1):
                 yield as_answer_sentence(src.quote) + f"[{i}]"
                 # the marker sits before the final stop so the verifier ties it to its sentence
         return Composition(sources, _move_stops(deltas()))
+
+
+LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|分别|都有什么|包括什么")
+ITEM = re.compile(r"^(?:[一二三四五六七八九十]+(?:是|要)|\d+[.、．])")
+
+
+def expand_list(sources: list[Source], limit: int = 8) -> list[Source]:
+    """For a question asking for a list: when the best sentence opens an enumeration (一是… 二是…), answer with the
+    enumeration's items, in order, instead of scattered sentences."""
+    from assistant.evidence import sentences_of
+    for src in sources[:2]:
+        sents = sentences_of(src.hit)
+        idx = next((i for i, s in enumerate(sents) if s.start == src.start), None)
+        if idx is None:
+            continue
+        if not re.search(r"[。：；！？]$", src.quote):
+            continue                      # a heading line, not the sentence that opens a list
+        items = [s for s in sents[idx:] if ITEM.match(s.quote)]
+        if len(items) >= 2:
+            lead = [] if ITEM.match(src.quote) else [src]
+            return (lead + items)[:limit]
+    return sources
 
 
 def as_answer_sentence(quote: str) -> str:

@@ -138,11 +138,14 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     from tqdm import tqdm
     bar = tqdm(total=total, desc=f"eval {es.name} v{v} {mode}", unit="q", disable=not progress)
     rows = []
+    coverage = 1.0
     for q in es.queries:
         row: dict = {"id": q.id, "type": q.type}
         qrels = [(r.doc, r.answer) for r in es.qrels_for(q.id)]
         if q.answerable:
             res = timed("search", app.search, search_text(q), K, version=v, mode=mode)
+            if res["trace"].get("embedded") is not None:
+                coverage = min(coverage, res["trace"].get("dense_coverage", 1.0))
             hits = [(stem.get(h["doc_id"], ""), h["text"]) for h in res["hits"]]
             found = M.match_answers(hits, qrels)
             n_rel = sum(1 for f in M.match_answers(chunks, qrels) if f)
@@ -183,6 +186,8 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
             bar.update()
     bar.close()
 
+    if coverage < 1.0:
+        notes.append(f"dense search covered only {coverage:.0%} of version {v}'s chunks (not all embedded yet)")
     metrics = _aggregate(rows, draft_rows, answers, drafts)
     by_type = {}
     for typ in sorted({r["type"] for r in rows}):
@@ -192,6 +197,8 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     counts = {"queries": len(rows), "answerable": sum(q.answerable for q in es.queries),
               "unanswerable": sum(not q.answerable for q in es.queries), "drafts": len(draft_rows)}
     s = app.settings
+    if mode == "hybrid" and (s.dense_weight == 0 or s.keyword_weight == 0):   # name what actually ran
+        mode = "keyword" if s.dense_weight == 0 else "dense"
     config = {"embedder": s.embedder, "keyword_weight": s.keyword_weight, "dense_weight": s.dense_weight,
               "k": K, "set": str(es.root), "answers": bool(answers), "drafts": bool(drafts)}
     return EvalResult(es.name, v, mode, metrics, counts, rows, draft_rows, M.latency_summary(lat), by_type, notes,

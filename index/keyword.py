@@ -53,6 +53,9 @@ class KeywordIndex:
         keep = self.member[chunk]
         return chunk[keep], tf[keep]
 
+    def df(self, term: str) -> int:
+        return len(self._postings(term)[0])
+
     def idf(self, term: str) -> float:
         """BM25 idf in this version; a term the version never uses gets the highest idf (it is the rarest)."""
         df = len(self._postings(term)[0])

@@ -17,7 +17,7 @@ from jianghua.records import Chunk, Document
 
 @dataclass(frozen=True)
 class ChunkerSettings:
-    size: int = 300
+    size: int = 400
     overlap: int = 0
 
     def as_dict(self) -> dict:

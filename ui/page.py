@@ -18,13 +18,15 @@ from ui.security import key_matches
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
 KEEP_TURNS = 20
+PRIVATE = "private"      # page events are not an API: /api and /v1 are (documented at /docs)
 
 GetApp = Callable[[], Jianghua]
 
 
 def build_page(get_app: GetApp, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="讲话助手", analytics_enabled=False) as page:
-        gr.Markdown("## 讲话助手 · 讲话稿检索、问答与起草\n每个回答都标注出处 [n]，点开下方“引用来源”可核对原文。")
+        gr.Markdown("## 讲话助手 · 讲话稿检索、问答与起草\n回答和讲话稿的每句话都标注出处 [n]，下方“引用来源”列出对应原文，可逐条核对。"
+                    "（[HTTP API 文档](/docs)）")
         with gr.Tabs():
             with gr.Tab("问答", id="ask"):
                 ask_tab(get_app, settings)
@@ -32,8 +34,8 @@ def build_page(get_app: GetApp, settings: Settings) -> gr.Blocks:
                 draft_tab(get_app)
             with gr.Tab("知识库", id="kb"):
                 fill, outputs = kb_tab(get_app, settings)
-            build_eval_tab(get_app)
-        page.load(fill, None, outputs)
+            build_eval_tab(get_app, settings)
+        page.load(fill, None, outputs, api_visibility=PRIVATE)
     page.queue(default_concurrency_limit=4)
     return page
 
@@ -44,9 +46,9 @@ def theme() -> gr.themes.Base:
                              font_mono=["Consolas", "Noto Sans Mono CJK SC", "monospace"])
 
 
-def build_eval_tab(get_app: GetApp) -> None:
-    """Hook for the 评测 tab (run the evaluation set, compare the candidate with the serving version, promote).
-    Called inside the page's ``gr.Tabs``; adds nothing yet."""
+def build_eval_tab(get_app: GetApp, settings: Settings) -> None:
+    """Hook for the 评测 tab (run the evaluation set, compare the candidate with the serving version, promote):
+    called inside the page's ``gr.Tabs``, it adds nothing yet. Writes there need the key as in the 知识库 tab."""
 
 
 def _error(e: JianghuaError) -> str:
@@ -92,9 +94,9 @@ def ask_tab(get_app: GetApp, settings: Settings) -> None:
             yield gr.skip(), messages, hist, gr.skip()
 
     outputs = [box, chat, history, sources]
-    box.submit(respond, [box, chat, history], outputs)
-    send.click(respond, [box, chat, history], outputs)
-    new.click(lambda: ("", [], [], ""), None, outputs)
+    box.submit(respond, [box, chat, history], outputs, api_visibility=PRIVATE)
+    send.click(respond, [box, chat, history], outputs, api_visibility=PRIVATE)
+    new.click(lambda: ("", [], [], ""), None, outputs, api_visibility=PRIVATE)
 
 
 # -- 起草 -----------------------------------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def draft_tab(get_app: GetApp) -> None:
         return (info, render.answer_html(result, "draft"), gr.DownloadButton(value=str(path), visible=True),
                 render.sources_html(result))
 
-    go.click(write, [topic, occasion, length], [note, out, download, sources])
+    go.click(write, [topic, occasion, length], [note, out, download, sources], api_visibility=PRIVATE)
 
 
 # -- 知识库 ---------------------------------------------------------------------------------------------------------
@@ -173,7 +175,7 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return (f"已删除文档 {r['removed']}：新版本 v{r['version']} {state}。", *current())
 
     outs = [result, table, status]
-    upload.click(ingest, [files, key], outs)
-    remove.click(drop, [doc_id, key], outs)
-    refresh.click(current, None, [table, status])
+    upload.click(ingest, [files, key], outs, api_visibility=PRIVATE)
+    remove.click(drop, [doc_id, key], outs, api_visibility=PRIVATE)
+    refresh.click(current, None, [table, status], api_visibility=PRIVATE)
     return current, [table, status]

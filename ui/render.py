@@ -55,10 +55,14 @@ def answer_html(result: dict, key: str = "answer") -> str:
     """The verified answer (or draft) as one HTML block (no blank lines: Markdown leaves it alone)."""
     sentences = result.get("sentences", [])
     bad = [s for s in sentences if not s.get("supported", True) and "template" not in s.get("flags", [])]
-    if result.get("grounded") and not bad:
+    if not result.get("citations"):
+        badge = '<span class="jh-badge warn">未引用资料</span>'
+    elif bad:
+        badge = f'<span class="jh-badge warn">⚠ {len(bad)} 句未经资料证实，请核对</span>'
+    elif result.get("grounded"):
         badge = '<span class="jh-badge ok">✓ 每句均有资料出处</span>'
     else:
-        badge = f'<span class="jh-badge warn">⚠ {len(bad)} 句未经资料证实，请核对</span>' if bad else ""
+        badge = '<span class="jh-badge warn">⚠ 部分引用需核对</span>'
     body = annotate(result.get(key, ""), sentences)
     return f'<div class="jh-answer">{badge}<div>{body}</div></div>'
 
@@ -71,7 +75,7 @@ def live_html(text: str) -> str:
 def sources_html(result: dict) -> str:
     """The sources panel: each cited passage with title, section path, offsets and the quote marked."""
     cites = result.get("citations", [])
-    parts = ['<div class="jh-sources">']
+    parts = ['<div class="jh-sources">', f"<h4>引用来源（{len(cites)}）</h4>" if cites else ""]
     if not cites:
         parts.append("<p>本次回答没有引用资料。</p>")
         closest = result.get("closest") or []

@@ -23,6 +23,7 @@ from ui.errors import ApiError
 log = logging.getLogger("jianghua.api")
 
 MAX_JSON_BYTES = 1024 * 1024  # request bodies other than uploads
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 DESCRIPTION = """讲话助手 jianghua: retrieval with citations over Chinese speeches.
 
@@ -51,7 +52,8 @@ class BodyLimit:
 def create_app(settings: Settings | None = None, page: bool = True, background_embedding: bool = True,
                seed: Callable[[Jianghua], None] | None = None) -> FastAPI:
     """``page``: mount the Gradio page at /; ``background_embedding``: embed new chunks in a worker thread so
-    that uploads return once keyword-searchable; ``seed``: called with the application before serving."""
+    that uploads return once keyword-searchable (not with ``dense_weight=0``, where vectors go unused);
+    ``seed``: called with the application before serving."""
     settings = settings or Settings.from_env()
     if settings.api_key_all and not settings.api_key:
         raise InputError("api_key_all is set but no api_key: set JIANGHUA_API_KEY as well")
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     async def lifespan(app: FastAPI):
         jh = Jianghua(settings)
         await run_in_threadpool(lambda: jh.kb)        # open or create now: a bad --kb fails at start
-        if background_embedding:
+        if background_embedding and settings.dense_weight > 0:
             jh.start_background_embedding()
         if seed is not None:                           # with the worker running, vectors follow in the background
             await run_in_threadpool(seed, jh)
@@ -76,10 +78,11 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodyLimit)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-                           allow_headers=["Authorization", "Content-Type"])
+    # Always installed: with no origins configured it allows none, and it keeps Gradio from adding its own
+    # permissive CORS handling to the page's routes.
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type"])
 
     from ui import api, openai_compat, routes_eval
     app.include_router(api.health)
@@ -87,8 +90,8 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     app.include_router(routes_eval.router)
     app.include_router(openai_compat.router)
 
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route("/api/{rest:path}", methods=_METHODS, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=_METHODS, include_in_schema=False)
     def unknown(request: Request, rest: str):
         raise ApiError(404, "not_found", f"no endpoint {request.method} {request.url.path}; see /docs")
 
@@ -100,8 +103,9 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
         if settings.api_key_all:
             from ui.security import key_matches
             auth = lambda user, password: key_matches(password, settings.api_key)  # noqa: E731
-        gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings), path="/", css=CSS, theme=theme(), auth=auth,
-                            auth_message="请输入访问密钥（用户名任意）", footer_links=["api"],
+        gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings), path="/", css=CSS, theme=theme(),
+                            auth=auth,
+                            auth_message="请输入访问密钥（用户名任意）", footer_links=[],
                             max_file_size=f"{settings.max_upload_mb}mb", show_error=True)
     return app
 

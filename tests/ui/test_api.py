@@ -58,9 +58,9 @@ def test_search(client):
     assert "主体责任" in hits[0]["text"] and hits[0]["keyword_rank"] == 1 and hits[0]["end"] > hits[0]["start"]
 
 
-def test_search_hybrid(make_client):
-    c = make_client(dense_weight=1.0)
-    hits = c.post("/api/search", json={"query": "怎样加强基层党组织建设", "k": 5}).json()["hits"]
+def test_search_hybrid(make_client, hybrid_kb):
+    c = make_client(kb=hybrid_kb, dense_weight=1.0)
+    hits = c.post("/api/search", json={"query": "书记述职要突出什么", "k": 5}).json()["hits"]
     assert hits and any(h["dense_rank"] is not None for h in hits)
     assert any(h["keyword_rank"] is not None for h in hits)
 
@@ -197,3 +197,26 @@ def test_openapi_docs(client):
               "/api/index", "/healthz", "/v1/chat/completions", "/v1/models"):
         assert p in paths
     assert "multipart/form-data" in paths["/api/documents"]["post"]["requestBody"]["content"]
+
+
+# -- states of the knowledge base and the generator ----------------------------------------------------------------
+def test_empty_knowledge_base(make_client):
+    c = make_client(kb="empty")
+    assert c.get("/api/documents").json() == {"documents": []}
+    assert c.get("/api/index").json()["serving"] is None
+    assert_error(c.post("/api/search", json={"query": "党建"}), 404, "VersionError")
+    assert_error(c.post("/api/ask", json={"question": QUESTION}), 404)
+    assert_error(c.post("/api/ask", json={"question": QUESTION, "stream": True}), 404)   # before any event
+    assert_error(c.delete("/api/documents/0123456789abcdef"), 404)
+
+
+def test_generator_unreachable_is_502(make_client):
+    from tests.ui.conftest import free_port
+    c = make_client(generator="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
+    assert_error(c.post("/api/ask", json={"question": QUESTION}), 502, "GeneratorError")
+    r = c.post("/api/ask", json={"question": QUESTION, "stream": True})
+    if r.status_code == 200:            # the failure came after the stream started: an error event ends it
+        kind, data = parse_sse(r.text)[-1]
+        assert kind == "error" and data["status"] == 502 and data["error"]["type"] == "GeneratorError"
+    else:
+        assert_error(r, 502, "GeneratorError")

@@ -1,0 +1,74 @@
+"""What kind of answer a question asks for, and whether evidence sentences hold one.
+
+A question asking 多少/几名/比例 wants a number; 什么时候/哪天/最晚 a date or time; 是谁/叫什么名字 about a person a
+personal name; and "“五个转变”具体是哪五个方面" an explanation of a numbered formulation (the term followed by its
+items). When the best evidence holds no answer of the asked kind, the extractive answer declines instead of
+quoting a sentence that merely mentions the topic.
+"""
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = "一二三四五六七八九十百千万两"
+MEASURE = "名|个|件|人|次|条|万|元|年|月|天|日|家|项|所|批|户|位|成|倍|岁|期|轮|类|种|支|处|座|亿"
+NUMBER_Q = re.compile(rf"多少|多大|(?<!哪)几(?:{MEASURE}|成)|比例|百分之|百分比|数量|人数|金额")
+RATIO_Q = re.compile(r"比例|百分|几成|占多少|多大比")
+RATIO_A = re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九十\d]+分之|[一二三四五六七八九]成|一半|半数|三分之")
+MONEY_Q = re.compile(r"多少钱|金额|报酬|工资|收入|经费|资金|万元|元")
+MONEY_A = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[一二三四五六七八九十百千万两]+(?:万|亿)?元")
+LIST_Q = re.compile(r"是什么|是哪些|有哪些|分别|哪几")
+NUMBER_A = re.compile(rf"\d|[{CN_DIGITS}]+(?:{MEASURE}|%|分之)|百分之")
+DATE_Q = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|什么时间|最晚|截止|多长时间|多久|期限")
+DATE_A = re.compile(rf"\d+\s*(?:年|月|日|号|天|周|季度)|[{CN_DIGITS}]+(?:年|个月|月|天|周)|月底|年底|年初|年内|上半年|下半年|"
+                    r"季度|每年|每月|每季|每周|定期|之前|以前|底前")
+PERSON_Q = re.compile(r"是谁|哪位|谁|叫什么名字|姓名|名字")
+PERSON_CTX = re.compile(r"书记|领导|同志|主任|部长|局长|负责人|主持|发言人|讲话人|人")
+NUMBERED_TERM = re.compile(rf"“([{CN_DIGITS}\d]+[^”]{{0,8}})”|([{CN_DIGITS}]{{1,3}}个[\u4e00-\u9fff]{{1,4}})")
+EXPLAIN_Q = re.compile(r"具体|分别|哪[几一二三四五六七八九十]|是什么|指什么|包括|内容")
+
+
+def expected(question: str) -> tuple[str, str] | None:
+    """(kind, detail) the question asks for, or None when any relevant sentence may answer it."""
+    if PERSON_Q.search(question) and PERSON_CTX.search(question) and not re.search(r"活动|制度|平台|文件|项目",
+                                                                                   question):
+        return ("person", "")
+    if DATE_Q.search(question):
+        return ("date", "")
+    m = NUMBERED_TERM.search(question)
+    if m and EXPLAIN_Q.search(question[m.end():]):
+        return ("explanation", m.group(1) or m.group(2))
+    n = NUMBER_Q.search(question)
+    if n and not LIST_Q.search(question[n.end():]):
+        if RATIO_Q.search(question):
+            return ("number", "ratio")
+        if MONEY_Q.search(question):
+            return ("number", "money")
+        return ("number", "")
+    return None
+
+
+def _person(sentence: str) -> bool:
+    import jieba.posseg as pseg
+    for w in pseg.cut(sentence):
+        if w.flag == "nr" and len(w.word) >= 2 and w.word != "习近平":
+            return True
+    return False
+
+
+def holds(kind: tuple[str, str], sentence: str, question: str = "") -> bool:
+    """Does ``sentence`` hold an answer of ``kind``? Numbers the question itself names (八项规定) do not count."""
+    name, detail = kind
+    if name == "number":
+        pattern = {"ratio": RATIO_A, "money": MONEY_A}.get(detail, NUMBER_A)
+        return any(m.group() not in question for m in pattern.finditer(sentence))
+    if name == "date":
+        return bool(DATE_A.search(sentence))
+    if name == "person":
+        return _person(sentence)
+    if name == "explanation":
+        i = sentence.find(detail)
+        if i < 0:
+            return False
+        after = sentence[i + len(detail):]
+        return bool(re.match(r"^”?(?:[，,]?\s*(?:即|就是|是指|指的是|包括)|[:：（(])", after))
+    return True
