@@ -141,8 +141,10 @@ class OpenAIGenerator:
             except ImportError as e:
                 raise GeneratorError("langchain-openai is not installed: pip install langchain-openai") from e
             s = self.settings
+            # max_tokens also in the body: some servers (llama.cpp) ignore max_completion_tokens
             self._llm = ChatOpenAI(base_url=s.openai_base_url, model=s.openai_model, api_key=s.openai_api_key(),
-                                   temperature=s.temperature, streaming=True, timeout=120, max_retries=1)
+                                   temperature=s.temperature, streaming=True, timeout=s.openai_timeout,
+                                   max_retries=1, max_tokens=s.max_tokens, extra_body={"max_tokens": s.max_tokens})
         return self._llm
 
     def messages(self, system: str, history: list[dict], question: str):

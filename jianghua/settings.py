@@ -21,8 +21,8 @@ class Settings:
     chunk_size: int = 400                  # target characters per chunk (measured best of 200–500 on the seed set)
     chunk_overlap: int = 0                 # sentences repeated from the previous chunk
     keyword_weight: float = 1.0            # RRF weight of the BM25 list
-    dense_weight: float = 1.0              # RRF weight of the dense list
-    rrf_k: int = 60
+    dense_weight: float = 0.5              # RRF weight of the dense list (measured on the seed set)
+    rrf_k: int = 20
     top_k: int = 5
     threads: int = 0                       # 0: all cores
     generator: str = "extractive"          # extractive | openai
@@ -30,6 +30,8 @@ class Settings:
     openai_model: str = "qwen2.5"
     openai_api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.1
+    max_tokens: int = 512                  # cap on generated tokens per answer or draft
+    openai_timeout: float = 120.0          # seconds per language-model request
     reranker: str | None = None            # path to a local cross-encoder model directory
     api_key: str | None = None             # bearer token for write endpoints
     api_key_all: bool = False              # require the key on every endpoint

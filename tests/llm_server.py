@@ -14,6 +14,8 @@ Environment:
   JIANGHUA_TEST_LLM_THREADS      llama.cpp threads (default 2)
   JIANGHUA_TEST_LLM_CHAT_FORMAT  llama-cpp-python chat format (default chatml,
                                  which is Qwen2.5's <|im_start|>/<|im_end|> format)
+  JIANGHUA_TEST_LLM_KEEP_LOG     keep the server log (deleted at teardown otherwise;
+                                 kept, and its tail shown, when the server fails to start)
   CI                             when set, a missing model/llama_cpp fails instead of skipping
 """
 
@@ -204,3 +206,5 @@ def llm_server():
         yield server
     finally:
         _stop(proc)
+        if not os.environ.get("JIANGHUA_TEST_LLM_KEEP_LOG"):
+            Path(server.log_path).unlink(missing_ok=True)
