@@ -57,7 +57,8 @@ class Assistant:
         # terms the version never uses carry no weight: coverage measures how much of what the corpus could
         # match is matched
         state["job"] = Job(state["standalone"], res.hits, state["history"], view.tokenizer.tokens(state["standalone"]),
-                           lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens)
+                           lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
+                           lambda hit: self.searcher.following(hit, version=state.get("version")))
         state["timings"]["retrieve_ms"] = (time.perf_counter() - t0) * 1000
         return state
 

@@ -22,7 +22,7 @@ def needs_history(question: str) -> bool:
     return len(question) <= 12 or bool(DEICTIC.search(question))
 
 
-def _ordinal(question: str) -> int | None:
+def ordinal(question: str) -> int | None:
     """1-based item number the question points at; -1 for the last one."""
     m = ORDINAL.search(question)
     if not m:
@@ -39,8 +39,9 @@ def _items(answer: str) -> list[str]:
     parts = re.split(r"[一二三四五六七八九十]+(?:是|要)", text)
     if len(parts) > 2:
         return [p.strip("，。；： \n") for p in parts[1:] if p.strip()]
-    head, colon, rest = text.partition("：")
-    if colon:                                   # "一共四个：甲、乙、丙" → 甲, 乙, 丙
+    m = re.search(r"：|，?(?:包括|即)", text)
+    head, colon, rest = (text[:m.start()], m.group(), text[m.end():]) if m else (text, "", "")
+    if colon:                                   # "一共四个：甲、乙、丙" / "共九个方面，包括甲、乙" → 甲, 乙, 丙
         rest = re.sub(r"^(?:包括|有|即)", "", rest.strip())
         items = [x.strip("，。；、 \n") for x in re.split(r"[、；;]", rest)]
         items = [re.sub(r"^(?:和|及|以及)", "", x) for x in items if x]
@@ -55,7 +56,7 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     users = [t["content"] for t in history if t.get("role") == "user" and t.get("content")]
     answers = [t["content"] for t in history if t.get("role") == "assistant" and t.get("content")]
     extra: list[str] = []
-    n = _ordinal(question)
+    n = ordinal(question)
     if n and answers:
         items = _items(answers[-1])
         if n == -1 and items:

@@ -12,12 +12,14 @@ from typing import Callable, Iterator, Protocol, runtime_checkable
 
 from assistant.answer_type import expected, holds
 from assistant.citations import Source, context_block, whole
+from assistant.condense import ordinal
 from assistant.evidence import reading_order, score_sentences, select
 from jianghua.errors import GeneratorError
 from jianghua.records import Hit
 from jianghua.settings import Settings
 
 DECLINE = "资料中未找到与该问题直接相关的内容。"
+CN_ORD = "一二三四五六七八九十"
 MIN_COVERAGE = 0.25
 
 
@@ -29,6 +31,7 @@ class Job:
     terms: list[str]
     idf: Callable[[str], float]
     tokens: Callable[[str], list[str]]
+    neighbours: Callable[[Hit], list[Hit]] | None = None
 
 
 @dataclass
@@ -72,12 +75,17 @@ class ExtractiveGenerator:
             for s in scored:
                 if holds(kind, s.source.quote, job.question):
                     s.score *= 1.3
-            scored.sort(key=lambda s: -s.score)
-        chosen = reading_order(select([s for s in scored if s.coverage >= self.min_coverage],
-                                      self.max_sentences, self.max_chars))
-        sources = [c.source for c in chosen]
+        n = ordinal(job.question)
+        if n and n > 0:                   # "头一条/第二点": the item that opens with that ordinal
+            mark = re.compile(rf"^(?:{CN_ORD[n - 1]}(?:是|要|、)|[（(]{CN_ORD[n - 1]}[）)]|第{CN_ORD[n - 1]}|{n}[.、．])")
+            for s in scored:
+                if mark.match(s.source.quote):
+                    s.score *= 1.5
+        scored.sort(key=lambda s: -s.score)
+        picked = select([s for s in scored if s.coverage >= self.min_coverage], self.max_sentences, self.max_chars)
+        sources = [c.source for c in reading_order(picked)]
         if LIST_Q.search(job.question):
-            sources = expand_list(sources)
+            sources = expand_list([c.source for c in picked], neighbours=job.neighbours) or sources
 
         def deltas() -> Iterator[str]:
             for i, src in enumerate(sources, 1):
@@ -88,24 +96,31 @@ class ExtractiveGenerator:
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|分别|都有什么|包括什么")
 ITEM = re.compile(r"^(?:[一二三四五六七八九十]+(?:是|要)|\d+[.、．])")
+FIRST_ITEM = re.compile(r"^(?:一(?:是|要)|1[.、．])")
 
 
-def expand_list(sources: list[Source], limit: int = 8) -> list[Source]:
+def expand_list(sources: list[Source], limit: int = 8, neighbours=None) -> list[Source]:
     """For a question asking for a list: when the best sentence opens an enumeration (一是… 二是…), answer with the
-    enumeration's items, in order, instead of scattered sentences."""
+    enumeration's items, in order, instead of scattered sentences. ``neighbours(hit)`` gives the passages that
+    follow a hit in its document, for lists that run on past the passage's end. Returns [] when no list opens."""
     from assistant.evidence import sentences_of
     for src in sources[:2]:
         sents = sentences_of(src.hit)
         idx = next((i for i, s in enumerate(sents) if s.start == src.start), None)
         if idx is None:
             continue
-        if not re.search(r"[。：；！？]$", src.quote):
-            continue                      # a heading line, not the sentence that opens a list
-        items = [s for s in sents[idx:] if ITEM.match(s.quote)]
+        if not re.search(r"[。：；！？]$", src.quote) or ITEM.match(src.quote):
+            continue                      # a heading line or itself an item: it does not open a list
+        following = sents[idx + 1:]
+        if neighbours is not None and len(following) < 6:
+            following += [s for h in neighbours(src.hit) for s in sentences_of(h)]
+        if not following or not FIRST_ITEM.match(following[0].quote):
+            continue                      # the list must start right after, at its first item
+        items = [s for s in following if ITEM.match(s.quote)]
         if len(items) >= 2:
             lead = [] if ITEM.match(src.quote) else [src]
             return (lead + items)[:limit]
-    return sources
+    return []
 
 
 def as_answer_sentence(quote: str) -> str:

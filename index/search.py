@@ -92,7 +92,7 @@ class HybridSearcher:
         query = (query or "").strip()
         if not query:
             raise InputError("the query is empty")
-        k = int(k or self.settings.top_k)
+        k = int(self.settings.top_k if k is None else k)      # k=0 is an error, not 'the default'
         if not 1 <= k <= 100:
             raise InputError(f"k must be between 1 and 100, got {k}")
         if mode not in ("hybrid", "keyword", "dense"):
@@ -146,6 +146,15 @@ class HybridSearcher:
             trace["note"] = (f"dense search covered {view.n_embedded} of {view.n_chunks} chunks; "
                              "the rest are still being embedded")
         return SearchResult(hits, trace)
+
+    def following(self, hit: Hit, n: int = 2, version: int | str | None = None) -> list[Hit]:
+        """The ``n`` passages after ``hit`` in its document, in the same version (for context that runs on)."""
+        view = self.view(version)
+        rows = self.kb.store.conn().execute(
+            "SELECT c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=? AND "
+            "c.doc_id=? AND c.start >= ? ORDER BY c.start LIMIT ?",
+            (view.version, hit.chunk.doc_id, hit.chunk.end, n)).fetchall()
+        return self._hits([(r[0], 0.0) for r in rows], {}, {}, {})
 
     def _hits(self, top, kw_rank, de_rank, matched) -> list[Hit]:
         if not top:

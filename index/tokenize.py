@@ -13,7 +13,7 @@ from jianghua.errors import InputError
 STOPWORDS = frozenset(
     "的 了 和 与 及 以及 或 在 是 要 等 把 对 为 以 于 并 而 也 又 都 就 这 那 其 之 将 被 从 由 向 上 中 下 "
     "我们 你们 他们 我 你 他 她 它 各 个 一 不 有 没有 什么 哪些 怎么 如何 怎样 为什么 多少 吗 呢 吧 啊 哪 谁 "
-    "做 做到 哪个 还 来 去 给 让 着 过 得 地 所 所以 因为 如果 但 但是 可以 能 该 此 这个 那个 这些 那些 "
+    "做 哪个 还 来 去 给 让 着 过 得 地 所 所以 因为 如果 但 但是 可以 能 该 此 这个 那个 这些 那些 "
     "一个 进行 方面 问题 工作 提出 提到 讲 讲话 说 具体 什么样 是否 请问".split())
 _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _lock = threading.Lock()
@@ -44,7 +44,8 @@ class Tokenizer:
 
     def __init__(self, terms: list[str]):
         self.terms = terms
-        self.signature = hashlib.sha256("\n".join(terms).encode()).hexdigest()[:12]
+        # the signature names everything that decides the tokens: lexicon and stop words
+        self.signature = hashlib.sha256(("\n".join(terms) + "\0" + " ".join(sorted(STOPWORDS))).encode()).hexdigest()[:12]
         self._jieba = None
 
     def _load(self):

@@ -46,6 +46,8 @@ def check_after_kill(kb_dir: Path, baseline: set[str], n_new: int, capsys) -> st
     con = sqlite3.connect(kb_dir / "store.sqlite")
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+    manifest = json.loads((kb_dir / "manifest.json").read_text(encoding="utf-8"))   # written atomically: never torn
+    assert manifest["serving"] == 1
     kb = KnowledgeBase.open(Settings(kb=kb_dir, dense_weight=0.0))
     try:
         assert kb.serving() == 1
