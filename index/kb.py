@@ -9,6 +9,7 @@ promotion (the first version of an empty knowledge base serves at once).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -147,8 +148,11 @@ class KnowledgeBase:
 
     # -- ingest ---------------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: bool = True, embed: bool = True,
-               note: str = "") -> IngestReport:
-        """Load every supported file under ``paths`` and write a new version holding them (if anything changed)."""
+               note: str = "", sources: dict[str, str] | None = None) -> IngestReport:
+        """Load every supported file under ``paths`` and write a new version holding them (if anything changed).
+
+        ``sources`` maps a file path to the source name to record instead (an upload's original file name), so
+        that a file uploaded again with other content replaces its earlier version."""
         from ingest.documents import load_document
         from ingest.loaders import iter_files
 
@@ -159,11 +163,14 @@ class KnowledgeBase:
         if progress:
             from tqdm import tqdm
             it = tqdm(files, desc="loading", unit="file")
+        sources = sources or {}
         for f in it:
+            name = sources.get(str(f), str(f))
             try:
-                docs.append(load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024))
+                doc = load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024)
+                docs.append(dataclasses.replace(doc, source=name) if name != str(f) else doc)
             except (DocumentLoadError, UnsupportedFileError) as e:
-                report.failed.append((str(f), str(e)))
+                report.failed.append((name, str(e)))
         return self.ingest_documents(docs, report=report, progress=progress, embed=embed, note=note)
 
     def ingest_documents(self, docs: list[Document], report: IngestReport | None = None, progress: bool = True,

@@ -84,11 +84,12 @@ class Jianghua:
             return []
         return self.kb.documents()
 
-    def ingest_paths(self, paths: list[Path], progress: bool = False) -> dict:
+    def ingest_paths(self, paths: list[Path], progress: bool = False, sources: dict[str, str] | None = None) -> dict:
         """Ingest files. With the background embedder running, documents are keyword-searchable as soon as this
         returns and dense vectors follow; without it, embedding happens here."""
         background = self._worker is not None and self._worker.is_alive()
-        report = self.kb.ingest(paths, progress=progress, embed=not background)
+        embed_now = not background and self.settings.dense_weight > 0
+        report = self.kb.ingest(paths, progress=progress, embed=embed_now, sources=sources)
         if background:
             self._wake.set()
         return report.as_dict()

@@ -90,17 +90,18 @@ async def upload(request: Request, app: Jianghua = Depends(get_app)):
     tmp = Path(tempfile.mkdtemp(prefix="jianghua-upload-"))
     try:
         received = await receive_files(request, tmp, limit)
-        report = await run_in_threadpool(app.ingest_paths, [r.path for r in received])
+        names = {str(r.path): "upload:" + r.filename for r in received}
+        report = await run_in_threadpool(app.ingest_paths, [r.path for r in received], False, names)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     status = {s: k for k in ("added", "unchanged", "replaced") for s in report.get(k, [])}
     errors = {f["source"]: f["error"] for f in report.get("failed", [])}
     files = []
     for r in received:
-        key = str(r.path)
+        key = names[str(r.path)]
         err = errors.get(key)
         if err:   # the core names the generated file; show the client's name instead
-            err = err.replace(r.path.name, r.filename).replace(key, r.filename)
+            err = err.replace(str(r.path), r.filename).replace(r.path.name, r.filename)
         files.append({"filename": r.filename, "status": "failed" if key in errors else status.get(key, "unchanged"),
                       "error": err})
     version, serving = report.get("version"), report.get("serving")
