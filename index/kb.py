@@ -196,12 +196,18 @@ class KnowledgeBase:
                     report.added.append(d.source)
                 fresh[d.id] = d
                 new_docs.add(d.id)
-            if new_docs != base_docs or base is None and new_docs:
+            # other chunker or lexicon settings than the newest version's are a change too: its documents rechunked
+            resettled = bool(docs) and base is not None and self._version_settings_of(base) != self.version_settings()
+            if new_docs != base_docs or base is None and new_docs or resettled:
                 report.version = self._write_version(base, new_docs, fresh, note or "ingest", progress)
             report.serving = self.serving()
         if embed:
             report.embedded = self.embed(progress=progress)
         return report
+
+    def _version_settings_of(self, version: int) -> dict:
+        row = self.store.conn().execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()
+        return json.loads(row[0])
 
     def remove(self, doc_id: str, note: str = "") -> int:
         """Write a new version without ``doc_id``. Returns the new version."""

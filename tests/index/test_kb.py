@@ -240,14 +240,26 @@ def test_second_ingest_is_a_candidate_and_serving_is_unchanged(tmp_path):
         promote(kb, 2, gate=passing_gate)
 
 
-def test_other_chunk_settings_make_a_version_with_its_own_chunks(tmp_path):
+def test_other_chunk_settings_make_a_candidate_version_with_its_own_chunks(tmp_path):
     kb = keyword_kb(tmp_path / "kb")
-    kb.ingest([STATEMENT], progress=False, embed=False)
-    kb2 = KnowledgeBase.open(kb.settings.with_(chunk_size=200))
-    r = kb2.ingest([STATEMENT], progress=False, embed=False)
-    # the same document, but a chunker change is not "unchanged" for a version built with other settings
-    n1 = kb2.documents(1)[0]["chunks"]
-    assert r.version is None or kb2.documents(r.version)[0]["chunks"] != n1
+    kb.ingest([STATEMENT, CITY], progress=False, embed=False)
+    assert kb.ingest([STATEMENT, CITY], progress=False, embed=False).version is None
+    small = KnowledgeBase.open(kb.settings.with_(chunk_size=200))
+    r = small.ingest([STATEMENT, CITY], progress=False, embed=False)
+    # the same documents, but chunked otherwise: a new version (a candidate), not "no change"
+    assert r.version == 2 and r.serving == 1 and len(r.unchanged) == 2
+    v1 = {d["doc_id"]: d["chunks"] for d in small.documents(1)}
+    v2 = {d["doc_id"]: d["chunks"] for d in small.documents(2)}
+    assert v1.keys() == v2.keys() and all(v2[d] > v1[d] for d in v1)
+    expected = sum(len(chunk_document(load_document(f), small.chunker())) for f in (STATEMENT, CITY))
+    assert sum(v2.values()) == expected
+    assert small.store.versions()[1]["settings"]["size"] == 200
+    # once a version has these settings, ingesting the same again changes nothing
+    assert small.ingest([STATEMENT, CITY], progress=False, embed=False).version is None
+    # and version 1 still answers with its own chunks
+    v1_ids = {r[0] for r in small.store.conn().execute(
+        "SELECT c.id FROM version_chunks k JOIN chunks c ON c.rowid=k.chunk WHERE k.version=1")}
+    assert {h.chunk.id for h in HybridSearcher(small).search("主体责任", k=20, version=1).hits} <= v1_ids
 
 
 # -- malformed input -----------------------------------------------------------------------------------------------
