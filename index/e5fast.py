@@ -275,13 +275,14 @@ def write_cache(cache: Path, source: Path, weights: dict[str, np.ndarray]) -> No
 class Encoder:
     """The BERT encoder of e5.c's ``forward_batch`` over a batch of windows (content ids without <s>/</s>).
 
-    Token rows are packed without padding: content rows in one matrix, the <s>/</s> rows of every window in
-    another. The content rows go through int8 matmuls (oneDNN dynamic quantisation: per-tensor activations,
-    per-channel weights, VNNI); the special rows, whose activations are 5-10x larger than the rest and would spoil a
-    shared scale, stay float32. Attention runs on a padded [windows, heads, length, 32] view with a key mask.
+    Token rows are packed without padding: the content rows of all windows in one matrix, their <s>/</s> rows in
+    another. Content rows go through int8 oneDNN matmuls (activations quantised per tensor at run time, weights per
+    output channel; VNNI) with the bias, GELU or residual add fused in. The <s>/</s> rows, whose activations are
+    5-10x larger than the rest and would spoil a shared scale, stay float32. Attention runs on a padded
+    [windows, heads, length, 32] view with a key mask.
     """
 
-    def __init__(self, f: E5File, weights: dict[str, np.ndarray], int8: bool = True):
+    def __init__(self, f: E5File, weights: dict[str, np.ndarray]):
         torch = self.torch = _import_torch()
         self.H, self.NH, self.NL, self.eps = f.H, f.NH, f.NL, f.eps
         self.bos, self.eos = f.bos, f.eos
@@ -295,27 +296,24 @@ class Encoder:
             layer = {"ln1": (t["aln.w"], t["aln.b"]), "ln2": (t["oln.w"], t["oln.b"])}
             for n in ("qkv", "ao", "fi", "fo"):
                 w, b = t[n + ".w"], t[n + ".b"]
+                scale = w.abs().amax(1).clamp_min(1e-12) / 127
+                wq = torch.round(w / scale[:, None]).to(torch.int8)
                 layer[n] = (w, b)                                      # float32: the <s>/</s> rows
-                layer[n + ".q"] = self._prepack(w, b) if int8 else None
+                layer[n + ".q"] = (torch.ops.onednn.qlinear_prepack(wq, None), scale,
+                                   torch.zeros(len(scale), dtype=torch.int64), b)
             self.layers.append(layer)
 
-    def _prepack(self, w, b):
+    def _qlinear(self, x, wq, post: str = "none", residual=None):
+        """int8 x @ W.T + b, then GELU (post="gelu") or + residual, out float32. x is quantised per tensor."""
         torch = self.torch
-        scale = (w.abs().amax(1).clamp_min(1e-12) / 127).double()
-        qw = torch.quantize_per_channel(w, scale, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8)
-        engine = torch.backends.quantized.engine
-        torch.backends.quantized.engine = "onednn"
-        try:
-            return torch.ops.quantized.linear_prepack(qw, b)
-        finally:
-            torch.backends.quantized.engine = engine
-
-    def _linear(self, layer, name, xc, xs):
-        F = self.torch.nn.functional
-        packed = layer[name + ".q"]
-        yc = self.torch.ops.quantized.linear_dynamic(xc, packed, False) if packed is not None \
-            else F.linear(xc, *layer[name])
-        return yc, F.linear(xs, *layer[name])
+        qx = torch.quantize_per_tensor_dynamic(x, torch.quint8, False)
+        xs, xz, xu = qx.q_scale(), qx.q_zero_point(), qx.view(torch.uint8)
+        w, ws, wz, b = wq
+        if residual is None:
+            return torch.ops.onednn.qlinear_pointwise(xu, xs, xz, w, ws, wz, b, 1.0, 0, torch.float32,
+                                                      post, [], "none")
+        return torch.ops.onednn.qlinear_pointwise.binary(xu, xs, xz, w, ws, wz, residual, b, 1.0, 0, torch.float32,
+                                                         1.0, 0, "add", 1.0, "none", [], "")
 
     def _embed(self, ids: np.ndarray, pos: np.ndarray):
         x = self.torch.from_numpy(dequantise(self.word[ids], (len(ids), self.H)))
@@ -326,7 +324,7 @@ class Encoder:
     def forward(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean-pooled last hidden states (not normalised), one row per window."""
         torch, F = self.torch, self.torch.nn.functional
-        H, NH = self.H, self.NH
+        H, NH, eps = self.H, self.NH, self.eps
         lens = np.array([len(w) for w in windows], dtype=np.int64)
         B, L = len(windows), int(lens.max()) + 2
         seg_c = np.repeat(np.arange(B), lens)
@@ -337,24 +335,20 @@ class Encoder:
         ids_s = np.repeat(np.array([self.bos, self.eos]), B)
         at_c = torch.from_numpy(seg_c * L + pos_c)                   # rows in the padded [B*L] layout
         at_s = torch.from_numpy(seg_s * L + pos_s)
-        mask = torch.arange(L)[None, :] < torch.from_numpy(lens + 2)[:, None]
-        mask = mask[:, None, None, :]
+        mask = (torch.arange(L)[None, :] < torch.from_numpy(lens + 2)[:, None])[:, None, None, :]
         xc, xs = self._embed(ids_c, pos_c), self._embed(ids_s, pos_s)
         qkv = torch.zeros(B * L, 3 * H)                               # padding rows stay 0 (and masked)
         for ly in self.layers:
-            qc, qs = self._linear(ly, "qkv", xc, xs)
-            qkv.index_copy_(0, at_c, qc)
-            qkv.index_copy_(0, at_s, qs)
+            qkv.index_copy_(0, at_c, self._qlinear(xc, ly["qkv.q"]))
+            qkv.index_copy_(0, at_s, F.linear(xs, *ly["qkv"]))
             q, k, v = qkv.view(B, L, 3, NH, H // NH).permute(2, 0, 3, 1, 4)
-            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            ctx = ctx.transpose(1, 2).reshape(B * L, H)
-            ac, as_ = self._linear(ly, "ao", ctx.index_select(0, at_c), ctx.index_select(0, at_s))
-            xc = F.layer_norm(ac.add_(xc), (H,), *ly["ln1"], self.eps)
-            xs = F.layer_norm(as_.add_(xs), (H,), *ly["ln1"], self.eps)
-            hc, hs = self._linear(ly, "fi", xc, xs)
-            fc, fs = self._linear(ly, "fo", F.gelu(hc), F.gelu(hs))
-            xc = F.layer_norm(fc.add_(xc), (H,), *ly["ln2"], self.eps)
-            xs = F.layer_norm(fs.add_(xs), (H,), *ly["ln2"], self.eps)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(B * L, H)
+            xc = F.layer_norm(self._qlinear(ctx.index_select(0, at_c), ly["ao.q"], residual=xc), (H,), *ly["ln1"], eps)
+            xs = F.layer_norm(F.linear(ctx.index_select(0, at_s), *ly["ao"]).add_(xs), (H,), *ly["ln1"], eps)
+            hc = self._qlinear(xc, ly["fi.q"], "gelu")
+            xc = F.layer_norm(self._qlinear(hc, ly["fo.q"], residual=xc), (H,), *ly["ln2"], eps)
+            hs = F.gelu(F.linear(xs, *ly["fi"]))
+            xs = F.layer_norm(F.linear(hs, *ly["fo"]).add_(xs), (H,), *ly["ln2"], eps)
         pooled = torch.zeros(B, H)
         pooled.index_add_(0, torch.from_numpy(seg_c), xc)
         pooled.index_add_(0, torch.from_numpy(seg_s), xs)

@@ -74,6 +74,10 @@ class HybridSearcher:
         self.settings = kb.settings
         self._views: dict[int, VersionView] = {}
         self._lock = threading.Lock()
+        self.reranker = None
+        if self.settings.reranker:
+            from index.rerank import CrossEncoderReranker
+            self.reranker = CrossEncoderReranker(self.settings.reranker)
 
     def view(self, version: int | str | None = None) -> VersionView:
         v = self.kb.resolve(version)
@@ -134,10 +138,14 @@ class HybridSearcher:
         else:
             fused = rrf([kw_rows, dense_rows], [self.settings.keyword_weight, self.settings.dense_weight],
                         self.settings.rrf_k)
-        top = fused[:k]
         kw_rank = {r: i for i, r in enumerate(kw_rows, 1)}
         de_rank = {r: i for i, r in enumerate(dense_rows, 1)}
-        hits = self._hits(top, kw_rank, de_rank, matched)
+        if self.reranker is not None:      # rerank a wider pool, then keep k
+            t4 = time.perf_counter()
+            hits = self.reranker.rerank(query, self._hits(fused[:max(k, 20)], kw_rank, de_rank, matched))[:k]
+            timings["rerank_ms"] = (time.perf_counter() - t4) * 1000
+        else:
+            hits = self._hits(fused[:k], kw_rank, de_rank, matched)
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         trace = {"version": view.version, "mode": mode, "terms": terms, "timings": timings,
                  "chunks": view.n_chunks, "embedded": view.n_embedded if use_dense else None,
