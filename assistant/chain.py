@@ -34,7 +34,7 @@ class Assistant:
     def _condense(self, state: dict) -> dict:
         t0 = time.perf_counter()
         view = self.searcher.view(state.get("version"))
-        state["view"] = view
+        state["view"], state["version"] = view, view.version   # pinned: a promotion meanwhile cannot mix versions
         q, history = state["question"], state["history"]
         if isinstance(self.generator, OpenAIGenerator) and history:
             state["standalone"] = condense_with_llm(q, history, self.generator)

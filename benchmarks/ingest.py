@@ -123,6 +123,7 @@ def run_corpus(name: str, path: str, embedder: str, embed_limit: int | None, no_
     """Everything measured for one corpus (runs in a child process)."""
     from tqdm import tqdm
 
+    tqdm.set_lock(threading.RLock())      # no multiprocessing lock in this child: nothing to leak at exit
     from index.embedding import pending_texts
     from index.kb import KnowledgeBase
     from index.search import HybridSearcher

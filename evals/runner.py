@@ -11,6 +11,7 @@ import importlib.util
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from evals import metrics as M
 from evals.data import EvalSet, Query, load_set
@@ -93,8 +94,10 @@ def _timings(trace: dict | None) -> dict[str, float]:
 
 
 def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=None, progress: bool = True,
-             mode: str = "hybrid", answers: bool | None = None, drafts: bool | None = None) -> EvalResult:
-    """Evaluate one version (default: the serving one). ``answers``/``drafts``: None = when the assistant exists."""
+             mode: str = "hybrid", answers: bool | None = None, drafts: bool | None = None,
+             on_step: Callable[[int, int], None] | None = None) -> EvalResult:
+    """Evaluate one version (default: the serving one). ``answers``/``drafts``: None = when the assistant exists.
+    ``on_step(done, total)``: called after each query and draft (for progress bars other than tqdm's)."""
     t_start = time.perf_counter()
     app = as_app(app_or_kb)
     es = eval_set if isinstance(eval_set, EvalSet) else load_set(eval_set)
@@ -137,6 +140,15 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     total = len(es.queries) + (len(es.drafts) if drafts else 0)
     from tqdm import tqdm
     bar = tqdm(total=total, desc=f"eval {es.name} v{v} {mode}", unit="q", disable=not progress)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        bar.update()
+        if on_step is not None:
+            on_step(done, total)
+
     rows = []
     coverage = 1.0
     for q in es.queries:
@@ -169,7 +181,7 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
                             "context_recall": M.recall_at_k(M.match_answers(used, qrels), len(qrels), len(used)),
                             "citations_correct": [sum(ok), len(ok)]})
         rows.append(row)
-        bar.update()
+        step()
 
     draft_rows = []
     if drafts:
@@ -183,7 +195,7 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
                                "terms": M.terms_share(text, case.terms),
                                "numbers_grounded": M.numbers_grounded(text, quotes),
                                "length": M.draft_length(text), "length_error": M.length_error(text, case.length)})
-            bar.update()
+            step()
     bar.close()
 
     if coverage < 1.0:

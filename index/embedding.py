@@ -73,9 +73,16 @@ class VectorMirror:
             idx.add(ids, vecs)
             added += len(rows)
 
-    def refresh(self) -> bool:
-        """Pick up vectors written since the last look (by this or another process). True if anything changed."""
+    def refresh(self, full: bool = False) -> bool:
+        """Pick up vectors written since the last look (by this or another process). True if anything changed.
+
+        The quick check reads only the largest id (ids only grow); ``full`` also notices deletions (prune). A
+        deleted vector left in a reader's index is harmless: no version's allowed ids name it."""
         idx = self.load()
+        if not full:
+            mx = self.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+            if mx == self.max_id:
+                return False
         n, mx, _ = self._table_stats()
         if n == self.count and mx == self.max_id:
             return False

@@ -38,7 +38,7 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
         ok, result = gate(kb, target, serving, progress)
         report["gate"] = result
         if not ok and not force:
-            raise GateError(result.get("message", f"version {target} regressed against version {serving}"))
+            raise GateError(result.get("message", f"version {target} regressed against version {serving}"), result)
         report["forced"] = not ok and force
     with kb.store.transaction() as c:
         history = kb.store.get_state("history", [])
@@ -86,7 +86,7 @@ def prune(kb: KnowledgeBase, keep: int) -> dict:
         n_docs = c.execute("DELETE FROM documents WHERE id NOT IN (SELECT doc_id FROM version_docs)").rowcount
         n_vec = c.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)").rowcount
     if n_vec:
-        kb.mirror.refresh()
+        kb.mirror.refresh(full=True)
         kb.mirror.save()
     kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     kb.write_manifest()

@@ -2,11 +2,12 @@
 and nothing below it."""
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from jianghua.errors import InputError
+from jianghua.errors import BusyError, InputError
 from jianghua.settings import Settings
 
 
@@ -20,6 +21,7 @@ class Jianghua:
         self._searcher = None
         self._assistant = None
         self._lock = threading.RLock()
+        self._evaluating = threading.Lock()   # one evaluation (or gated promotion) at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -143,3 +145,45 @@ class Jianghua:
         """Every knowledge-base version, oldest first, each with ``serving`` true for the one being served."""
         from index.versions import list_versions
         return [{k: v for k, v in row.items() if k != "settings"} for row in list_versions(self.kb)]
+
+    # -- evaluation and promotion -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _one_evaluation(self):
+        if not self._evaluating.acquire(blocking=False):
+            raise BusyError("an evaluation is already running; try again when it has finished")
+        try:
+            yield
+        finally:
+            self._evaluating.release()
+
+    def evaluate(self, version=None, against=None, set_path=None,
+                 progress_cb: Callable[[int, int], None] | None = None) -> dict:
+        """Evaluate ``version`` (default: the serving one) on ``set_path`` (default: the configured set); with
+        ``against``, that version too and the comparison (deltas: version − against). ``progress_cb(done, total)``
+        counts the queries and drafts of all runs."""
+        from evals.data import configured_set, load_set
+        from evals.runner import compare, run_eval, to_json, to_markdown
+        with self._one_evaluation():
+            es = load_set(set_path if set_path is not None else configured_set(self.settings))
+            runs = [self.kb.resolve(version)] + ([self.kb.resolve(against)] if against is not None else [])
+
+            def on_step(i: int):
+                return None if progress_cb is None else lambda done, total: progress_cb(i * total + done,
+                                                                                        len(runs) * total)
+            results = [run_eval(self, es, version=v, progress=False, on_step=on_step(i)) for i, v in enumerate(runs)]
+        if against is None:
+            return {"result": to_json(results[0]), "comparison": None, "markdown": to_markdown(results[0])}
+        cmp = compare(results[1], results[0])
+        return {"result": to_json(results[0]), "comparison": to_json(cmp, rows=False), "markdown": to_markdown(cmp)}
+
+    def promote(self, version=None, force: bool = False) -> dict:
+        """Serve ``version`` (default: the newest) if the evaluation gate passes it (or ``force``); GateError
+        (with the gate's report) if not. Searches and answers follow on their next request."""
+        from index.versions import promote
+        with self._one_evaluation():
+            return promote(self.kb, version, force=force, progress=False)
+
+    def rollback(self) -> dict:
+        """Serve the version that served before the last promotion."""
+        from index.versions import rollback
+        return rollback(self.kb)

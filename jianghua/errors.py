@@ -42,7 +42,16 @@ class VersionError(JianghuaError):
 
 
 class GateError(JianghuaError):
-    """Promotion refused because the candidate regressed on the evaluation set."""
+    """Promotion refused because the candidate regressed on the evaluation set; ``report``: the gate's report
+    (drops, both results) when there is one."""
+
+    def __init__(self, message: str, report: dict | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+class BusyError(JianghuaError):
+    """A job that runs one at a time (an evaluation) is already running."""
 
 
 class GeneratorError(JianghuaError):

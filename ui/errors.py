@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError,
+from jianghua.errors import (BusyError, DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError,
                              EmbedderUnavailableError, GateError, GeneratorError, IndexCorruptError,
                              IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError)
 
@@ -23,6 +23,7 @@ STATUS: list[tuple[type[JianghuaError], int]] = [
     (DocumentNotFoundError, 404),
     (IndexNotFoundError, 404),
     (GateError, 409),
+    (BusyError, 409),
     (GeneratorError, 502),
     (EmbedderUnavailableError, 503),
     (EmbedderMismatchError, 500),

@@ -142,6 +142,56 @@ class IndexInfo(_Response):
     versions: list[dict] = []
 
 
+VersionRef = int | Literal["head", "serving"]
+
+
+class EvalRequest(_Request):
+    version: VersionRef | None = Field(None, description="version to evaluate (default: the serving one)")
+    against: VersionRef | None = Field(None, description="also evaluate this version and compare (deltas: "
+                                                         "version − against)")
+    set: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["seed"],
+                            description="an evaluation set under evals/sets/ (default: the configured set)")
+
+
+class EvalResponse(_Response):
+    result: dict = Field(description="the evaluated version's metrics, per-query rows and latency")
+    comparison: dict | None = Field(None, description="with against: both results (without rows) and deltas")
+    markdown: str = Field(description="the result, or the comparison, as a Markdown table")
+
+
+class PromoteRequest(_Request):
+    version: VersionRef | None = Field(None, description="version to serve (default: the newest)")
+    force: bool = Field(False, description="promote even if the gate finds a headline metric dropped")
+
+
+class PromoteResponse(_Response):
+    candidate: int
+    serving_before: int | None = None
+    serving: int
+    forced: bool = Field(description="true: the gate refused and force overrode it")
+    gate: dict | None = Field(None, description="the gate's report (none when nothing was serving)")
+
+
+class RollbackResponse(_Response):
+    serving: int
+    serving_before: int | None = None
+
+
+class VersionInfo(_Response):
+    version: int
+    parent: int | None = None
+    created: str
+    note: str | None = None
+    documents: int
+    chunks: int
+    serving: bool
+    eval: dict | None = Field(None, description="the promotion record: time, forced, gate report")
+
+
+class VersionList(_Response):
+    versions: list[VersionInfo]
+
+
 class ErrorDetail(BaseModel):
     type: str
     message: str

@@ -1,7 +1,8 @@
-"""The Gradio page: 问答, 起草, 知识库 (and, later, 评测). Each handler calls one ``Jianghua`` method; the HTML
+"""The Gradio page: 问答, 起草, 知识库, 评测. Each handler calls one ``Jianghua`` method; the HTML
 comes from ``ui.render``. ``get_app`` returns the application object the server built in its lifespan."""
 from __future__ import annotations
 
+import html
 import re
 import tempfile
 from pathlib import Path
@@ -11,13 +12,14 @@ import gradio as gr
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from jianghua.app import Jianghua
-from jianghua.errors import JianghuaError
+from jianghua.errors import BusyError, GateError, JianghuaError
 from jianghua.settings import Settings
 from ui import render
 from ui.security import key_matches
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
 KEEP_TURNS = 20
+NO_BASELINE = "none"
 PRIVATE = "private"      # page events are not an API: /api and /v1 are (documented at /docs)
 
 GetApp = Callable[[], Jianghua]
@@ -47,12 +49,81 @@ def theme() -> gr.themes.Base:
 
 
 def build_eval_tab(get_app: GetApp, settings: Settings) -> None:
-    """Hook for the 评测 tab (run the evaluation set, compare the candidate with the serving version, promote):
-    called inside the page's ``gr.Tabs``, it adds nothing yet. Writes there need the key as in the 知识库 tab."""
+    """The 评测 tab, called inside the page's ``gr.Tabs``: evaluate a candidate version against a baseline, promote it
+    through the gate, roll back. Each needs the key as in the 知识库 tab."""
+    with gr.Tab("评测", id="eval") as tab:
+        status = gr.Markdown(elem_id="jh-eval-status")
+        with gr.Row():
+            candidate = gr.Dropdown(label="候选版本", choices=[], scale=3, elem_id="jh-eval-candidate")
+            baseline = gr.Dropdown(label="对比基线", choices=[], scale=3, elem_id="jh-eval-baseline")
+            key = gr.Textbox(label="管理密钥", type="password", visible=bool(settings.api_key), scale=2)
+        with gr.Row():
+            run = gr.Button("运行评测", variant="primary", elem_id="jh-eval-run")
+            promote = gr.Button("通过评测后启用", elem_id="jh-eval-promote")
+            back = gr.Button("回滚", variant="stop", elem_id="jh-eval-rollback")
+        verdict = gr.Markdown(elem_id="jh-eval-verdict")
+        summary = gr.Markdown(elem_id="jh-eval-summary")
+        table = gr.Dataframe(interactive=False, wrap=True, label="指标对比", elem_id="jh-eval-table")
+        chart = gr.BarPlot(x="指标", y="得分", color="版本", y_lim=[0, 1], x_label_angle=-30, label="核心指标",
+                           elem_id="jh-eval-chart")
+
+    def allowed(given: str) -> bool:
+        return not settings.api_key or key_matches(given, settings.api_key)
+
+    def fill(cand: str | None = None, base: str | None = None):
+        versions = get_app().versions()
+        choices = render.version_choices(versions)
+        values = [c[1] for c in choices]
+        serving = next((str(v["version"]) for v in versions if v["serving"]), None)
+        cand = cand if cand in values else (values[0] if values else None)
+        base = base if base in values + [NO_BASELINE] else (serving if serving != cand else NO_BASELINE)
+        return (gr.Dropdown(choices=choices, value=cand),
+                gr.Dropdown(choices=choices + [("不对比", NO_BASELINE)], value=base),
+                render.versions_status(versions))
+
+    def evaluate(cand: str | None, base: str | None, given: str, progress=gr.Progress()):
+        if not allowed(given):
+            return "⚠ 管理密钥不正确。", gr.skip(), gr.skip(), gr.skip()
+        progress((0, None), desc="正在评测")
+        try:
+            out = get_app().evaluate(cand or None, None if base in (None, NO_BASELINE) else base,
+                                     progress_cb=lambda done, total: progress((done, total), desc="正在评测"))
+        except JianghuaError as e:
+            return _error(e), gr.skip(), gr.skip(), gr.skip()
+        frame = render.eval_chart(out)
+        return "", render.eval_summary(out), render.eval_table(out), gr.BarPlot(frame, sort=list(frame["指标"]))
+
+    def promote_(cand: str | None, base: str | None, given: str):
+        if not allowed(given):
+            return ("⚠ 管理密钥不正确。", *fill(cand, base))
+        try:
+            text = render.promotion_done(get_app().promote(cand or None))
+        except GateError as e:
+            text = render.gate_refusal(str(e), e.report)
+        except JianghuaError as e:
+            text = _error(e)
+        return (text, *fill(cand, base))
+
+    def rollback(cand: str | None, base: str | None, given: str):
+        if not allowed(given):
+            return ("⚠ 管理密钥不正确。", *fill(cand, base))
+        try:
+            r = get_app().rollback()
+        except JianghuaError as e:
+            return (_error(e), *fill(cand, base))
+        return (f"### 已回滚\n\n现由 v{r['serving']} 提供服务（原服务版本 v{r['serving_before']}）。", *fill(cand, base))
+
+    picks = [candidate, baseline, key]
+    tab.select(fill, None, [candidate, baseline, status], api_visibility=PRIVATE)    # newest vs serving
+    run.click(evaluate, picks, [verdict, summary, table, chart], api_visibility=PRIVATE)
+    promote.click(promote_, picks, [verdict, candidate, baseline, status], api_visibility=PRIVATE)
+    back.click(rollback, picks, [verdict, candidate, baseline, status], api_visibility=PRIVATE)
 
 
 def _error(e: JianghuaError) -> str:
-    return f"⚠ 出错了：{e}"
+    if isinstance(e, BusyError):
+        return "⚠ 已有评测在运行，请等它结束后再试。"
+    return f"⚠ 出错了：{html.escape(str(e))}"
 
 
 # -- 问答 -----------------------------------------------------------------------------------------------------------

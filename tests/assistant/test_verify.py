@@ -38,12 +38,12 @@ def passage(seed_app) -> str:
 
 @pytest.fixture(scope="module")
 def number_sentence(passage) -> str:
-    return next(s for s in _sentences(passage) if re.search(r"\d", s) and s.endswith("。"))
+    return next(s for s in _sentences(passage) if re.search(r"\d", s) and s.endswith(("。", "；")))
 
 
 @pytest.fixture(scope="module")
 def quote_sentence(passage) -> str:
-    return next(s for s in _sentences(passage) if re.search(r"“[^”]{2,}”", s) and s.endswith("。"))
+    return next(s for s in _sentences(passage) if re.search(r"“[^”]{2,}”", s) and s.endswith(("。", "；")))
 
 
 def test_verify_copied_sentence_supported(passage, number_sentence, quote_sentence):

@@ -1,6 +1,7 @@
 """Chunking (ingest/chunking.py) on every seed speech at several sizes and overlaps."""
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def cases():
 
 @pytest.fixture(scope="module")
 def by_stem(docs):
-    return {d.source and d.source.rsplit("/", 1)[-1][:-4]: d for d in docs}
+    return {Path(d.source).stem: d for d in docs}
 
 
 def top_starts(text: str) -> list[int]:

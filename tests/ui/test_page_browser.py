@@ -4,6 +4,7 @@ knowledge base, draft. Screenshots go to tests/artifacts/ (git-ignored)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,3 +95,18 @@ def test_draft_tab(page):
     assert "[1]" in page.locator("#jh-draft").inner_text()
     page.get_by_text("下载 Word 文件").wait_for()
     page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
+
+
+def test_eval_tab(page):
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#jh-eval-status").get_by_text("当前服务版本：v1").wait_for()
+    page.locator("#jh-eval-baseline input").click()                   # only v1 exists: compare it with itself
+    page.get_by_role("option", name=re.compile(r"^v1")).click()
+    page.get_by_role("button", name="运行评测").click()
+    table = page.locator("#jh-eval-table")
+    table.get_by_text("前5条召回率（recall@5）").wait_for()
+    assert "基线 v1" in table.inner_text() and "变化" in table.inner_text() and "+0.000" in table.inner_text()
+    assert "评测集 seed" in page.locator("#jh-eval-summary").inner_text()
+    page.locator("#jh-eval-chart canvas, #jh-eval-chart svg").first.wait_for()
+    page.wait_for_timeout(500)                                          # let the chart finish drawing
+    page.screenshot(path=str(ARTIFACTS / "eval.png"), full_page=True)
