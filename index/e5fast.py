@@ -287,7 +287,8 @@ class Encoder:
     [windows, heads, length, 32] view with a key mask.
     """
 
-    tile = 256      # token rows per feed-forward step: its 1536-wide activations then stay in the L2 cache
+    tile = 256              # token rows per feed-forward step: its 1536-wide activations then stay in the L2 cache
+    min_int8_rows = 64      # fewer content rows than this (short queries) run in float32
 
     def __init__(self, f: E5File, weights: dict[str, np.ndarray]):
         torch = self.torch = _import_torch()
@@ -311,18 +312,21 @@ class Encoder:
                 wq = torch.round(w / scale[:, None]).to(torch.int8)
                 layer[n] = (w, b)                                      # float32: the <s>/</s> rows
                 layer[n + ".q"] = (torch.ops.onednn.qlinear_prepack(wq, None), scale,
-                                   torch.zeros(len(scale), dtype=torch.int64), b)
+                                   torch.zeros(len(scale), dtype=torch.int64), b, w)
             self.layers.append(layer)
 
     def _qlinear(self, x, wq, post: str = "none", residual=None):
         """int8 x @ W.T + b, then GELU (post="gelu") or + residual, out float32. x is quantised per tensor."""
-        torch = self.torch
+        torch, F = self.torch, self.torch.nn.functional
+        w, ws, wz, b, w32 = wq
+        if len(x) < self.min_int8_rows:                               # a query or two: float32 costs nothing
+            y = F.linear(x, w32, b)
+            return F.gelu(y) if post == "gelu" else y if residual is None else y.add_(residual)
         lo, hi = torch.aminmax(x)
         lo, hi = min(lo.item(), 0.0), max(hi.item(), 0.0)
         xs = (hi - lo) / 255 or 1.0
         xz = min(255, max(0, round(-lo / xs)))
         xu = torch.quantize_per_tensor(x, xs, xz, torch.quint8).view(torch.uint8)
-        w, ws, wz, b = wq
         if residual is None:
             return torch.ops.onednn.qlinear_pointwise(xu, xs, xz, w, ws, wz, b, 1.0, 0, torch.float32,
                                                       post, [], "none")

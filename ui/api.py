@@ -16,7 +16,7 @@ from jianghua.app import Jianghua
 from ui import models as m
 from ui.security import require_read, require_write
 from ui.sse import frame, started, stream
-from ui.uploads import receive_files
+from ui.uploads import upload_label, receive_files
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -90,7 +90,8 @@ async def upload(request: Request, app: Jianghua = Depends(get_app)):
     tmp = Path(tempfile.mkdtemp(prefix="jianghua-upload-"))
     try:
         received = await receive_files(request, tmp, limit)
-        names = {str(r.path): "upload:" + r.filename for r in received}
+        # the source recorded for an upload is a label, "upload:<base name>": a re-upload of the same name replaces
+        names = {str(r.path): "upload:" + upload_label(r.filename) for r in received}
         report = await run_in_threadpool(app.ingest_paths, [r.path for r in received], False, names)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

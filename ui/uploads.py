@@ -45,6 +45,11 @@ def safe_name(index: int, filename: str) -> str:
     return f"{index:02d}-{stem or 'upload'}{suffix}"
 
 
+def upload_label(filename: str) -> str:
+    """The client's file name without any directory part (for display and as the document's source label)."""
+    return PureWindowsPath(PurePosixPath(filename).name).name.strip() or "upload"
+
+
 def _filename(options: dict, raw: bytes) -> str | None:
     """The file name of a part: RFC 5987 ``filename*`` wins over ``filename``."""
     m = re.search(rb"filename\*\s*=\s*([\w-]+)'[^']*'([^;\s]+)", raw or b"", re.I)

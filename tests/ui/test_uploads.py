@@ -33,7 +33,8 @@ def test_upload_first_serves_then_candidate(make_client):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["files"] == [{"filename": "机关作风建设讲话.txt", "status": "added", "error": None}]
-    assert body["version"] == 1 and body["serving"] == 1 and body["candidate"] is False and body["embedded"] > 0
+    assert body["version"] == 1 and body["serving"] == 1 and body["candidate"] is False
+    assert body["embedded"] == 0          # a keyword-only knowledge base (dense_weight=0) embeds nothing
     docs = c.get("/api/documents").json()["documents"]
     assert [d["title"] for d in docs] == ["在全市机关作风建设大会上的讲话"]
     # a later upload is a candidate: the serving version stays until promoted
@@ -58,9 +59,8 @@ def test_upload_path_traversal_name(make_client, tmp_path):
     c = make_client(kb="empty")
     r = upload(c, ("../../x.txt", SPEECH.encode("utf-8"), "text/plain"))
     assert r.status_code == 200 and r.json()["files"][0]["filename"] == "../../x.txt"
-    sources = [Path(d["source"]) for d in c.app.state.jianghua.kb.documents("head")]
-    stored = [s for s in sources if s.name.endswith("x.txt")]
-    assert len(stored) == 1 and stored[0].name == "01-x.txt" and stored[0].parent.name.startswith("jianghua-upload-")
+    sources = [d["source"] for d in c.app.state.jianghua.kb.documents("head")]
+    assert sources == ["upload:x.txt"]    # a label without the directory part, never a path
     assert not Path("/x.txt").exists() and not (tmp_path.parent.parent / "x.txt").exists()
 
 
@@ -122,3 +122,15 @@ def test_rfc5987_file_name(make_client):
             "Content-Type: text/plain\r\n\r\n" + SPEECH + "\r\n--XyZ--\r\n").encode("utf-8")
     r = c.post("/api/documents", content=body, headers={"content-type": "multipart/form-data; boundary=XyZ"})
     assert r.status_code == 200 and r.json()["files"][0] == {"filename": "讲话.txt", "status": "added", "error": None}
+
+
+def test_reupload_of_an_edited_file_replaces_it(make_client):
+    c = make_client(kb="empty")
+    assert upload(c, ("作风讲话.txt", SPEECH.encode("utf-8"), "text/plain")).json()["files"][0]["status"] == "added"
+    edited = SPEECH.replace("同志们", "各位同志", 1)
+    assert edited != SPEECH
+    body = upload(c, ("作风讲话.txt", edited.encode("utf-8"), "text/plain")).json()
+    assert body["files"][0]["status"] == "replaced" and body["candidate"] is True
+    head = c.app.state.jianghua.kb.documents("head")
+    assert [d["source"] for d in head] == ["upload:作风讲话.txt"]
+    assert "各位同志" in c.app.state.jianghua.kb.document(head[0]["doc_id"]).text
