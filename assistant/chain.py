@@ -96,7 +96,7 @@ class Assistant:
             "trace": {
                 "question": state["question"], "standalone": state["standalone"],
                 "generator": self.generator.name, "declined": declined, "invalid_markers": invalid,
-                "hits": [{k: v for k, v in h.to_dict().items() if k != "text"} for h in state["hits"]],
+                "hits": _trace_hits(state["hits"], comp.sources),
                 "search": state["search_trace"], "timings": {k: round(v, 2) for k, v in state["timings"].items()},
             },
         }
@@ -120,6 +120,18 @@ class Assistant:
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
         from assistant.drafting import Drafter
         return Drafter(self).draft(topic, occasion, length, version=version)
+
+
+def _trace_hits(hits, sources) -> list[dict]:
+    """The retrieved hits, then any passage the composition drew in beside them (a list that runs on into the
+    next passage), marked ``expanded``: every cited chunk is in the trace."""
+    out = [{k: v for k, v in h.to_dict().items() if k != "text"} for h in hits]
+    seen = {h.chunk.id for h in hits}
+    for s in sources:
+        if s.hit.chunk.id not in seen:
+            seen.add(s.hit.chunk.id)
+            out.append({**{k: v for k, v in s.hit.to_dict().items() if k != "text"}, "expanded": True})
+    return out
 
 
 def _passage(sources, citation: dict) -> str:

@@ -18,10 +18,14 @@ from assistant.verify import split_output, verify
 from prompts import load, load_json
 
 NEGATIVE = re.compile(r"不够|不足|不强|不高|不严|不实|不到位|薄弱|欠缺|差距|滞后|问题是|存在|比如|例如|个别|有的|总书记|指出|强调|"
-                      r"同志们|大家|我感到|感受|年初|去年|以来|近年来")
+                      r"同志们|大家|我感到|感受|年初|去年|以来|近年来|当前|目前|\*|×")    # context, not commitments; redacted figures
 MODAL = re.compile(r"要|将|确保|必须|切实|着力|坚持|进一步|持续|推动|加强|强化|健全|完善|压实")
 SUBJECT = re.compile(r"^(?:(?:全市|全区|全县|区属|市属|区直|各级|各)[^，。；“”]{0,16}?(?:党组织|党委|党组|（党组）|单位|部门|机关|街道）?)"
-                     r"|区委组织部|组织部|我们|大家)(?:都)?(?:要|将|必须|应当)?")
+                     r"|区委组织部|组织部|我们|大家)(?:都)?(?:要|将|必须|应当)?"
+                     r"|^[^，。；“”]{0,12}?(?:书记|干部|党员|班子|成员|同志)(?:都)?(?:一定要|要|必须|应当)")
+DEFINITION = re.compile(r"是[^，。；]{0,30}?(?:举措|抓手|保证|基础|关键|途径|内容)[。；]?$")
+REPEAT = re.compile(r"(推动|推进|加强|落实|抓好|围绕|深化|做好)\1")
+TOPIC_TAIL = re.compile(r"(?:的)?(?:表态发言|表态|发言|讲话)$")
 ENUM_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+(?:是|要)|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])")
 
 
@@ -50,6 +54,8 @@ class Drafter:
             return False
         if not re.search(r"[。！；;]$", q) or q.rstrip("。") in sec or q.strip() == s.source.hit.title:
             return False            # a heading or a title line, not a measure
+        if DEFINITION.search(q):
+            return False            # says what something is, not what we will do
         if "了" in q and not re.search(r"要|将|确保|必须", q):
             return False            # a report of what was done
         return bool(MODAL.search(q))
@@ -72,13 +78,15 @@ class Drafter:
 
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
         t0 = time.perf_counter()
+        topic = TOPIC_TAIL.sub("", topic.strip()) or topic.strip()
         view = self.a.searcher.view(version)
+        version = view.version            # one version for the whole draft
         hits = self._retrieve(topic, version)
         t1 = time.perf_counter()
-        opening = self._pick(self.t["opening"], topic).format(topic=topic)
+        opening = REPEAT.sub(r"\1", self._pick(self.t["opening"], topic).format(topic=topic))
         if occasion:
             opening = self.t["opening_occasion"].format(occasion=occasion) + opening
-        closing = self._pick(self.t["closing"], topic).format(topic=topic)
+        closing = REPEAT.sub(r"\1", self._pick(self.t["closing"], topic).format(topic=topic))
         if isinstance(self.a.generator, OpenAIGenerator):
             text, sources, templates = self._draft_llm(topic, occasion, length, hits)
         else:
