@@ -16,6 +16,7 @@ import struct
 import tempfile
 import threading
 import time
+import warnings
 import zipfile
 from array import array
 from pathlib import Path
@@ -236,7 +237,7 @@ def dequantise_layers(f: E5File) -> dict[str, np.ndarray]:
             out[f"l{i}.{n}.w"], out[f"l{i}.{n}.b"] = w[n], f.f32(f"l{i}.{n}.b")
         for n in ("aln.w", "aln.b", "oln.w", "oln.b"):
             out[f"l{i}.{n}"] = f.f32(f"l{i}.{n}")
-    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
+    return {k: np.require(v, np.float32, ["C", "W"]) for k, v in out.items()}     # copies the mmap views
 
 
 def _source_stamp(path: Path) -> np.ndarray:
@@ -292,6 +293,8 @@ class Encoder:
 
     def __init__(self, f: E5File, weights: dict[str, np.ndarray]):
         torch = self.torch = _import_torch()
+        # torch 2.13 marks quantize_per_tensor deprecated; it is still the way to feed onednn::qlinear_pointwise
+        warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor", category=UserWarning)
         self.H, self.NH, self.NL, self.eps = f.H, f.NH, f.NL, f.eps
         self.max_positions = f.MAXP
         self.bos, self.eos = f.bos, f.eos
