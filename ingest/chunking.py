@@ -3,7 +3,8 @@
 A chunk never cuts a sentence and never crosses a top-level section. It closes when the next sentence would push it
 past ``size``, or before a heading, once it holds at least a third of that; or at a paragraph end once it holds
 ``size × 0.7``.
-A sentence longer than ``size`` becomes a chunk of its own. ``overlap`` repeats that many trailing sentences of the
+A sentence longer than ``size`` is never cut: it joins a chunk still under a third of ``size``, else
+starts its own. ``overlap`` repeats that many trailing sentences of the
 previous chunk (same section only). ``doc.text[chunk.start:chunk.end] == chunk.text`` always holds.
 """
 from __future__ import annotations

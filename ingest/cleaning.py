@@ -59,7 +59,10 @@ def clean(raw: str) -> Cleaned:
         out.append(s)
         n += len(s)
 
+    cut = licence_tail(raw)
     for start, end, brk in _lines(raw):
+        if start >= cut:
+            break
         pieces = _pieces(raw, start, end)
         if not pieces or is_boilerplate("".join(s for s, _ in pieces)):
             continue
@@ -69,6 +72,20 @@ def clean(raw: str) -> Cleaned:
             emit(s, at)
         pending_break = brk
     return Cleaned("".join(out), offsets)
+
+
+_LICENCE_START = re.compile(r"(?m)^[ \t\u3000]*本作品(?:是|在|采用|属于|来自|依据|根据)")
+_LICENCE_WORDS = re.compile(r"公有领域|Public domain|知识共享|Creative Commons|CC[- ]BY|著作权法")
+
+
+def licence_tail(raw: str) -> int:
+    """Where a trailing licence block starts (wikisource's "本作品是…属于公有领域 … Public domain"), else len(raw).
+    Only a block in the last quarter of the text (or its last 5,000 characters) that names a licence counts."""
+    window = max(len(raw) * 3 // 4, len(raw) - 5000)
+    for m in _LICENCE_START.finditer(raw, window):
+        if _LICENCE_WORDS.search(raw, m.start()):
+            return m.start()
+    return len(raw)
 
 
 def is_boilerplate(line: str) -> bool:

@@ -1,4 +1,5 @@
 """ingest.cleaning.clean: what goes, what stays verbatim, and the exact offset map back to the raw text."""
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -167,3 +168,23 @@ def test_offsets_exact_on_any_text(raw):
     c = clean(raw)
     assert_exact_map(raw, c)
     assert "\n\n" not in c.text and c.text == c.text.strip()
+
+
+@pytest.mark.skipif(not GENRE.is_dir(), reason="shared corpus not beside the repository")
+def test_trailing_wikisource_licence_block_is_dropped():
+    files = sorted((GENRE / "gov_work_reports_wikisource").glob("*.txt"))
+    with_block = [f for f in files if "Public domain" in f.read_text(encoding="utf-8")[-3000:]]
+    assert with_block, "expected wikisource files that end in a licence block"
+    for f in with_block:
+        raw = f.read_text(encoding="utf-8")
+        c = clean(raw)
+        tail = c.text[-400:]
+        assert "Public domain" not in tail and "公有领域" not in tail, f.name
+        # the report itself is kept: its last real sentence survives
+        lines = raw.splitlines()
+        starts = [i for i, ln in enumerate(lines) if re.match(r"\s*本作品(?:是|在|采用|属于|来自|依据|根据)", ln)]
+        if not starts:
+            continue
+        first = starts[-1]                                                   # the block's first line
+        body_end = "\n".join(x for x in lines[:first] if x.strip())
+        assert c.text.rstrip().endswith(body_end.splitlines()[-1].strip()), f.name
