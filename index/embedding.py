@@ -127,6 +127,7 @@ def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch:
     todo = pending_texts(store)
     if not todo:
         return 0
+    mirror.load()           # before the first batch commits, so the file on disk is still in step with the table
     bar = None
     if progress:
         from tqdm import tqdm
