@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 
 from evals import metrics as M
+# run as a script, this file's folder comes first on sys.path and benchmarks/ingest.py would shadow the package
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 DATA = Path(os.environ.get("JIANGHUA_BENCH_DIR", "/work/shared/bench")) / "cmrc2018" / "cmrc2018_dev.json"
 OUT = Path(__file__).resolve().parent / "results" / "cmrc2018.json"

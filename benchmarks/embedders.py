@@ -24,27 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "samples" / "seeds"
 sys.path.insert(0, str(ROOT))
+from samples import seed_pieces  # noqa: E402
 
 
-def seed_pieces(size: int = 300) -> list[str]:
-    """Each seed speech cut into ~size-character pieces along line breaks (as tests/index/test_e5fast.py does)."""
-    out = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        buf = ""
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if buf and len(buf) + len(line) > size:
-                out.append(buf)
-                buf = ""
-            buf = f"{buf}\n{line}" if buf else line
-            while len(buf) > size * 3 // 2:
-                out.append(buf[:size])
-                buf = buf[size:]
-        if buf:
-            out.append(buf)
-    return out
 
 
 def make(engine: str, threads: int, batch: int, cache_dir: str | None):

@@ -19,7 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# run as a script, this file's folder comes first on sys.path and benchmarks/ingest.py would shadow the package
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 SCALE = ROOT.parent / "shared" / "corpus" / "scale" / "xinwenlianbo_2012_2026.jsonl.gz"
 QUERIES = ["乡村振兴", "脱贫攻坚取得决定性成就", "全面从严治党", "疫情防控", "一带一路 合作", "高质量发展",
            "基层党组织建设", "生态文明建设", "科技创新", "粮食安全", "党风廉政建设", "民营经济发展"]

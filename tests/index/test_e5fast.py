@@ -23,28 +23,10 @@ from jianghua.errors import EmbedderUnavailableError  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")   # deprecated, still used
 
 SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
+from samples import seed_pieces
 MIN_COSINE = 0.99
 
 
-def seed_pieces(size: int = 300) -> list[str]:
-    """Each seed speech cut into ~size-character pieces along line breaks (long lines are cut)."""
-    out = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        buf = ""
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if buf and len(buf) + len(line) > size:
-                out.append(buf)
-                buf = ""
-            buf = f"{buf}\n{line}" if buf else line
-            while len(buf) > size * 3 // 2:
-                out.append(buf[:size])
-                buf = buf[size:]
-        if buf:
-            out.append(buf)
-    return out
 
 
 ODD_TEXTS = [
