@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import threading
+from collections import OrderedDict
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from jianghua.errors import InputError
 from jianghua.records import Chunk, Hit
 
 CANDIDATES = 50
+QUERY_CACHE = 512
 
 
 @dataclass
@@ -74,6 +76,7 @@ class HybridSearcher:
         self.settings = kb.settings
         self._views: dict[int, VersionView] = {}
         self._lock = threading.Lock()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.reranker = None
         if self.settings.reranker:
             from index.rerank import CrossEncoderReranker
@@ -119,7 +122,7 @@ class HybridSearcher:
             self.kb.mirror.refresh()
             view.refresh_dense()
             if view.n_embedded:
-                qv = self.kb.embedder.embed_query(query)
+                qv = self._query_vector(query)
                 t2 = time.perf_counter()
                 timings["embed_query_ms"] = (t2 - t1) * 1000
                 ids, _ = self.kb.mirror.load().search(qv, CANDIDATES, allowed=view.allowed)
@@ -154,6 +157,20 @@ class HybridSearcher:
             trace["note"] = (f"dense search covered {view.n_embedded} of {view.n_chunks} chunks; "
                              "the rest are still being embedded")
         return SearchResult(hits, trace)
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's vector; the last few hundred are kept (a page asks, drafts and re-asks the same texts)."""
+        with self._lock:
+            v = self._qcache.get(query)
+            if v is not None:
+                self._qcache.move_to_end(query)
+                return v
+        v = self.kb.embedder.embed_query(query)
+        with self._lock:
+            self._qcache[query] = v
+            while len(self._qcache) > QUERY_CACHE:
+                self._qcache.popitem(last=False)
+        return v
 
     def following(self, hit: Hit, n: int = 2, version: int | str | None = None) -> list[Hit]:
         """The ``n`` passages after ``hit`` in its document, in the same version (for context that runs on)."""

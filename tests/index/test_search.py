@@ -82,3 +82,24 @@ def test_a_query_of_stop_words_only_still_answers_by_meaning(searcher):
     res = searcher.search("是什么？", k=3)
     assert res.trace["terms"] == [] and len(res.hits) == 3
     assert all(h.keyword_rank is None for h in res.hits)
+
+
+def test_a_repeated_query_is_embedded_once(seed_kb):
+    searcher = HybridSearcher(seed_kb)
+    calls = []
+    real = seed_kb.embedder.embed_query
+
+    def counting(text):
+        calls.append(text)
+        return real(text)
+
+    searcher.kb.embedder.embed_query = counting
+    try:
+        first = searcher.search("三会一课制度怎么落实", 5)
+        again = searcher.search("三会一课制度怎么落实", 5)
+        other = searcher.search("软弱涣散党组织整顿", 5)
+    finally:
+        del searcher.kb.embedder.embed_query
+    assert calls == ["三会一课制度怎么落实", "软弱涣散党组织整顿"]
+    assert [h.chunk.id for h in first.hits] == [h.chunk.id for h in again.hits]
+    assert other.hits
