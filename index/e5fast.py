@@ -361,7 +361,7 @@ class Encoder:
         x += self.type0
         return self.torch.nn.functional.layer_norm(x, (self.H,), *self.emb_ln, self.eps)
 
-    def forward(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
+    def forward(self, windows: Sequence[Sequence[int]], exact: bool = False) -> np.ndarray:
         """Mean-pooled last hidden states (not normalised), one row per window."""
         torch, F = self.torch, self.torch.nn.functional
         H, NH, hd, eps = self.H, self.NH, self.H // self.NH, self.eps
@@ -382,7 +382,7 @@ class Encoder:
         x = self._embed(ids, pos)
         xs = x.index_select(0, special)
         ctx = torch.empty(rows, H)
-        lin = partial(self._linear, exact=T < self.min_int8_rows)
+        lin = partial(self._linear, exact=exact or T < self.min_int8_rows)
         exact = partial(self._linear, exact=True)
         for ly in self.layers:
             qkv = lin(x.index_fill_(0, dead, 0.0), ly["qkv"])
@@ -404,9 +404,9 @@ class Encoder:
 
 # ---------------------------------------------------------------------------------------------------- the embedder
 
-def _forward(enc: Encoder, batch: list[tuple[int, list[int]]]) -> np.ndarray:
+def _forward(enc: Encoder, batch: list[tuple[int, list[int]]], exact: bool = False) -> np.ndarray:
     with enc.torch.inference_mode():
-        return enc.forward([w for _, w in batch])
+        return enc.forward([w for _, w in batch], exact)
 
 
 class FastE5Embedder:
@@ -483,7 +483,8 @@ class FastE5Embedder:
             threads = self.threads or os.cpu_count() or 1
             n = max(threads, -(-len(windows) // self.batch_size))
             batches = [windows[k::n] for k in range(min(n, len(windows)))]     # dealt out: equal work per batch
-            forward = partial(_forward, enc)
+            # queries always in float32: a query's vector must not depend on what it was batched with
+            forward = partial(_forward, enc, exact=is_query)
             if threads == 1 or len(batches) == 1:
                 results = [forward(b) for b in batches]
             else:                                   # torch releases the GIL inside its kernels
@@ -498,6 +499,10 @@ class FastE5Embedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(list(texts), False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several queries in one pass (the searcher batches concurrent queries)."""
+        return self._embed(list(texts), True)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed([text], True)[0]

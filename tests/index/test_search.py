@@ -87,19 +87,19 @@ def test_a_query_of_stop_words_only_still_answers_by_meaning(searcher):
 def test_a_repeated_query_is_embedded_once(seed_kb):
     searcher = HybridSearcher(seed_kb)
     calls = []
-    real = seed_kb.embedder.embed_query
+    real = seed_kb.embedder.embed_queries
 
-    def counting(text):
-        calls.append(text)
-        return real(text)
+    def counting(texts):
+        calls.extend(texts)
+        return real(texts)
 
-    searcher.kb.embedder.embed_query = counting
+    searcher.kb.embedder.embed_queries = counting
     try:
         first = searcher.search("三会一课制度怎么落实", 5)
         again = searcher.search("三会一课制度怎么落实", 5)
         other = searcher.search("软弱涣散党组织整顿", 5)
     finally:
-        del searcher.kb.embedder.embed_query
+        del searcher.kb.embedder.embed_queries
     assert calls == ["三会一课制度怎么落实", "软弱涣散党组织整顿"]
     assert [h.chunk.id for h in first.hits] == [h.chunk.id for h in again.hits]
     assert other.hits
