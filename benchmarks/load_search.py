@@ -86,7 +86,14 @@ def wait_ready(h: httpx.Client, base: str, proc: subprocess.Popen, timeout: floa
     raise SystemExit(f"the server was not ready within {timeout:.0f} s")
 
 
-async def run_load(base: str, clients: int, total: int, duration: float, k: int) -> dict:
+def query_for(i: int, repeat: bool) -> str:
+    """The i-th request's query. Unless ``repeat``, every request asks a text no earlier one asked (a numbered
+    variant of a realistic question), so the server's query-vector cache cannot serve it."""
+    q = QUERIES[i % len(QUERIES)]
+    return q if repeat else f"{q}（第{i}问）"
+
+
+async def run_load(base: str, clients: int, total: int, duration: float, k: int, repeat: bool = False) -> dict:
     latencies: list[float] = []
     failures: list[str] = []
     counter = iter(range(total))
@@ -100,7 +107,7 @@ async def run_load(base: str, clients: int, total: int, duration: float, k: int)
                     return
                 t0 = time.perf_counter()
                 try:
-                    r = await client.post("/api/search", json={"query": QUERIES[i % len(QUERIES)], "k": k})
+                    r = await client.post("/api/search", json={"query": query_for(i, repeat), "k": k})
                     if r.status_code != 200:
                         failures.append(f"HTTP {r.status_code}: {r.text[:200]}")
                         continue
@@ -137,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", type=float, default=120.0, help="time cap of the measured phase, seconds")
     ap.add_argument("-k", type=int, default=5)
     ap.add_argument("--keyword-only", action="store_true", help="serve with dense_weight=0 (no query embedding)")
+    ap.add_argument("--repeat-queries", action="store_true",
+                    help="cycle through the fixed question list (the server's query cache then serves most)")
     ap.add_argument("--ready-timeout", type=float, default=900.0, help="seconds to wait for start and embedding")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
@@ -162,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server ready in {ready_s:.1f} s ({info['documents']} documents, {info['chunks']} chunks, "
               f"{info.get('embedded')} embedded); {args.clients} clients, ≤{args.requests} requests, "
               f"≤{args.duration:.0f} s", file=sys.stderr)
-        result = asyncio.run(run_load(base, args.clients, args.requests, args.duration, args.k))
+        result = asyncio.run(run_load(base, args.clients, args.requests, args.duration, args.k,
+                                          args.repeat_queries))
     finally:
         proc.terminate()
         try:
@@ -172,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(10)
     report = {"benchmark": "load_search", "endpoint": "POST /api/search",
               "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "mode": "keyword" if args.keyword_only else "hybrid", "k": args.k, "clients": args.clients,
+              "mode": "keyword" if args.keyword_only else "hybrid", "k": args.k,
+              "queries": "repeated from a fixed list" if args.repeat_queries else "every one distinct", "clients": args.clients,
               "max_requests": args.requests, "max_duration_s": args.duration,
               "kb": {"path": str(kb), "documents": info["documents"], "chunks": info["chunks"],
                      "embedded": info.get("embedded"), "embedder": info.get("embedder")},

@@ -1,9 +1,8 @@
 """Micro-batching of query embeddings: concurrent searches share one forward pass.
 
-The first caller to find no batch in flight leads: it waits a few milliseconds for others, embeds every pending
-query in one call, hands each caller its vector, and repeats while queries keep arriving. Followers wait for
-their result. Under one caller at a time this costs the wait only (a few ms); under many it replaces N forward
-passes by one.
+The first caller to find no batch in flight leads: it embeds every pending query in one call (after an optional
+short wait for company), hands each caller its vector, and repeats while queries keep arriving. Queries that arrive
+while a pass runs form the next batch, so a lone query pays nothing and under load N passes become a few.
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import numpy as np
 
 
 class QueryBatcher:
-    def __init__(self, embedder, window_s: float = 0.002, max_batch: int = 32):
+    def __init__(self, embedder, window_s: float = 0.0, max_batch: int = 32):
         self.embedder = embedder
         self.window_s = window_s
         self.max_batch = max_batch
@@ -36,7 +35,8 @@ class QueryBatcher:
             lead = not self._busy
             self._busy = True
         if lead:
-            time.sleep(self.window_s)
+            if self.window_s:
+                time.sleep(self.window_s)
             while True:
                 with self._lock:
                     batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
