@@ -197,7 +197,7 @@ class KnowledgeBase:
                 fresh[d.id] = d
                 new_docs.add(d.id)
             # other chunker or lexicon settings than the newest version's are a change too: its documents rechunked
-            resettled = bool(docs) and base is not None and self._version_settings_of(base) != self.version_settings()
+            resettled = bool(docs) and base is not None and self.version_settings_of(base) != self.version_settings()
             if new_docs != base_docs or base is None and new_docs or resettled:
                 report.version = self._write_version(base, new_docs, fresh, note or "ingest", progress)
             report.serving = self.serving()
@@ -205,7 +205,8 @@ class KnowledgeBase:
             report.embedded = self.embed(progress=progress)
         return report
 
-    def _version_settings_of(self, version: int) -> dict:
+    def version_settings_of(self, version: int) -> dict:
+        """The chunker and tokenizer settings a version was built with."""
         row = self.store.conn().execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()
         return json.loads(row[0])
 
@@ -223,11 +224,7 @@ class KnowledgeBase:
         tok = self.tokenizer()
         chunker = self.chunker()
         vsettings = self.version_settings()
-        conn = self.store.conn()
-        base_settings = None
-        if base is not None:
-            base_settings = json.loads(conn.execute("SELECT settings FROM versions WHERE version=?", (base,)).fetchone()[0])
-        same_settings = base_settings == vsettings
+        same_settings = base is not None and self.version_settings_of(base) == vsettings
         # documents whose chunk rows can be taken over from the base version
         reuse = {d for d in doc_ids if d not in fresh} if same_settings else set()
         rechunk = [d for d in doc_ids if d not in reuse]

@@ -34,8 +34,7 @@ class VersionView:
     def __init__(self, kb: KnowledgeBase, version: int):
         self.kb, self.version = kb, version
         c = kb.store.conn()
-        settings = json.loads(c.execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()[0])
-        lex = settings.get("lexicon")
+        lex = kb.version_settings_of(version).get("lexicon")
         self.tokenizer = get_tokenizer(Path(lex) if lex else None)
         rows = c.execute("SELECT c.rowid, c.ntokens FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
                          "WHERE k.version=?", (version,)).fetchall()
@@ -51,10 +50,13 @@ class VersionView:
         self._lock = threading.Lock()
         self.refresh_dense()
 
-    def refresh_dense(self) -> None:
-        """Map the version's chunk rows to the vectors embedded so far."""
+    def refresh_dense(self, max_vector_id: int | None = None) -> None:
+        """Map the version's chunk rows to the vectors embedded so far (``max_vector_id``: the vectors table's
+        largest id when the caller has just read it)."""
         with self._lock:
-            mx = self.kb.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+            mx = max_vector_id
+            if mx is None:
+                mx = self.kb.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
             if mx == self.vectors_seen:
                 return
             rows = self.kb.store.conn().execute(
@@ -121,8 +123,8 @@ class HybridSearcher:
         dense_rows: list[int] = []
         use_dense = mode != "keyword" and self.settings.dense_weight > 0
         if use_dense:
-            self.kb.mirror.refresh()
-            view.refresh_dense()
+            self.kb.mirror.refresh()                  # leaves mirror.max_id = the table's largest id
+            view.refresh_dense(self.kb.mirror.max_id)
             if view.n_embedded:
                 qv = self._query_vector(query)
                 t2 = time.perf_counter()
