@@ -3,7 +3,9 @@
 A set is a directory (or the path of its ``queries.jsonl``) holding:
 
     corpus.json     {"name", "description", "documents": [{"doc": stem, "path": file relative to the repository}]}
-    queries.jsonl   {"_id", "text", "type": fact|list|cross|followup|unanswerable, "history": [{role, content}]}
+    queries.jsonl   {"_id", "text", "type": fact|list|cross|followup|unanswerable, "history": [{role, content}],
+                     "split": dev|test}  (split optional: a set may be divided into a half for tuning and a
+                     half for reporting; ``seed:test`` names the test half)
     qrels.jsonl     {"query_id", "doc": document stem, "answer": verbatim answer text, "score": 1}
     drafts.jsonl    {"_id", "topic", "occasion", "length", "docs": [stems], "terms": [verbatim terms]}  (optional)
 
@@ -20,6 +22,8 @@ from jianghua.errors import InputError
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 DEFAULT_SET = SETS_DIR / "seed"
+DEFAULT_SPLIT = "test"          # the gate and the README figures use the half no rule was tuned on
+SPLITS = ("dev", "test")
 QUERY_TYPES = ("fact", "list", "cross", "followup", "unanswerable")
 
 
@@ -35,6 +39,7 @@ class Query:
     text: str
     type: str
     history: tuple[dict, ...] = ()
+    split: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -100,9 +105,28 @@ def _resolve_file(root: Path, rel: str) -> Path | None:
     return None
 
 
-def load_set(path: str | Path | None = None) -> EvalSet:
-    """Load a set from its directory or its ``queries.jsonl``; the seed set when ``path`` is None."""
-    path = Path(path) if path is not None else DEFAULT_SET
+def resolve_set(spec: str | Path | None) -> tuple[Path, str | None]:
+    """``spec`` → (set path, split). A spec is a directory or ``queries.jsonl`` path, or the name of a bundled set
+    (``seed``, ``genre`` …), optionally followed by ``:dev`` or ``:test`` to take one half of a split set."""
+    if spec is None:
+        return DEFAULT_SET, DEFAULT_SPLIT
+    text, split = str(spec), None
+    head, sep, tail = text.rpartition(":")
+    if sep and tail in SPLITS and head:
+        text, split = head, tail
+    path = Path(text)
+    if not path.exists() and (SETS_DIR / text).is_dir():
+        path = SETS_DIR / text
+    return path, split
+
+
+def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSet:
+    """Load a set from its directory, its ``queries.jsonl`` or its bundled name (``seed:test``); with no path, the
+    seed set's test half. ``split`` keeps only the queries of that half (and their qrels)."""
+    path, named_split = resolve_set(path)
+    split = split or named_split
+    if split is not None and split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if path.is_file():
         root, queries_file = path.parent, path
     elif path.is_dir():
@@ -120,12 +144,19 @@ def load_set(path: str | Path | None = None) -> EvalSet:
         if r.get("type", "fact") not in QUERY_TYPES:
             raise InputError(f"{queries_file}: query {r.get('_id')!r} has unknown type {r.get('type')!r}; "
                              f"use one of {', '.join(QUERY_TYPES)}")
-        queries.append(Query(str(r["_id"]), r["text"], r.get("type", "fact"), tuple(r.get("history") or ())))
+        q = Query(str(r["_id"]), r["text"], r.get("type", "fact"), tuple(r.get("history") or ()), r.get("split"))
+        if split is None or q.split == split:
+            queries.append(q)
+    if split is not None and not queries:
+        raise InputError(f"{queries_file}: no query has split {split!r}")
+    all_ids = {str(r["_id"]) for r in _read_jsonl(queries_file)}
     ids = {q.id for q in queries}
     qrels: dict[str, list[Qrel]] = {}
     for r in _read_jsonl(qrels_file):
-        if r["query_id"] not in ids:
+        if r["query_id"] not in all_ids:
             raise InputError(f"{qrels_file}: qrel for unknown query {r['query_id']!r}")
+        if r["query_id"] not in ids:
+            continue
         qrels.setdefault(r["query_id"], []).append(Qrel(r["query_id"], r["doc"], r["answer"], int(r.get("score", 1))))
     drafts = []
     if (root / "drafts.jsonl").is_file():
@@ -136,10 +167,13 @@ def load_set(path: str | Path | None = None) -> EvalSet:
         meta = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
         name, description = meta.get("name", name), meta.get("description", "")
         corpus = [CorpusDoc(d["doc"], _resolve_file(root, d["path"])) for d in meta.get("documents", [])]
+    if split is not None:
+        name = f"{name}:{split}"
     return EvalSet(name, root, queries, qrels, drafts, corpus, description)
 
 
 def configured_set(settings=None) -> Path:
-    """The set the gate and `jianghua eval` use: ``settings.eval_set`` ($JIANGHUA_EVAL_SET), else the seed set."""
+    """The set the gate and `jianghua eval` use: ``settings.eval_set`` ($JIANGHUA_EVAL_SET), else the seed set's
+    test half."""
     p = getattr(settings, "eval_set", None)
-    return Path(p) if p else DEFAULT_SET
+    return Path(p) if p else Path(f"{DEFAULT_SET}:{DEFAULT_SPLIT}")
