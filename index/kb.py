@@ -12,24 +12,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from index.embedders import Embedder, make_embedder
-from index.embedding import VectorMirror, embed_pending, passage_text
-from index.keyword import postings_rows
+from index.embedding import VectorMirror, embed_pending
 from index.store import Store
 from index.tokenize import Tokenizer, get_tokenizer
-from ingest.chunking import ChunkerSettings, chunk_document
+from index.writing import load_doc as _load_doc, write_chunk_rows, write_version
+from ingest.chunking import ChunkerSettings
 from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError, IndexCorruptError,
                              IndexNotFoundError, JianghuaError, UnsupportedFileError, VersionError)
-from jianghua.records import Chunk, Document, content_hash
+from jianghua.records import Document
 from jianghua.settings import Settings
 
 FORMAT = 1
+log = logging.getLogger(__name__)
 
 
 def now() -> str:
@@ -78,17 +81,29 @@ class KnowledgeBase:
         return kb
 
     def _create(self) -> None:
-        tmp = self.dir / "store.sqlite.new"
-        tmp.unlink(missing_ok=True)
-        st = Store(tmp)
-        st.create()
-        with st.transaction() as c:
-            for k, v in {"format": FORMAT, "embedder": self.embedder.name, "engine": self.embedder.engine,
-                         "dim": self.embedder.dim, "created": now()}.items():
-                c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (k, json.dumps(v)))
-        st.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        st.close()
-        os.replace(tmp, self.dir / "store.sqlite")
+        fd, name = tempfile.mkstemp(dir=self.dir, prefix="store.sqlite.", suffix=".new")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            st = Store(tmp)
+            st.create()
+            with st.transaction() as c:
+                for k, v in {"format": FORMAT, "embedder": self.embedder.name, "engine": self.embedder.engine,
+                             "dim": self.embedder.dim, "created": now()}.items():
+                    c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (k, json.dumps(v)))
+            st.conn().execute("PRAGMA journal_mode=DELETE")      # one self-contained file to link into place
+            st.close()
+            try:
+                os.link(tmp, self.dir / "store.sqlite")   # never replaces a store another process created meanwhile
+            except FileExistsError:
+                return
+            except OSError:                               # a file system without hard links
+                if (self.dir / "store.sqlite").exists():
+                    return
+                os.replace(tmp, self.dir / "store.sqlite")
+        finally:
+            for p in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+                p.unlink(missing_ok=True)
         self.write_manifest()
 
     def _check(self) -> None:
@@ -135,8 +150,11 @@ class KnowledgeBase:
         elif version in ("head", "latest"):
             v = self.head()
         else:
-            v = int(version)
-            if not self.store.conn().execute("SELECT 1 FROM versions WHERE version=?", (v,)).fetchone():
+            try:
+                v = int(version)
+            except (TypeError, ValueError) as e:
+                raise VersionError(f"no version {version!r}: a version is a number, 'head' or 'serving'") from e
+            if not 0 < v < 2**63 or not self.store.conn().execute("SELECT 1 FROM versions WHERE version=?", (v,)).fetchone():
                 raise VersionError(f"no version {v} in {self.dir}")
         if v is None:
             raise VersionError(f"the knowledge base at {self.dir} is empty: ingest documents first")
@@ -170,40 +188,65 @@ class KnowledgeBase:
                 doc = load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024)
                 docs.append(dataclasses.replace(doc, source=name) if name != str(f) else doc)
             except (DocumentLoadError, UnsupportedFileError) as e:
-                report.failed.append((name, str(e)))
+                report.failed.append((name, one_line(str(e))))
+            except Exception as e:   # MemoryError, RecursionError, a parser bug …: a bad file fails alone, never the batch
+                log.warning("loading %s failed", name, exc_info=e)
+                report.failed.append((name, one_line(f"{Path(name).name}: 文件无法读取（{type(e).__name__}: {e}）；"
+                                                     "请检查文件是否损坏，另存为新文件后重试")))
         return self.ingest_documents(docs, report=report, progress=progress, embed=embed, note=note)
 
     def ingest_documents(self, docs: list[Document], report: IngestReport | None = None, progress: bool = True,
                          embed: bool = True, note: str = "") -> IngestReport:
+        """Write a version holding the newest version's documents and ``docs`` (see index/writing.py: another
+        writer's version written meanwhile is built upon, never overwritten)."""
         report = report or IngestReport()
-        with self._write_lock:
-            base = self.head()
-            base_docs = self.version_docs(base) if base is not None else set()
-            sources = dict(self.store.conn().execute(
-                "SELECT source, id FROM documents WHERE id IN (SELECT doc_id FROM version_docs WHERE version=?)",
-                (base,)).fetchall()) if base is not None else {}
-            new_docs = set(base_docs)
-            fresh: dict[str, Document] = {}
-            for d in docs:
-                if d.id in new_docs or d.id in fresh:
-                    report.unchanged.append(d.source)
-                    continue
-                old = sources.get(d.source)
-                if old is not None and old in new_docs:
-                    new_docs.discard(old)
-                    report.replaced.append(d.source)
-                else:
-                    report.added.append(d.source)
-                fresh[d.id] = d
-                new_docs.add(d.id)
-            # other chunker or lexicon settings than the newest version's are a change too: its documents rechunked
-            resettled = bool(docs) and base is not None and self.version_settings_of(base) != self.version_settings()
-            if new_docs != base_docs or base is None and new_docs or resettled:
-                report.version = self._write_version(base, new_docs, fresh, note or "ingest", progress)
-            report.serving = self.serving()
+        if docs:
+            keys = self._prepare(docs, progress)
+            with self._write_lock, self.store.transaction() as c:
+                base = self.head()                      # inside the transaction: the newest version
+                base_docs = self.version_docs(base) if base is not None else set()
+                sources = dict(c.execute(
+                    "SELECT source, id FROM documents WHERE id IN (SELECT doc_id FROM version_docs WHERE version=?)",
+                    (base,)).fetchall()) if base is not None else {}
+                new_docs = set(base_docs)
+                fresh: dict[str, Document] = {}
+                for d in docs:
+                    if d.id in new_docs or d.id in fresh:
+                        report.unchanged.append(d.source)
+                        continue
+                    old = sources.get(d.source)
+                    if old is not None and old in new_docs:
+                        new_docs.discard(old)
+                        report.replaced.append(d.source)
+                    else:
+                        report.added.append(d.source)
+                    fresh[d.id] = d
+                    new_docs.add(d.id)
+                # other chunker or lexicon settings than the newest version's are a change too: documents rechunked
+                resettled = base is not None and self.version_settings_of(base) != self.version_settings()
+                if new_docs != base_docs or base is None and new_docs or resettled:
+                    report.version = self._write_version(c, base, new_docs, fresh, keys, note or "ingest")
+            if report.version is not None:
+                self.write_manifest()
+        report.serving = self.serving()
         if embed:
             report.embedded = self.embed(progress=progress)
         return report
+
+    def _prepare(self, docs: list[Document], progress: bool) -> dict[str, list[str]]:
+        """The slow work, before any write lock: chunk rows of the new documents (and, when the settings changed,
+        of the newest version's documents) written ahead; their keys by document id."""
+        chunker, tok = self.chunker(), self.tokenizer()
+        todo = list({d.id: d for d in docs}.values())
+        head = self.head()
+        if head is not None and self.version_settings_of(head) != self.version_settings():
+            ids = {d.id for d in todo}
+            todo += [_load_doc(self.store.conn(), d) for d in sorted(self.version_docs(head) - ids)]
+        it = todo
+        if progress and len(todo) > 1:
+            from tqdm import tqdm
+            it = tqdm(todo, desc="chunking", unit="doc")
+        return {d.id: write_chunk_rows(self.store, d, chunker, tok) for d in it}
 
     def version_settings_of(self, version: int) -> dict:
         """The chunker and tokenizer settings a version was built with."""
@@ -212,70 +255,23 @@ class KnowledgeBase:
 
     def remove(self, doc_id: str, note: str = "") -> int:
         """Write a new version without ``doc_id``. Returns the new version."""
-        with self._write_lock:
+        with self._write_lock, self.store.transaction() as c:
             base = self.head()
             docs = self.version_docs(base) if base is not None else set()
             if doc_id not in docs:
                 raise DocumentNotFoundError(f"no document {doc_id!r} in the latest version of {self.dir}")
-            return self._write_version(base, docs - {doc_id}, {}, note or f"remove {doc_id}", False)
-
-    def _write_version(self, base: int | None, doc_ids: set[str], fresh: dict[str, Document], note: str,
-                       progress: bool) -> int:
-        tok = self.tokenizer()
-        chunker = self.chunker()
-        vsettings = self.version_settings()
-        same_settings = base is not None and self.version_settings_of(base) == vsettings
-        # documents whose chunk rows can be taken over from the base version
-        reuse = {d for d in doc_ids if d not in fresh} if same_settings else set()
-        rechunk = [d for d in doc_ids if d not in reuse]
-        it = rechunk
-        if progress and len(rechunk) > 1:
-            from tqdm import tqdm
-            it = tqdm(rechunk, desc="chunking", unit="doc")
-        with self.store.transaction() as c:
-            for d in fresh.values():
-                c.execute("INSERT OR IGNORE INTO documents(id, title, source, date, speaker, occasion, text, meta, added)"
-                          " VALUES(?,?,?,?,?,?,?,?,?)", (d.id, d.title, d.source, d.date, d.speaker, d.occasion,
-                                                       d.text, json.dumps(d.meta, ensure_ascii=False), now()))
-            version = c.execute("SELECT coalesce(max(version), 0) + 1 FROM versions").fetchone()[0]
-            c.execute("INSERT INTO versions(version, parent, created, note, settings) VALUES(?,?,?,?,?)",
-                      (version, base, now(), note, json.dumps(vsettings)))
-            c.executemany("INSERT INTO version_docs(version, doc_id) VALUES(?, ?)", [(version, d) for d in doc_ids])
-            if reuse:
-                c.execute("INSERT INTO version_chunks(version, chunk) SELECT ?, k.chunk FROM version_chunks k "
-                          "JOIN chunks ch ON ch.rowid = k.chunk WHERE k.version=? AND ch.doc_id IN "
-                          "(SELECT doc_id FROM version_docs WHERE version=?)", (version, base, version))
-            for doc_id in it:
-                doc = fresh.get(doc_id) or self._load_doc(c, doc_id)
-                for ch in chunk_document(doc, chunker):
-                    row = self._chunk_row(c, ch, tok)
-                    c.execute("INSERT OR IGNORE INTO version_chunks(version, chunk) VALUES(?, ?)", (version, row))
-            if base is None or self.serving() is None:
-                self.store.set_state(c, "serving", version)
+            version = self._write_version(c, base, docs - {doc_id}, {}, {}, note or f"remove {doc_id}")
         self.write_manifest()
         return version
 
-    @staticmethod
-    def _load_doc(c, doc_id: str) -> Document:
-        r = c.execute("SELECT id, title, source, text, date, speaker, occasion, meta FROM documents WHERE id=?",
-                      (doc_id,)).fetchone()
-        return Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
-
-    @staticmethod
-    def _chunk_row(c, ch: Chunk, tok: Tokenizer) -> int:
-        key = content_hash(ch.id + ":" + tok.signature)
-        row = c.execute("SELECT rowid FROM chunks WHERE key=?", (key,)).fetchone()
-        if row:
-            return row[0]
-        section = json.dumps(list(ch.section), ensure_ascii=False)
-        ptext = passage_text(section, ch.text)
-        tokens = tok.tokens(ptext)
-        cur = c.execute('INSERT INTO chunks(key, id, doc_id, start, "end", section, text, text_hash, ntokens) '
-                        "VALUES(?,?,?,?,?,?,?,?,?)", (key, ch.id, ch.doc_id, ch.start, ch.end, section, ch.text,
-                                                    content_hash(ptext), max(1, len(tokens))))
-        rowid = cur.lastrowid
-        c.executemany("INSERT INTO postings(term, chunk, tf) VALUES(?,?,?)", postings_rows(rowid, tokens))
-        return rowid
+    def _write_version(self, c, base: int | None, doc_ids: set[str], fresh: dict[str, Document],
+                       keys: dict[str, list[str]], note: str) -> int:
+        """Inside the caller's write transaction; the first version of an empty knowledge base serves at once."""
+        version = write_version(c, base, doc_ids, fresh, keys, self.version_settings(), note, self.chunker(),
+                                self.tokenizer(), now())
+        if base is None or self.serving() is None:
+            self.store.set_state(c, "serving", version)
+        return version
 
     def embed(self, progress: bool = True, **kw) -> int:
         """Embed every chunk text that has no vector yet (resumable)."""
@@ -296,7 +292,7 @@ class KnowledgeBase:
         r = self.store.conn().execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone()
         if not r:
             raise DocumentNotFoundError(f"no document {doc_id!r} in {self.dir}")
-        return self._load_doc(self.store.conn(), doc_id)
+        return _load_doc(self.store.conn(), doc_id)
 
     def stats(self) -> dict:
         c = self.store.conn()
@@ -335,13 +331,24 @@ class KnowledgeBase:
         self.store.close()
 
 
+def one_line(message: str, limit: int = 300) -> str:
+    """A failure reason as one line of at most ``limit`` characters."""
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def atomic_write(path: Path, text: str) -> None:
-    tmp = Path(str(path) + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` through a temporary file of this writer's own (two processes may write at once)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 __all__ = ["KnowledgeBase", "IngestReport", "JianghuaError"]

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
+
+from jianghua.errors import BusyError
+
+LOCK_WAIT_S = 600.0         # how long a writer waits for another process's write transaction before giving up
+_FIRST_TRY_MS = 2000        # after this the waiting writer says why it waits
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,11 +46,23 @@ CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class Store:
-    """Thin access to the database. One connection per thread; writes go through ``transaction()``."""
+def tell_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    def __init__(self, path: Path):
+
+class Store:
+    """Thin access to the database. One connection per thread; writes go through ``transaction()``.
+
+    A write transaction starts with ``BEGIN IMMEDIATE``: it holds the database's one write lock from its first
+    statement, so what it reads inside is the newest committed state and no other writer (thread or process) can
+    commit in between. A writer that finds the lock taken waits (saying so once through ``on_wait``) and raises
+    ``BusyError`` after ``lock_wait_s``."""
+
+    def __init__(self, path: Path, lock_wait_s: float = LOCK_WAIT_S,
+                 on_wait: Callable[[str], None] | None = tell_waiting):
         self.path = Path(path)
+        self.lock_wait_s = lock_wait_s
+        self.on_wait = on_wait
         self._local = threading.local()
 
     def conn(self) -> sqlite3.Connection:
@@ -64,7 +84,7 @@ class Store:
     @contextmanager
     def transaction(self):
         c = self.conn()
-        c.execute("BEGIN IMMEDIATE")
+        self._begin(c)
         try:
             yield c
         except BaseException:
@@ -72,6 +92,28 @@ class Store:
             raise
         else:
             c.execute("COMMIT")
+
+    def _begin(self, c: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + self.lock_wait_s
+        told = False
+        c.execute(f"PRAGMA busy_timeout={_FIRST_TRY_MS}")
+        try:
+            while True:
+                try:
+                    c.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) and "busy" not in str(e):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise BusyError(f"知识库 {self.path.parent} 正被另一个进程写入，等了 {self.lock_wait_s:.0f} 秒仍未"
+                                        "结束：请等它完成后重试") from e
+                    if not told and self.on_wait is not None:
+                        self.on_wait(f"another process is writing to {self.path.parent}: waiting for it to finish "
+                                     f"(at most {self.lock_wait_s:.0f} s) …")
+                        told = True
+        finally:
+            c.execute("PRAGMA busy_timeout=30000")
 
     def close(self) -> None:
         c = getattr(self._local, "conn", None)

@@ -6,6 +6,7 @@ optional set of allowed ids (the vectors of one knowledge-base version).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -86,11 +87,18 @@ class FaissVectorIndex:
         return self
 
     def save(self, path: Path) -> None:
-        tmp = Path(str(path) + ".tmp")
-        self._faiss.write_index(self._index, str(tmp))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        """Atomically, through a temporary file of this writer's own (processes may save at the same time)."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+        os.close(fd)
+        try:
+            self._faiss.write_index(self._index, tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def add(self, ids, vectors) -> None:
         vectors = np.ascontiguousarray(np.asarray(vectors, np.float32).reshape(-1, self.dim))

@@ -40,7 +40,10 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
         if not ok and not force:
             raise GateError(result.get("message", f"version {target} regressed against version {serving}"), result)
         report["forced"] = not ok and force
-    with kb.store.transaction() as c:
+    with kb.store.transaction() as c:         # serving and history read inside: another writer may have moved them
+        now_serving = kb.store.get_state("serving")
+        if now_serving != serving:
+            raise VersionError(f"服务版本在评测期间被另一个进程从 {serving} 改成了 {now_serving}：请重新提升版本 {target}")
         history = kb.store.get_state("history", [])
         if serving is not None:
             history.append(serving)
@@ -55,12 +58,12 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
 
 def rollback(kb: KnowledgeBase) -> dict:
     """Serve the version that served before the last promotion."""
-    history = kb.store.get_state("history", [])
-    if not history:
-        raise VersionError("nothing to roll back to: no earlier serving version")
-    prev = history[-1]
-    current = kb.serving()
     with kb.store.transaction() as c:
+        history = kb.store.get_state("history", [])
+        if not history:
+            raise VersionError("nothing to roll back to: no earlier serving version")
+        prev = history[-1]
+        current = kb.store.get_state("serving")
         kb.store.set_state(c, "history", history[:-1])
         kb.store.set_state(c, "serving", prev)
     kb.write_manifest()
@@ -71,11 +74,11 @@ def prune(kb: KnowledgeBase, keep: int) -> dict:
     """Delete all but the newest ``keep`` versions (never the serving one) and the data only they used."""
     if keep < 1:
         raise VersionError("--keep must be at least 1")
-    versions = [v["version"] for v in kb.store.versions()]
-    serving = kb.serving()
-    kept = set(versions[-keep:]) | ({serving} if serving is not None else set())
-    drop = [v for v in versions if v not in kept]
-    with kb.store.transaction() as c:
+    with kb.store.transaction() as c:         # which versions to keep: decided on the newest state
+        versions = [v["version"] for v in kb.store.versions()]
+        serving = kb.serving()
+        kept = set(versions[-keep:]) | ({serving} if serving is not None else set())
+        drop = [v for v in versions if v not in kept]
         for v in drop:
             for table in ("version_docs", "version_chunks", "versions"):
                 c.execute(f"DELETE FROM {table} WHERE version=?", (v,))

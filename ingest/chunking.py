@@ -3,12 +3,15 @@
 A chunk never cuts a sentence and never crosses a top-level section. It closes when the next sentence would push it
 past ``size``, or before a heading, once it holds at least a third of that; or at a paragraph end once it holds
 ``size × 0.7``.
-A sentence longer than ``size`` is never cut: it joins a chunk still under a third of ``size``, else
-starts its own. ``overlap`` repeats that many trailing sentences of the
+A sentence longer than ``size`` is not cut: it joins a chunk still under a third of ``size``, else
+starts its own. Only a run longer than the hard cap, ``2 × size`` (unpunctuated text, a table flattened into one
+line), is cut into pieces of at most that length, after the last comma or space in the second half of a piece
+when there is one: no chunk is ever longer than the cap. ``overlap`` repeats that many trailing sentences of the
 previous chunk (same section only). ``doc.text[chunk.start:chunk.end] == chunk.text`` always holds.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest.sentences import split_sentences
@@ -24,6 +27,14 @@ class ChunkerSettings:
     def as_dict(self) -> dict:
         return {"chunker": "sentence-section", "size": self.size, "overlap": self.overlap}
 
+    @property
+    def hard_max(self) -> int:
+        """No chunk is longer than this (no chunk of the seed or genre corpora comes near it at 400)."""
+        return 2 * self.size
+
+
+_SOFT_BREAK = re.compile(r"[，、：:,\s]")
+
 
 @dataclass(frozen=True)
 class _Unit:
@@ -35,18 +46,39 @@ class _Unit:
     heading: bool           # first sentence of a heading paragraph
 
 
-def _units(text: str) -> list[_Unit]:
+def _units(text: str, hard_max: int) -> list[_Unit]:
     units: list[_Unit] = []
     for p in paragraphs(text):
         sents = split_sentences(text, p.start, p.end)
         enum: str | None = None
         for k, s in enumerate(sents):
-            label = enumeration_label(text[s.start:s.end]) if p.level is None else None
+            label = enumeration_label(text[s.start:min(s.end, s.start + 200)]) if p.level is None else None
             if label:
                 enum = label
             path = p.path + ((enum,) if enum else ())
-            units.append(_Unit(s.start, s.end, path, p.top, k == len(sents) - 1, k == 0 and p.level is not None))
+            pieces = _pieces(text, s.start, s.end, hard_max)
+            for j, (a, b) in enumerate(pieces):
+                units.append(_Unit(a, b, path, p.top, k == len(sents) - 1 and j == len(pieces) - 1,
+                                   k == 0 and j == 0 and p.level is not None))
     return units
+
+
+def _pieces(text: str, start: int, end: int, hard_max: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into spans of at most ``hard_max`` characters, preferring a soft break."""
+    out = []
+    while end - start > hard_max:
+        cut = start + hard_max
+        soft = None
+        for m in _SOFT_BREAK.finditer(text, start + hard_max // 2, cut):
+            soft = m.end()
+        cut = soft or cut
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
+    return out
 
 
 def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
@@ -63,7 +95,7 @@ def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
     text = doc.text
-    units = _units(text)
+    units = _units(text, settings.hard_max)
     chunks: list[Chunk] = []
     group: list[_Unit] = []
     carry: list[_Unit] = []
@@ -81,7 +113,7 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings())
         carry = fresh[-settings.overlap:] if settings.overlap and len(fresh) > settings.overlap else []
         group = list(carry)
 
-    size = settings.size
+    size, hard_max = settings.size, settings.hard_max
     for u in units:
         length = group[-1].end - group[0].start if group else 0
         if group and u.top != group[-1].top:
@@ -91,6 +123,10 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings())
         elif group and length >= size / 3 and len(group) > len(carry) and (
                 u.heading or length + (u.end - u.start) > size):
             close()
+        elif group and u.end - group[0].start > hard_max and len(group) > len(carry):
+            close()                          # the cap: a long piece never joins a chunk it would push past it
+        if group and u.end - group[0].start > hard_max:
+            group, carry = [], []            # nor the overlap carried into the next one
         group.append(u)
         length = group[-1].end - group[0].start
         if u.para_end and length >= size * 0.7:

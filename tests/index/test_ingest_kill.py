@@ -85,6 +85,7 @@ def test_sigkill_during_keyword_ingest(tmp_path, capsys):
     kb = KnowledgeBase.open(Settings(kb=base), create=True)
     kb.ingest([SEEDS], progress=False, embed=False)
     baseline = {d["doc_id"] for d in kb.documents()}
+    baseline_chunks = kb.store.conn().execute("SELECT count(*) FROM chunks").fetchone()[0]
     kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     kb.close()
 
@@ -97,14 +98,24 @@ def test_sigkill_during_keyword_ingest(tmp_path, capsys):
     assert done.returncode == 0, done.stderr.decode()[-2000:]
 
     states, phases = [], []
-    for i, frac in enumerate((0.1, 0.3, 0.5, 0.65, 0.8, 0.9, 0.97, None)):
+    for i, frac in enumerate((0.1, 0.3, 0.5, 0.65, 0.8, 0.9, "rows", None)):
         kb_dir = tmp_path / f"kill{i}"
         copy_tree(base, kb_dir)
         p = subprocess.Popen(ingest_cmd(kb_dir, folder, "--no-embed"), env=run_env(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if frac is not None:
+        if isinstance(frac, float):
             time.sleep(total * frac)
             phases.append("writing" if write_locked(kb_dir / "store.sqlite") else "not writing")
+            p.send_signal(signal.SIGKILL)
+            p.wait(timeout=60)
+        elif frac == "rows":                       # as soon as chunk rows are written ahead of the version
+            while p.poll() is None and chunk_count(kb_dir / "store.sqlite") == baseline_chunks:
+                time.sleep(0.002)
+            ahead = p.poll() is None and version_count(kb_dir / "store.sqlite") == 1
+            p.send_signal(signal.SIGKILL)
+            p.wait(timeout=60)
+            phases.append("rows written ahead" if ahead and version_count(kb_dir / "store.sqlite") == 1
+                          else "finished")
         else:                                      # the last one: as soon as the new version is committed
             while p.poll() is None and version_count(kb_dir / "store.sqlite") < 2:
                 time.sleep(0.005)
@@ -124,7 +135,9 @@ def test_sigkill_during_keyword_ingest(tmp_path, capsys):
         assert HybridSearcher(kb).search("政府工作报告", k=5, version="head").hits
         kb.close()
     print(f"\nuninterrupted run {total:.1f}s; killed while {phases}; left the new version {states}")
-    assert "writing" in phases                     # at least one kill landed inside the write transaction
+    # chunking and tokenising happen before the (short) version transaction: kills land while chunk rows are
+    # written ahead, and a rerun builds on them
+    assert "rows written ahead" in phases
 
 
 def write_locked(db: Path) -> bool:
@@ -136,6 +149,14 @@ def write_locked(db: Path) -> bool:
         return False
     except sqlite3.OperationalError:
         return True
+    finally:
+        con.close()
+
+
+def chunk_count(db: Path) -> int:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    try:
+        return con.execute("SELECT count(*) FROM chunks").fetchone()[0]
     finally:
         con.close()
 

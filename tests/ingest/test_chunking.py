@@ -134,6 +134,36 @@ def test_a_long_sentence_is_never_split():
     long = "全市各级党组织" + "、".join(f"第{i}项任务" for i in range(120)) + "。"
     text = "一、总体要求\n" + long + "\n短句一。短句二。"
     doc = Document(id="d" * 16, title="t", source="t", text=text)
-    chunks = chunk_document(doc, ChunkerSettings(200))
-    assert any(c.text.endswith(long) for c in chunks)
+    chunks = chunk_document(doc, ChunkerSettings(500))        # longer than size, within the cap (2 × size)
+    assert len(long) > 500 and any(c.text.endswith(long) for c in chunks)
     assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+
+
+def test_a_run_longer_than_the_cap_is_cut_at_a_comma_with_exact_offsets():
+    from jianghua.records import Document
+    long = "全市各级党组织" + "、".join(f"第{i}项任务" for i in range(120)) + "。"
+    text = "一、总体要求\n" + long + "\n短句一。短句二。"
+    doc = Document(id="d" * 16, title="t", source="t", text=text)
+    chunks = chunk_document(doc, ChunkerSettings(200))
+    assert max(len(c.text) for c in chunks) <= 400
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    body = chunks[1:]
+    assert "".join(c.text for c in body) == long + "\n短句一。短句二。"
+    assert all(a.end == b.start for a, b in zip(body[:-2], body[1:-1]))     # the pieces are adjacent
+    assert all(c.text.endswith("、") for c in body[:-1])        # cut after a 、, never inside a word
+
+
+def test_an_unpunctuated_megabyte_is_cut_into_capped_chunks_in_linear_time():
+    import time
+    from ingest.documents import document_from_text
+    seed = (SEEDS / "在区直机关党建推进会上的讲话.txt").read_text(encoding="utf-8")
+    letters = "".join(ch for ch in seed if "\u4e00" <= ch <= "\u9fff")
+    times = {}
+    for n in (250_000, 1_000_000):
+        doc = document_from_text((letters * (n // len(letters) + 1))[:n], "x")
+        t0 = time.perf_counter()
+        chunks = chunk_document(doc, ChunkerSettings(400))
+        times[n] = time.perf_counter() - t0
+        assert max(len(c.text) for c in chunks) == 800 and len(chunks) == -(-n // 800)
+        assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    assert times[1_000_000] < 10 * times[250_000] + 0.5, times      # linear, not quadratic

@@ -1,0 +1,119 @@
+"""Writing a version so that concurrent writers (threads or processes) never lose each other's work.
+
+The slow part — chunking and tokenising documents — runs first, outside the version's transaction: chunk rows
+and their postings are content-addressed, so they are written ahead in short transactions of their own and are
+harmless until a version names them (a process killed here leaves rows that the next prune removes). Then one
+short ``BEGIN IMMEDIATE`` transaction reads the newest version and writes the new one on top of it: a document
+another writer added meanwhile is kept, and rows a concurrent prune removed are written again.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Iterable
+
+from index.embedding import passage_text
+from index.keyword import postings_rows
+from index.store import Store
+from index.tokenize import Tokenizer
+from ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.records import Chunk, Document, content_hash
+
+ROWS_PER_TRANSACTION = 256
+
+
+def chunk_key(ch: Chunk, tok: Tokenizer) -> str:
+    """A chunk row's key: the chunk id and the tokenizer its postings were made with."""
+    return content_hash(ch.id + ":" + tok.signature)
+
+
+def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok: Tokenizer) -> list[str]:
+    """Chunk and tokenise ``doc``; write the chunk rows not stored yet, a few hundred per short transaction.
+    Returns the document's chunk keys in order."""
+    keys: list[str] = []
+    batch: list[tuple[str, Chunk]] = []
+    for ch in chunk_document(doc, chunker):
+        keys.append(chunk_key(ch, tok))
+        batch.append((keys[-1], ch))
+        if len(batch) >= ROWS_PER_TRANSACTION:
+            _write_batch(store, batch, tok)
+            batch = []
+    if batch:
+        _write_batch(store, batch, tok)
+    return keys
+
+
+def _write_batch(store: Store, batch: list[tuple[str, Chunk]], tok: Tokenizer) -> None:
+    c = store.conn()
+    marks = ",".join("?" * len(batch))
+    have = {r[0] for r in c.execute(f"SELECT key FROM chunks WHERE key IN ({marks})", [k for k, _ in batch])}
+    rows = [_row(k, ch, tok) for k, ch in batch if k not in have]       # tokenising: before the transaction
+    if rows:
+        with store.transaction() as c:
+            _insert(c, rows)
+
+
+def _row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
+    section = json.dumps(list(ch.section), ensure_ascii=False)
+    ptext = passage_text(section, ch.text)
+    return key, ch, section, content_hash(ptext), tok.tokens(ptext)
+
+
+def _insert(c: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    for key, ch, section, text_hash, tokens in rows:
+        cur = c.execute('INSERT OR IGNORE INTO chunks(key, id, doc_id, start, "end", section, text, text_hash, '
+                        "ntokens) VALUES(?,?,?,?,?,?,?,?,?)", (key, ch.id, ch.doc_id, ch.start, ch.end, section,
+                                                              ch.text, text_hash, max(1, len(tokens))))
+        if cur.rowcount == 1:
+            c.executemany("INSERT INTO postings(term, chunk, tf) VALUES(?,?,?)", postings_rows(cur.lastrowid, tokens))
+
+
+def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[int] | None:
+    """The chunk rows of ``keys`` (one document's), or None when any is missing (never written, or pruned)."""
+    if keys is None:
+        return None
+    have = dict(c.execute("SELECT key, rowid FROM chunks WHERE doc_id=?", (doc_id,)).fetchall())
+    try:
+        return [have[k] for k in keys]
+    except KeyError:
+        return None
+
+
+def load_doc(c: sqlite3.Connection, doc_id: str) -> Document:
+    r = c.execute("SELECT id, title, source, text, date, speaker, occasion, meta FROM documents WHERE id=?",
+                  (doc_id,)).fetchone()
+    return Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+
+
+def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fresh: dict[str, Document],
+                  keys: dict[str, list[str]], vsettings: dict, note: str, chunker: ChunkerSettings,
+                  tok: Tokenizer, created: str) -> int:
+    """Inside the caller's write transaction: the version after ``base`` holding ``doc_ids``. ``keys`` are the
+    chunk keys prepared outside the transaction; a document without them is chunked here (rare: another writer
+    added it under other settings, or a prune removed its rows meanwhile)."""
+    base_settings = None
+    if base is not None:
+        base_settings = json.loads(c.execute("SELECT settings FROM versions WHERE version=?", (base,)).fetchone()[0])
+    reuse = {d for d in doc_ids if d not in fresh} if base_settings == vsettings else set()
+    for d in fresh.values():
+        c.execute("INSERT OR IGNORE INTO documents(id, title, source, date, speaker, occasion, text, meta, added)"
+                  " VALUES(?,?,?,?,?,?,?,?,?)", (d.id, d.title, d.source, d.date, d.speaker, d.occasion,
+                                               d.text, json.dumps(d.meta, ensure_ascii=False), created))
+    version = c.execute("SELECT coalesce(max(version), 0) + 1 FROM versions").fetchone()[0]
+    c.execute("INSERT INTO versions(version, parent, created, note, settings) VALUES(?,?,?,?,?)",
+              (version, base, created, note, json.dumps(vsettings)))
+    c.executemany("INSERT INTO version_docs(version, doc_id) VALUES(?, ?)", [(version, d) for d in doc_ids])
+    if reuse:
+        c.execute("INSERT INTO version_chunks(version, chunk) SELECT ?, k.chunk FROM version_chunks k "
+                  "JOIN chunks ch ON ch.rowid = k.chunk WHERE k.version=? AND ch.doc_id IN "
+                  "(SELECT doc_id FROM version_docs WHERE version=?)", (version, base, version))
+    for doc_id in sorted(doc_ids - reuse):
+        rows = rows_of(c, doc_id, keys.get(doc_id))
+        if rows is None:
+            doc = fresh.get(doc_id) or load_doc(c, doc_id)
+            chunks = chunk_document(doc, chunker)
+            _insert(c, (_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
+            rows = rows_of(c, doc_id, [chunk_key(ch, tok) for ch in chunks])
+        c.executemany("INSERT OR IGNORE INTO version_chunks(version, chunk) VALUES(?, ?)",
+                      [(version, r) for r in rows])
+    return version
