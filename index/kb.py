@@ -201,7 +201,9 @@ class KnowledgeBase:
         writer's version written meanwhile is built upon, never overwritten)."""
         report = report or IngestReport()
         if docs:
-            keys = self._prepare(docs, progress)
+            keys = self._prepare(docs, progress, report)
+            docs = [d for d in docs if d.id in keys]
+        if docs:
             with self._write_lock, self.store.transaction() as c:
                 base = self.head()                      # inside the transaction: the newest version
                 base_docs = self.version_docs(base) if base is not None else set()
@@ -233,7 +235,7 @@ class KnowledgeBase:
             report.embedded = self.embed(progress=progress)
         return report
 
-    def _prepare(self, docs: list[Document], progress: bool) -> dict[str, list[str]]:
+    def _prepare(self, docs: list[Document], progress: bool, report: IngestReport) -> dict[str, list[str]]:
         """The slow work, before any write lock: chunk rows of the new documents (and, when the settings changed,
         of the newest version's documents) written ahead; their keys by document id."""
         chunker, tok = self.chunker(), self.tokenizer()
@@ -246,7 +248,13 @@ class KnowledgeBase:
         if progress and len(todo) > 1:
             from tqdm import tqdm
             it = tqdm(todo, desc="chunking", unit="doc")
-        return {d.id: write_chunk_rows(self.store, d, chunker, tok) for d in it}
+        keys = {}
+        for d in it:
+            try:
+                keys[d.id] = write_chunk_rows(self.store, d, chunker, tok)
+            except DocumentLoadError as e:     # over its time budget: this document fails alone
+                report.failed.append((d.source, one_line(str(e))))
+        return keys
 
     def version_settings_of(self, version: int) -> dict:
         """The chunker and tokenizer settings a version was built with."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from typing import Iterable
 
 from index.embedding import passage_text
@@ -17,9 +18,11 @@ from index.keyword import postings_rows
 from index.store import Store
 from index.tokenize import Tokenizer
 from ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.errors import DocumentLoadError
 from jianghua.records import Chunk, Document, content_hash
 
 ROWS_PER_TRANSACTION = 256
+FILE_BUDGET_S = 900.0         # chunking and tokenising one document (30 MB of text without punctuation: ~10 min)
 
 
 def chunk_key(ch: Chunk, tok: Tokenizer) -> str:
@@ -27,12 +30,17 @@ def chunk_key(ch: Chunk, tok: Tokenizer) -> str:
     return content_hash(ch.id + ":" + tok.signature)
 
 
-def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok: Tokenizer) -> list[str]:
+def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok: Tokenizer,
+                     budget_s: float = FILE_BUDGET_S) -> list[str]:
     """Chunk and tokenise ``doc``; write the chunk rows not stored yet, a few hundred per short transaction.
-    Returns the document's chunk keys in order."""
+    Returns the document's chunk keys in order; ``DocumentLoadError`` past ``budget_s`` seconds."""
+    deadline = time.monotonic() + budget_s
     keys: list[str] = []
     batch: list[tuple[str, Chunk]] = []
     for ch in chunk_document(doc, chunker):
+        if time.monotonic() > deadline:
+            raise DocumentLoadError(f"{doc.source}: 切分和分词超过 {budget_s:.0f} 秒仍未完成（文本过长）；"
+                                    "请拆分成较小的文件后再导入")
         keys.append(chunk_key(ch, tok))
         batch.append((keys[-1], ch))
         if len(batch) >= ROWS_PER_TRANSACTION:

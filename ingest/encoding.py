@@ -1,4 +1,4 @@
-"""Bytes to text for plain-text files: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+"""Bytes to text for plain-text files: UTF-8 (BOM or not), UTF-16 (BOM or not), else GB18030 (a superset of GBK)."""
 from __future__ import annotations
 
 import codecs
@@ -23,6 +23,9 @@ def decode(data: bytes, name: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(_strict(data, "utf-16", name), name)
     if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return _checked(text, name)
         raise DocumentLoadError(f"{name}: this looks like a binary file, not text (it contains NUL bytes)")
     try:
         return _checked(_utf8(data), name)
@@ -39,6 +42,23 @@ def decode(data: bytes, name: str) -> str:
         raise DocumentLoadError(f"{name}: the content does not look like text in a known encoding; "
                                 "it may be a binary file. Save it as UTF-8 text and try again")
     return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark: of the two byte orders, the one that decodes to plausible
+    Chinese text (its NUL bytes are the high bytes of line breaks, digits and other ASCII). Else None."""
+    if len(data) % 2:
+        return None
+    best, share = None, 0.98
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        s = _plausible_share(text)
+        if s >= share and len(_CONTROL.findall(text)) <= len(text) * _MAX_CONTROL_SHARE:
+            best, share = text, s
+    return best
 
 
 def _utf8(data: bytes) -> str:

@@ -3,23 +3,18 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import zipfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ingest.encoding import decode
+from ingest.html_text import html_text
+from ingest.office import docx_text
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MAX_BYTES = 50 * 1024 * 1024
-
-_HTML_DROP = ("script", "style", "nav", "header", "footer", "noscript", "template", "head")
-_HTML_BLOCKS = ("p", "div", "section", "article", "main", "aside", "blockquote", "pre", "li", "ul", "ol", "dl",
-                "dt", "dd", "table", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "figure",
-                "figcaption", "address", "center")
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses ASCII whitespace only; U+3000 indents stay
 
 
 @dataclass(frozen=True)
@@ -42,11 +37,23 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         if p.is_file():
             found.add(p)
             continue
-        for root, dirs, files in os.walk(p):
+        top = p.resolve()
+        for root, dirs, files in os.walk(p):           # os.walk does not descend into linked folders
             dirs[:] = [d for d in dirs if not _hidden(d)]
-            found.update(Path(root) / f for f in files
-                         if not _hidden(f) and Path(f).suffix.lower() in SUPPORTED_SUFFIXES)
+            found.update(f for f in (Path(root) / name for name in files
+                                     if not _hidden(name) and Path(name).suffix.lower() in SUPPORTED_SUFFIXES)
+                         if _inside(f, top))
     yield from sorted(found)
+
+
+def _inside(f: Path, top: Path) -> bool:
+    """A file in a walked folder counts only if it really lies inside it (a symlink may point anywhere)."""
+    if not f.is_symlink():
+        return True
+    try:
+        return f.resolve().is_relative_to(top)
+    except (OSError, RuntimeError):        # a link loop
+        return False
 
 
 def _hidden(name: str) -> bool:
@@ -73,11 +80,12 @@ def load(path: Path, max_bytes: int = MAX_BYTES) -> Loaded:
         data = path.read_bytes()
     except OSError as e:
         raise DocumentLoadError(f"{name}: the file cannot be read ({e.strerror or e})") from e
-    if suffix == ".docx":
-        loaded = Loaded(_docx_text(data, name))
-    elif suffix == ".pdf":
+    kind = sniff(data, suffix, name)
+    if kind == "docx":
+        loaded = Loaded(docx_text(data, name))
+    elif kind == "pdf":
         loaded = Loaded(_pdf_text(data, name))
-    elif suffix in (".html", ".htm"):
+    elif kind == "html":
         loaded = _html(data, name)
     else:
         loaded = Loaded(decode(data, name))
@@ -91,29 +99,51 @@ def load_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     return load(path, max_bytes).text
 
 
-def _docx_text(data: bytes, name: str) -> str:
-    """Paragraphs and table cells in document order, one paragraph a line."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
+# signatures of formats that are never text: (magic, what it is)
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"),
+          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版 Office 文件（.doc/.xls），请另存为 .docx"),
+          (b"\x7fELF", "程序文件"), (b"MZ", "Windows 程序文件"), (b"\x1f\x8b", "gzip 压缩包"),
+          (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"))
 
-    try:
-        doc = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
-        raise DocumentLoadError(f"{name}: the Word file is damaged or incomplete and cannot be opened "
-                                f"({e}); open and save it again in Word, then retry") from e
-    lines: list[str] = []
-    for block in doc.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                seen = set()
-                for cell in row.cells:
-                    if id(cell._tc) not in seen:  # a merged cell repeats in row.cells
-                        seen.add(id(cell._tc))
-                        lines.extend(p.text for p in cell.paragraphs)
-        else:
-            lines.append(block.text)
-    return "\n".join(lines)
+
+def sniff(data: bytes, suffix: str, name: str) -> str:
+    """What the bytes are, whatever the name says: 'pdf' and 'docx' by their signatures (a PDF named .txt is read
+    as a PDF); a .docx or .pdf without its signature, or another binary format, is refused; else the suffix's."""
+    head = data[:1024]
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if suffix == ".docx" or b"word/" in data[:64 * 1024] or b"[Content_Types].xml" in head:
+            return "docx"
+        raise DocumentLoadError(f"{name}: 这是一个 zip 压缩包而不是 Word 文档或文本文件；请解压后导入其中的文件")
+    if suffix in (".docx", ".pdf"):
+        return suffix[1:]             # its own loader names the damage
+    for magic, what in _MAGIC:
+        if head.startswith(magic) and (magic != b"MZ" or b"\x00" in head):
+            raise DocumentLoadError(f"{name}: 这是{what}，不是文本文件 (binary)，无法导入")
+    return "html" if suffix in (".html", ".htm") else "text"
+
+
+MAX_PDF_PAGES = 5000
+MAX_PDF_SECONDS = 120.0
+MAX_TEXT_CHARS = 60_000_000       # about 120 MB of UTF-8: more than any speech or report
+
+
+def _pdf_pages(reader, name: str):
+    """Page texts, within a page count, a time and a text size budget (pypdf bounds each stream it inflates)."""
+    if len(reader.pages) > MAX_PDF_PAGES:
+        raise DocumentLoadError(f"{name}: PDF 有 {len(reader.pages)} 页，超过上限 {MAX_PDF_PAGES} 页；请拆分后再导入")
+    deadline = time.monotonic() + MAX_PDF_SECONDS
+    chars = 0
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        chars += len(text)
+        if chars > MAX_TEXT_CHARS:
+            raise DocumentLoadError(f"{name}: PDF 的文字超过 {MAX_TEXT_CHARS:,} 字，超出单个文件的上限；请拆分后再导入")
+        if time.monotonic() > deadline:
+            raise DocumentLoadError(f"{name}: 读取 PDF 超过 {MAX_PDF_SECONDS:.0f} 秒仍未完成（文件过于复杂）；"
+                                    "请另存为文本或 Word 文件后再导入")
+        yield text
 
 
 def _pdf_text(data: bytes, name: str) -> str:
@@ -125,8 +155,8 @@ def _pdf_text(data: bytes, name: str) -> str:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentLoadError(f"{name}: the PDF is password-protected; remove the password and retry")
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PyPdfError, ValueError, KeyError) as e:
+        text = "\n".join(_pdf_pages(reader, name))
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as e:
         raise DocumentLoadError(f"{name}: the PDF is damaged or incomplete and cannot be read ({e})") from e
     if not text.strip():
         raise DocumentLoadError(f"{name}: the PDF has no text layer (probably a scanned image); "
@@ -135,19 +165,6 @@ def _pdf_text(data: bytes, name: str) -> str:
 
 
 def _html(data: bytes, name: str) -> Loaded:
-    """Visible text of a page, one block element a line, and its ``<title>``."""
-    from bs4 import BeautifulSoup, NavigableString
-
-    soup = BeautifulSoup(decode(data, name), "html.parser")
-    title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    for tag in soup.find_all(_HTML_DROP + ("title",)):
-        tag.decompose()
-    for s in soup.find_all(string=True):
-        if type(s) is NavigableString and s.find_parent("pre") is None:  # not comments, not <pre>
-            s.replace_with(NavigableString(_HTML_SPACE.sub(" ", s)))
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for tag in soup.find_all(_HTML_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return Loaded(soup.get_text(), title or None)
+    """Visible text of a page, one block element a line, and its ``<title>`` (linear time, see html_text)."""
+    text, title = html_text(decode(data, name))
+    return Loaded(text, title)
