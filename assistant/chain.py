@@ -1,25 +1,55 @@
-"""The retrieval chain, as langchain Runnables:
+"""The retrieval chain, as langchain Runnables over one typed state:
 
-    follow-up → standalone question → hybrid retrieval → composition by a generator → citation verification
+    normalise → follow-up → standalone question → hybrid retrieval → weighing (rank sentences, answer or decline)
+    → composition by a generator → citation verification (supported and relevant)
 
-``Assistant.ask`` runs it whole; ``ask_stream`` yields the composition's text deltas, then the verified result.
+``Assistant.ask`` runs it whole; ``ask_stream`` runs the same steps and yields the composition's text deltas
+before the verified result.
 """
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from langchain_core.runnables import RunnableLambda
 
 from assistant.citations import renumber
+from assistant.composition import Composition, Job
 from assistant.condense import condense_with_llm, condense_without_llm
-from assistant.generators import DECLINE, Composition, Job, OpenAIGenerator, make_generator
+from assistant.generators import make_generator
+from assistant.question import choose_script, normalise
 from assistant.verify import verify
+from assistant.weigh import Evidence, weigh
 from index.search import HybridSearcher
+from jianghua.records import Hit
 from jianghua.settings import Settings
 
 ANSWER_HITS = 6
 UNSUPPORTED_MARK = "〔未经资料证实〕"
+
+
+@dataclass
+class Turn:
+    """The state one question carries through the chain."""
+
+    question: str
+    history: list[dict]
+    version: int | str | None = None
+    view: object | None = None
+    normalised: str = ""
+    standalone: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    search_trace: dict = field(default_factory=dict)
+    evidence: Evidence | None = None
+    job: Job | None = None
+    composition: Composition | None = None
+    text: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, t0: float) -> None:
+        self.timings[f"{stage}_ms"] = (time.perf_counter() - t0) * 1000
 
 
 class Assistant:
@@ -27,66 +57,71 @@ class Assistant:
         self.searcher = searcher
         self.settings = settings
         self.generator = generator or make_generator(settings)
-        self.prepare = RunnableLambda(self._condense) | RunnableLambda(self._retrieve)
+        self.prepare = (RunnableLambda(self._condense) | RunnableLambda(self._retrieve)
+                        | RunnableLambda(self._weigh))
         self.chain = self.prepare | RunnableLambda(self._compose) | RunnableLambda(self._finish)
 
     # -- stages ------------------------------------------------------------------------------------------------
-    def _condense(self, state: dict) -> dict:
+    def _condense(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        view = self.searcher.view(state.get("version"))
-        state["view"], state["version"] = view, view.version   # pinned: a promotion meanwhile cannot mix versions
-        q, history = state["question"], state["history"]
-        if isinstance(self.generator, OpenAIGenerator) and history:
-            state["standalone"] = condense_with_llm(q, history, self.generator)
-        else:
-            state["standalone"] = condense_without_llm(q, history, lambda text: self._key_terms(view, text))
-        state["timings"] = {"condense_ms": (time.perf_counter() - t0) * 1000}
-        return state
-
-    @staticmethod
-    def _key_terms(view, text: str) -> list[str]:
-        terms = [t for t in dict.fromkeys(view.tokenizer.tokens(text)) if view.keyword.df(t)]
-        return sorted(terms, key=lambda t: -view.keyword.idf(t))
-
-    def _retrieve(self, state: dict) -> dict:
-        t0 = time.perf_counter()
-        res = self.searcher.search(state["standalone"], state.get("k", ANSWER_HITS), version=state.get("version"))
-        state["hits"], state["search_trace"] = res.hits, res.trace
-        view = state["view"]
+        view = self.searcher.view(turn.version)
+        turn.view, turn.version = view, view.version   # pinned: a promotion meanwhile cannot mix versions
         kw = view.keyword
-        # terms the version never uses carry no weight: coverage measures how much of what the corpus could
-        # match is matched
-        state["job"] = Job(state["standalone"], res.hits, state["history"], view.tokenizer.tokens(state["standalone"]),
-                           lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
-                           lambda hit: self.searcher.following(hit, version=state.get("version")))
-        state["timings"]["retrieve_ms"] = (time.perf_counter() - t0) * 1000
-        return state
+        turn.normalised = choose_script(normalise(turn.question), view.tokenizer.tokens, kw.df)
+        history = [{**t, "content": normalise(str(t.get("content", "")))} for t in turn.history]
+        if getattr(self.generator, "condenses", False) and history:
+            turn.standalone = condense_with_llm(turn.normalised, history, self.generator, view.tokenizer.tokens)
+        else:
+            turn.standalone = condense_without_llm(turn.normalised, history)
+        turn.timed("condense", t0)
+        return turn
 
-    def _compose(self, state: dict) -> dict:
+    def _retrieve(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        comp: Composition = self.generator.compose(state["job"])
-        state["composition"] = comp
-        state["text"] = "".join(comp.deltas)
-        state["timings"]["compose_ms"] = (time.perf_counter() - t0) * 1000
-        return state
+        res = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version)
+        turn.hits, turn.search_trace = res.hits, res.trace
+        turn.timed("retrieve", t0)
+        return turn
 
-    def _finish(self, state: dict) -> dict:
+    def _weigh(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        comp: Composition = state["composition"]
-        text = state["text"].strip()
-        declined = comp.declined or not comp.sources or text.startswith(DECLINE[:6]) or "未找到相关内容" in text
+        view = turn.view
+        kw = view.keyword
+        dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
+        previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
+        turn.evidence = weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df, max(1, view.n_chunks), dense,
+                              previous)
+        version = turn.version
+        turn.job = Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
+                       lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
+                       lambda hit: self.searcher.following(hit, version=version), turn.evidence)
+        turn.timed("weigh", t0)
+        return turn
+
+    def _compose(self, turn: Turn) -> Turn:
+        t0 = time.perf_counter()
+        turn.composition = self.generator.compose(turn.job)
+        turn.text = "".join(turn.composition.deltas)
+        turn.timed("compose", t0)
+        return turn
+
+    def _finish(self, turn: Turn) -> dict:
+        t0 = time.perf_counter()
+        comp = turn.composition
+        text = turn.text.strip()
+        declined = comp.declined or not comp.sources or not text
         if declined:
-            text, citations, invalid = DECLINE, [], []
             checks, _ = verify(text, {}, templates={0})
-            grounded = True
+            citations, invalid, grounded = [], [], False
         else:
             text, citations, _, invalid = renumber(text, comp.sources)
             quotes = {c["n"]: _passage(comp.sources, c) for c in citations}
-            checks, grounded = verify(text, quotes)
+            checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None)
             text = "".join(c_text(c) for c in checks) if checks else text
             grounded = grounded and not invalid
-        state["timings"]["verify_ms"] = (time.perf_counter() - t0) * 1000
-        state["timings"]["total_ms"] = sum(v for k, v in state["timings"].items() if k != "total_ms")
+        turn.timed("verify", t0)
+        turn.timings["total_ms"] = sum(v for k, v in turn.timings.items() if k != "total_ms")
+        ev = turn.evidence
         return {
             "answer": text,
             "citations": citations,
@@ -94,32 +129,50 @@ class Assistant:
             "sentences": [c.as_dict() for c in checks],
             "closest": [h.to_dict() for h in comp.closest] if declined else [],
             "trace": {
-                "question": state["question"], "standalone": state["standalone"],
-                "generator": self.generator.name, "declined": declined, "invalid_markers": invalid,
-                "hits": _trace_hits(state["hits"], comp.sources),
-                "search": state["search_trace"], "timings": {k: round(v, 2) for k, v in state["timings"].items()},
+                "question": turn.question, "normalised": turn.normalised, "standalone": turn.standalone,
+                "generator": self.generator.name, "declined": declined,
+                "decline_reason": (comp.reason or "no_evidence") if declined else None,
+                "invalid_markers": invalid, "evidence": ev.as_trace() if ev else None,
+                "hits": _trace_hits(turn.hits, comp.sources),
+                "search": turn.search_trace, "timings": {k: round(v, 2) for k, v in turn.timings.items()},
             },
         }
 
     # -- entry points ------------------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict], version=None) -> dict:
-        return self.chain.invoke({"question": question, "history": history, "version": version})
+        return self.chain.invoke(Turn(question, list(history), version))
 
     def ask_stream(self, question: str, history: list[dict], version=None) -> Iterator[dict]:
-        state = self.prepare.invoke({"question": question, "history": history, "version": version})
+        turn: Turn = self.prepare.invoke(Turn(question, list(history), version))
         t0 = time.perf_counter()
-        comp = self.generator.compose(state["job"])
+        turn.composition = self.generator.compose(turn.job)
         parts = []
-        for delta in comp.deltas:
+        for delta in turn.composition.deltas:
             parts.append(delta)
             yield {"type": "delta", "text": delta}
-        state["composition"], state["text"] = comp, "".join(parts)
-        state["timings"]["compose_ms"] = (time.perf_counter() - t0) * 1000
-        yield {"type": "result", **self._finish(state)}
+        turn.text = "".join(parts)
+        turn.timed("compose", t0)
+        yield {"type": "result", **self._finish(turn)}
 
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
         from assistant.drafting import Drafter
         return Drafter(self).draft(topic, occasion, length, version=version)
+
+
+def _last_user(history: list[dict]) -> str:
+    users = [str(t.get("content", "")) for t in history if t.get("role") == "user"]
+    return normalise(users[-1]) if users else ""
+
+
+def _previous_sentences(history: list[dict]) -> list[str]:
+    """The sentences of the last assistant turn, markers and flags removed."""
+    from assistant.citations import strip_markers
+    from ingest.sentences import split_sentences
+    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
+    if not answers:
+        return []
+    text = re.sub(r"〔[^〕]*〕", "", strip_markers(answers[-1]))
+    return [text[s.start:s.end] for s in split_sentences(text)]
 
 
 def _trace_hits(hits, sources) -> list[dict]:
@@ -135,7 +188,8 @@ def _trace_hits(hits, sources) -> list[dict]:
 
 
 def _passage(sources, citation: dict) -> str:
-    """What a citation's sentence is checked against: the whole passage (chunk) the marker opens."""
+    """What a citation's sentence is checked against: the whole passage (chunk) the marker opens, with its title
+    and section headings (what the passage is about)."""
     for s in sources:
         if s.hit.chunk.id == citation["chunk_id"] and s.start == citation["start"] and s.end == citation["end"]:
             return s.hit.chunk.text
@@ -144,7 +198,6 @@ def _passage(sources, citation: dict) -> str:
 
 def c_text(check) -> str:
     """A checked sentence as shown: its markers restored before the stop, unsupported ones marked."""
-    import re
     body = check.text
     marks = "".join(f"[{n}]" for n in check.citations)
     m = re.search(r"[。！？；]$", body)

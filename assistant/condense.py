@@ -1,8 +1,15 @@
 """Follow-up questions → standalone questions.
 
-Without a language model: a question that leans on the conversation (short, or with 这/那/其/上述/具体/第二条 …)
-gets the previous question's topic terms, and an ordinal (第二条, 第2点) pulls in that item of the previous answer.
-With one: the condense prompt in prompts/condense.txt.
+Without a language model, a question that leans on the conversation is resolved against the previous turn:
+- an ordinal (第二条, 其中第3点, 最后一个) names that item of the previous answer: the item's text replaces the
+  reference ("其中第二点具体怎么落实？" → "<item 2>，具体怎么落实？");
+- a demonstrative or pronoun (这些问题, 这项工作, 它, 其, 上述…) stands for the previous question's topic, which replaces
+  it ("针对这些问题，要求什么时候整改到位？" → "针对区直机关党组织存在共性问题，要求什么时候整改到位？");
+- an elliptical question (那2020年呢？ / 农村呢？) is the previous question with its slot changed: a year for a year,
+  a place or body for one of the same kind, else the new words put before the previous topic;
+- any other short question that cannot stand alone gets the previous topic in front.
+The result reads as a question and is what retrieval and composition use (``trace.standalone``). With a language
+model: the condense prompt (prompts/condense.txt), checked, with this condenser as the fallback.
 """
 from __future__ import annotations
 
@@ -12,14 +19,17 @@ from typing import Callable
 from assistant.citations import strip_markers
 from ingest.sentences import split_sentences
 
-DEICTIC = re.compile(r"这|那|其|该|上述|前面|刚才|它|他们|这些|那些|具体|怎么做|为什么|还有|此外|另外|第[一二三四五六七八九十\d]+")
-ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)(?:条|点|个|项|方面|是)|(头|首|最后|末)那?一?(?:条|点|个|项)")
-QUESTION_WORDS = {"哪几", "几个", "哪些", "什么", "哪个", "多少", "怎么", "如何", "里说", "提到", "说的", "讲了", "主要"}
-CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
-
-
-def needs_history(question: str) -> bool:
-    return len(question) <= 12 or bool(DEICTIC.search(question))
+CN = "一二三四五六七八九十"
+ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
+                     r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
+DEMONSTRATIVE = re.compile(r"(?:这些|那些|这个|那个|这项|那项|这种|那种|这一|这次|那次|这条|上述|前述|前面说的|上面说的|"
+                           r"刚才说的|刚才提到的|该|此)([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里]|$)")
+PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其)|^(?:它们|它|他们|其)")
+ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么样|如何)[？?]?$")
+YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
+QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|吗|呢|么)?[？?。！!]*$")
+QUESTION_WORDS = re.compile(r"哪些|哪几|什么|多少|怎么|如何|哪个|哪位|谁|几个|几项")
+CN_NUM = {c: i for i, c in enumerate(CN, 1)}
 
 
 def ordinal(question: str) -> int | None:
@@ -33,46 +43,107 @@ def ordinal(question: str) -> int | None:
     return int(g) if g.isdigit() else CN_NUM.get(g)
 
 
-def _items(answer: str) -> list[str]:
-    """The enumerated items of an answer: 一是/二是 … parts if present, else its sentences."""
-    text = strip_markers(answer)
-    parts = re.split(r"[一二三四五六七八九十]+(?:是|要)", text)
-    if len(parts) > 2:
-        return [p.strip("，。；： \n") for p in parts[1:] if p.strip()]
-    m = re.search(r"：|，?(?:包括|即)", text)
-    head, colon, rest = (text[:m.start()], m.group(), text[m.end():]) if m else (text, "", "")
-    if colon:                                   # "一共四个：甲、乙、丙" / "共九个方面，包括甲、乙" → 甲, 乙, 丙
-        rest = re.sub(r"^(?:包括|有|即)", "", rest.strip())
-        items = [x.strip("，。；、 \n") for x in re.split(r"[、；;]", rest)]
-        items = [re.sub(r"^(?:和|及|以及)", "", x) for x in items if x]
-        if items and re.search(r".{2,}(?:和|及|以及).{2,}", items[-1]):     # "…、作风建设和报告工作制度"
-            *first, last = re.split(r"和|以及|及", items[-1])
-            items = items[:-1] + [x for x in first + [last] if x]
+def needs_history(question: str) -> bool:
+    q = question.strip()
+    return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
+                or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
+
+
+def answer_items(answer: str) -> list[str]:
+    """The items of an answer: its 一是/（一）/1. parts if it enumerates, else its sentences (markers removed)."""
+    from assistant.extractive import inner_marker, item_marker
+    text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
+    sents = [text[s.start:s.end].strip() for s in split_sentences(text)]
+    marked = []
+    for s in sents:
+        if item_marker(s):
+            marked.append(s)
+        elif (inner := inner_marker(s)) is not None:
+            marked.append(s[inner[2]:])
+    if len(marked) >= 2:
+        return marked
+    m = re.search(r"[：:]|，?(?:包括|即)", text)
+    if m:                                   # "一共四个：甲、乙、丙" → 甲, 乙, 丙
+        rest = re.sub(r"^(?:包括|有|即)", "", text[m.end():].strip())
+        items = [re.sub(r"^(?:和|及|以及)", "", x.strip("，。；、 \n")) for x in re.split(r"[、；;]", rest)]
+        items = [x for x in items if x]
         if len(items) > 1:
             return items
-    return [text[s.start:s.end] for s in split_sentences(text)]
+    return sents
 
 
-def condense_without_llm(question: str, history: list[dict], key_terms: Callable[[str], list[str]]) -> str:
-    if not history or not needs_history(question):
-        return question
-    users = [t["content"] for t in history if t.get("role") == "user" and t.get("content")]
-    answers = [t["content"] for t in history if t.get("role") == "assistant" and t.get("content")]
-    extra: list[str] = []
-    n = ordinal(question)
+def topic(question: str) -> str:
+    """The previous question without its question form: what a reference to it stands for."""
+    t = strip_markers(question).strip()
+    t = QUESTION_TAIL.sub("", t)
+    t = re.sub(r"^(?:请问|请|那么|那)", "", t)
+    t = QUESTION_WORDS.sub("", t)
+    return t.strip("，, ")
+
+
+def _strip_marker(item: str) -> str:
+    return re.sub(rf"^(?:[{CN}]+(?:是|要)|[（(][{CN}\d]+[）)]|\d+[.、．]|第[{CN}]+[，,、]|[{CN}]+、)", "", item).strip()
+
+
+def _ellipsis(slot: str, previous: str) -> str:
+    """The previous question with ``slot`` put in the place of the same kind of words."""
+    y = YEAR.search(slot)
+    if y and YEAR.search(previous):
+        return YEAR.sub(y.group(), previous, count=1)
+    import jieba.posseg as pseg
+    tags = {"ns", "nt", "nr", "nz"}
+    new = [w for w in pseg.cut(slot) if w.flag in tags]
+    if new:
+        for w in pseg.cut(previous):
+            if w.flag == new[0].flag and w.word not in slot:
+                return previous.replace(w.word, slot, 1)
+    return f"{slot}{topic(previous)}{_tail(previous)}"
+
+
+def _tail(question: str) -> str:
+    m = re.search(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|如何)[？?]?$", question.strip())
+    return m.group() if m else "？"
+
+
+def condense_without_llm(question: str, history: list[dict], key_terms: Callable[[str], list[str]] | None = None
+                         ) -> str:
+    """The standalone form of ``question`` given the conversation so far. ``key_terms`` is unused (kept for
+    callers of the earlier signature)."""
+    q = question.strip()
+    if not history or not needs_history(q):
+        return q
+    users = [str(t["content"]) for t in history if t.get("role") == "user" and t.get("content")]
+    answers = [str(t["content"]) for t in history if t.get("role") == "assistant" and t.get("content")]
+    if not users:
+        return q
+    previous = users[-1].strip()
+    n = ordinal(q)
     if n and answers:
-        items = _items(answers[-1])
-        if n == -1 and items:
-            extra.append(items[-1][:80])
-        elif 1 <= n <= len(items):
-            extra.append(items[n - 1][:80])
-    if users:
-        extra += [t for t in key_terms(users[-1])
-                  if t not in question and len(t) >= 2 and t not in QUESTION_WORDS][:6]
-    return (question + " " + " ".join(extra)).strip() if extra else question
+        items = answer_items(answers[-1])
+        item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
+        if item:
+            rest = ORDINAL.sub("", q, count=1).strip("，, ")
+            rest = re.sub(r"^(?:那|那么)", "", rest)
+            return f"{_strip_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
+    prev_topic = topic(previous)
+    m = DEMONSTRATIVE.search(q)
+    if m:
+        noun = m.group(1)
+        repl = prev_topic if noun and noun in prev_topic else (f"{prev_topic}的{noun}" if noun else prev_topic)
+        return q[:m.start()] + repl + q[m.end():]
+    p = PRONOUN.search(q)
+    if p:
+        return q[:p.start()] + prev_topic + q[p.end():]
+    e = ELLIPSIS.match(q)
+    if e and not QUESTION_WORDS.search(e.group(1)):
+        return _ellipsis(e.group(1).strip("，, "), previous)
+    return f"{prev_topic}，{q}"
 
 
-def condense_with_llm(question: str, history: list[dict], generator) -> str:
+def condense_with_llm(question: str, history: list[dict], generator, content_terms=None) -> str:
+    """The model's rewrite, or the extractive condenser's when the rewrite is empty, too long, or drops the
+    question's own content terms (``content_terms(text)`` → terms)."""
+    fallback = condense_without_llm(question, history)
     if not history:
         return question
     from prompts import load
@@ -82,4 +153,10 @@ def condense_with_llm(question: str, history: list[dict], generator) -> str:
     from langchain_core.messages import HumanMessage
     text = "".join(generator.stream_text([HumanMessage(prompt)])).strip()
     text = text.splitlines()[0].strip() if text else ""
-    return text if 2 <= len(text) <= 300 else question
+    if not 2 <= len(text) <= max(300, 4 * len(question)):
+        return fallback
+    if content_terms is not None:
+        own = [t for t in content_terms(question) if len(t) >= 2]
+        if own and sum(1 for t in own if t in text) < 0.5 * len(own):
+            return fallback
+    return text

@@ -4,6 +4,10 @@ Per sentence: the share of its character bigrams (markers, punctuation and space
 passages is its support score; it is supported when the score reaches ``threshold`` and every number and every
 “quoted phrase” in it appears verbatim in a cited passage. Sentences of the genre's own frame (a draft's opening
 and closing, a decline notice) are marked ``template``: they must carry no numbers or quotes, and need no source.
+
+Given the question, a sentence is also checked for *relevance*: the passages it cites must hold enough of the
+question's content terms (``relevance_cut`` in ``answerability.json``, fitted on data). A copied sentence that does
+not answer the question is supported but not relevant, and the answer is not grounded.
 """
 from __future__ import annotations
 
@@ -26,10 +30,11 @@ class SentenceCheck:
     support: float
     supported: bool
     flags: list[str] = field(default_factory=list)
+    relevant: bool = True
 
     def as_dict(self) -> dict:
         return {"text": self.text, "citations": self.citations, "support": round(self.support, 4),
-                "supported": self.supported, "flags": self.flags}
+                "supported": self.supported, "relevant": self.relevant, "flags": self.flags}
 
 
 def bigrams(text: str) -> set[str]:
@@ -93,10 +98,30 @@ def split_output(text: str) -> list[str]:
     return out
 
 
+def relevance_cut() -> float:
+    from assistant.answerability import models
+    return models().relevance_cut
+
+
+def check_relevance(check: SentenceCheck, quotes: dict[int, str], question) -> None:
+    """Mark ``check`` not relevant when neither it nor the passages it cites hold the question's content (its
+    weighted term coverage below the fitted cut). ``question``: an ``assistant.question.Question``."""
+    if "template" in check.flags or not question.terms:
+        return
+    cited = " ".join(quotes[n] for n in check.citations if n in quotes)
+    if question.coverage(f"{check.text} {cited}") < relevance_cut():
+        check.relevant = False
+        check.flags.append("not_relevant")
+
+
 def verify(text: str, quotes: dict[int, str], templates: set[int] | None = None,
-           threshold: float = THRESHOLD, user_text: str = "") -> tuple[list[SentenceCheck], bool]:
-    """Check every sentence; ``templates`` holds the indexes of frame sentences. Returns (checks, grounded)."""
+           threshold: float = THRESHOLD, user_text: str = "", question=None) -> tuple[list[SentenceCheck], bool]:
+    """Check every sentence; ``templates`` holds the indexes of frame sentences; with ``question``, relevance too.
+    Returns (checks, grounded): grounded when every sentence is supported and relevant."""
     templates = templates or set()
     checks = [check_sentence(s, quotes, i in templates, threshold, user_text)
               for i, s in enumerate(split_output(text))]
-    return checks, bool(checks) and all(c.supported for c in checks)
+    if question is not None:
+        for c in checks:
+            check_relevance(c, quotes, question)
+    return checks, bool(checks) and all(c.supported and c.relevant for c in checks)

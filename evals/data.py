@@ -40,6 +40,7 @@ class Query:
     type: str
     history: tuple[dict, ...] = ()
     split: str | None = None
+    redacted: bool = False          # unanswerable because the document redacts the figure (×××件, *万元)
 
     @property
     def answerable(self) -> bool:
@@ -109,7 +110,7 @@ def resolve_set(spec: str | Path | None) -> tuple[Path, str | None]:
     """``spec`` → (set path, split). A spec is a directory or ``queries.jsonl`` path, or the name of a bundled set
     (``seed``, ``genre`` …), optionally followed by ``:dev`` or ``:test`` to take one half of a split set."""
     if spec is None:
-        return DEFAULT_SET, DEFAULT_SPLIT
+        return DEFAULT_SET, None
     text, split = str(spec), None
     head, sep, tail = text.rpartition(":")
     if sep and tail in SPLITS and head:
@@ -122,8 +123,9 @@ def resolve_set(spec: str | Path | None) -> tuple[Path, str | None]:
 
 def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSet:
     """Load a set from its directory, its ``queries.jsonl`` or its bundled name (``seed:test``); with no path, the
-    seed set's test half. ``split`` keeps only the queries of that half (and their qrels)."""
+    whole seed set (the gate uses ``configured_set``: its test half). ``split`` keeps only the queries of that half (and their qrels)."""
     path, named_split = resolve_set(path)
+    path = path.resolve()          # corpus paths are looked up from the set's folder and every folder above it
     split = split or named_split
     if split is not None and split not in SPLITS:
         raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
@@ -144,7 +146,8 @@ def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSe
         if r.get("type", "fact") not in QUERY_TYPES:
             raise InputError(f"{queries_file}: query {r.get('_id')!r} has unknown type {r.get('type')!r}; "
                              f"use one of {', '.join(QUERY_TYPES)}")
-        q = Query(str(r["_id"]), r["text"], r.get("type", "fact"), tuple(r.get("history") or ()), r.get("split"))
+        q = Query(str(r["_id"]), r["text"], r.get("type", "fact"), tuple(r.get("history") or ()), r.get("split"),
+                  bool(r.get("redacted", False)))
         if split is None or q.split == split:
             queries.append(q)
     if split is not None and not queries:

@@ -77,6 +77,19 @@ def as_app(app_or_kb):
     raise TypeError(f"expected a Jianghua or a KnowledgeBase, got {type(app_or_kb).__name__}")
 
 
+def replay(app, q: Query, version=None) -> list[dict]:
+    """The query's history, with the assistant's own answer filled in after each user turn that has none: a
+    follow-up set may give only the user's first question, and the second is asked after the product's answer."""
+    out: list[dict] = []
+    for i, t in enumerate(q.history):
+        out.append(dict(t))
+        nxt = q.history[i + 1] if i + 1 < len(q.history) else None
+        if t.get("role") == "user" and (nxt is None or nxt.get("role") != "assistant"):
+            out.append({"role": "assistant",
+                        "content": app.ask(str(t.get("content", "")), out[:-1], version=version).get("answer", "")})
+    return out
+
+
 def search_text(q: Query) -> str:
     earlier = [t["content"] for t in q.history if t.get("role") == "user"]
     return " ".join([*earlier, q.text])
@@ -165,7 +178,7 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
             row.update({"mrr@10": M.mrr_at_k(found), "ndcg@10": M.ndcg_at_k(found, n_rel), "rank": M.first_rank(found),
                         "relevant_chunks": n_rel, "hits": [h["chunk_id"] for h in res["hits"]]})
         if answers:
-            out = timed("ask", app.ask, q.text, list(q.history), version=v)
+            out = timed("ask", app.ask, q.text, replay(app, q, v), version=v)
             declined = bool((out.get("trace") or {}).get("declined"))
             row.update({"declined": declined, "answer": out.get("answer", "")})
             sents = [] if declined else out.get("sentences") or []

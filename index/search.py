@@ -1,4 +1,14 @@
-"""Hybrid search over one knowledge-base version: BM25 over jieba tokens and dense vectors, fused by RRF."""
+"""Hybrid search over one knowledge-base version: BM25 over jieba tokens and dense vectors, fused by RRF.
+
+Stages (``HybridSearcher.stages``, all on by default; the benchmark turns each off to measure it):
+- scope: explicit filters (doc_id, year, type, speaker) restrict the search to those documents; without filters,
+  the documents a question names (a year, 今年/去年, a type, a speaker, a title: ``index.scope``) are ranked first,
+  then the rest;
+- fields: title and section-heading fields added to the body BM25 (``index.fields``);
+- rewrite: question boilerplate and scope words out of the keyword query, 公文 synonyms in (``index.rewrite``);
+- adaptive: when the best keyword passage holds little of the query's idf mass (a question worded unlike the
+  corpus), the dense list weighs more in the fusion (``index.fusion.adaptive_weights``, ``index/fusion.json``).
+"""
 from __future__ import annotations
 
 import json
@@ -11,15 +21,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.batching import QueryBatcher
-from index.fusion import rrf
-from index.keyword import KeywordIndex
+from index.catalog import Catalog
+from index.fields import FieldIndex
+from index.fusion import adaptive_weights, keyword_coverage, rrf
+from index.keyword import KeywordIndex, add_scores, top_k
 from index.kb import KnowledgeBase
+from index.rewrite import keyword_terms
+from index.scope import Scope, explicit_scope, infer_scope
 from index.tokenize import get_tokenizer
 from jianghua.errors import InputError
 from jianghua.records import Chunk, Hit
 
 CANDIDATES = 50
 QUERY_CACHE = 512
+STAGES = ("scope", "fields", "rewrite", "adaptive")
+SCOPE_BONUS = 1.0      # more than any RRF score: a passage of the documents a question names ranks first
 
 
 @dataclass
@@ -46,6 +62,8 @@ class VersionView:
         lengths[a[:, 0]] = a[:, 1]
         self.n_chunks = len(a)
         self.keyword = KeywordIndex(kb.store.conn, member, lengths)
+        self.catalog = Catalog.load(c, version, size)
+        self._fields: FieldIndex | None = None
         self.vectors_seen = -1
         self._lock = threading.Lock()
         self.refresh_dense()
@@ -67,8 +85,29 @@ class VersionView:
                 vec_to_rows.setdefault(vid, []).append(row)
             self.vec_to_rows = vec_to_rows
             self.allowed = np.fromiter(vec_to_rows, np.int64, len(vec_to_rows))
+            pairs = np.asarray(rows, np.int64).reshape(-1, 2)
+            self.vec_ids, self.vec_rows = pairs[:, 0], pairs[:, 1]
             self.n_embedded = len(rows)
             self.vectors_seen = mx
+
+
+    @property
+    def fields(self) -> FieldIndex:
+        """The title and section fields, built on first use (a few hundred ms for the genre corpus)."""
+        with self._lock:
+            if self._fields is None:
+                rows = self.kb.store.conn().execute(
+                    "SELECT c.rowid, c.section FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
+                    "WHERE k.version=?", (self.version,)).fetchall()
+                self._fields = FieldIndex(self.tokenizer, np.array([r[0] for r in rows], np.int64),
+                                          [" ".join(json.loads(r[1])) for r in rows], self.catalog.doc_of_row,
+                                          [d.title for d in self.catalog.docs])
+            return self._fields
+
+    def allowed_in(self, row_mask: np.ndarray) -> np.ndarray:
+        """Vector ids of the chunk rows in ``row_mask``."""
+        ok = self.vec_rows < len(row_mask)
+        return np.unique(self.vec_ids[ok][row_mask[self.vec_rows[ok]]])
 
 
 class HybridSearcher:
@@ -81,6 +120,7 @@ class HybridSearcher:
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._batcher = QueryBatcher(kb.embedder)
+        self.stages = {s: True for s in STAGES}
         self.reranker = None
         if self.settings.reranker:
             from index.rerank import CrossEncoderReranker
@@ -99,7 +139,9 @@ class HybridSearcher:
         return view
 
     def search(self, query: str, k: int | None = None, version: int | str | None = None,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", *, doc_id=None, year=None, type=None, speaker=None) -> SearchResult:
+        """The top ``k`` passages for ``query``. ``doc_id``, ``year``, ``type`` and ``speaker`` (a value or a list)
+        restrict the search to the documents matching all of them."""
         query = (query or "").strip()
         if not query:
             raise InputError("the query is empty")
@@ -111,16 +153,32 @@ class HybridSearcher:
         t0 = time.perf_counter()
         view = self.view(version)
         timings = {}
+        st = self.stages
+        scope = explicit_scope(view.catalog, doc_id, year, type, speaker)
+        if scope is None:
+            scope = infer_scope(query, view.catalog, getattr(self.settings, "today", None)) if st["scope"] else Scope()
+        row_mask = view.catalog.row_mask(scope.doc_mask) if scope.active else None
         terms = view.tokenizer.tokens(query)
-        kw_rows: list[int] = []
+        kterms, change = terms, {}
+        if st["rewrite"]:
+            drop = {t for w in scope.terms for t in view.tokenizer.tokens(w)} | ({"年"} if scope.terms else set())
+            kterms, change = keyword_terms(query, terms, view.tokenizer, drop)
+        kw_lists: list[list[int]] = [[], []]          # [in scope, everywhere else]
         matched: dict[int, list[str]] = {}
+        weights = (self.settings.keyword_weight, self.settings.dense_weight)
         if mode != "dense" and self.settings.keyword_weight > 0:
-            kres = view.keyword.search(terms, CANDIDATES)
-            kw_rows = [int(r) for r in kres.rows]
-            matched = kres.matched
+            rows, total, per_term = view.keyword.score_all(kterms)
+            if st["fields"]:
+                rows, total = add_scores(rows, total, *view.fields.score(kterms, rows))
+            kw_lists, matched = _split(rows, total, per_term, row_mask, scope.hard)
+            best = (kw_lists[0] or kw_lists[1])[:1]
+            if st["adaptive"] and best and mode == "hybrid":
+                cov = keyword_coverage({t: view.keyword.idf(t) for t in kterms}, matched.get(best[0], []))
+                weights = adaptive_weights(cov, *weights)
+                timings["keyword_coverage"] = round(cov, 3)
         t1 = time.perf_counter()
         timings["keyword_ms"] = (t1 - t0) * 1000
-        dense_rows: list[int] = []
+        dense_lists: list[list[int]] = [[], []]
         use_dense = mode != "keyword" and self.settings.dense_weight > 0
         if use_dense:
             self.kb.mirror.refresh()                  # leaves mirror.max_id = the table's largest id
@@ -129,22 +187,26 @@ class HybridSearcher:
                 qv = self._query_vector(query)
                 t2 = time.perf_counter()
                 timings["embed_query_ms"] = (t2 - t1) * 1000
-                ids, _ = self.kb.mirror.load().search(qv, CANDIDATES, allowed=view.allowed)
-                seen = set()
-                for vid in ids:
-                    for r in view.vec_to_rows.get(int(vid), ()):
-                        if r not in seen:
-                            seen.add(r)
-                            dense_rows.append(r)
+                index = self.kb.mirror.load()
+                if row_mask is not None:
+                    dense_lists[0] = self._dense_rows(view, index.search(qv, CANDIDATES,
+                                                                         allowed=view.allowed_in(row_mask))[0])
+                if not scope.hard:
+                    seen = set(dense_lists[0])
+                    everywhere = self._dense_rows(view, index.search(qv, CANDIDATES, allowed=view.allowed)[0])
+                    dense_lists[1] = [r for r in everywhere if r not in seen]
         t3 = time.perf_counter()
         timings["dense_ms"] = (t3 - t1) * 1000
+        kw_rows, dense_rows = kw_lists[0] + kw_lists[1], dense_lists[0] + dense_lists[1]
         if mode == "keyword":
             fused = [(r, 1.0 / (self.settings.rrf_k + i)) for i, r in enumerate(kw_rows, 1)]
         elif mode == "dense":
             fused = [(r, 1.0 / (self.settings.rrf_k + i)) for i, r in enumerate(dense_rows, 1)]
         else:
-            fused = rrf([kw_rows, dense_rows], [self.settings.keyword_weight, self.settings.dense_weight],
-                        self.settings.rrf_k)
+            fused = rrf([kw_rows, dense_rows], list(weights), self.settings.rrf_k)
+        if row_mask is not None and not scope.hard:       # in-scope passages first: score = SCOPE_BONUS + RRF
+            inside = set(kw_lists[0]) | set(dense_lists[0])
+            fused = sorted(((r, sc + SCOPE_BONUS * (r in inside)) for r, sc in fused), key=lambda x: -x[1])
         kw_rank = {r: i for i, r in enumerate(kw_rows, 1)}
         de_rank = {r: i for i, r in enumerate(dense_rows, 1)}
         if self.reranker is not None:      # rerank a wider pool, then keep k
@@ -154,13 +216,27 @@ class HybridSearcher:
         else:
             hits = self._hits(fused[:k], kw_rank, de_rank, matched)
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        trace = {"version": view.version, "mode": mode, "terms": terms, "timings": timings,
-                 "chunks": view.n_chunks, "embedded": view.n_embedded if use_dense else None,
-                 "dense_coverage": round(view.n_embedded / view.n_chunks, 4) if view.n_chunks else 0.0}
+        trace = {"version": view.version, "mode": mode, "terms": terms, "keyword_terms": kterms,
+                 "timings": timings, "chunks": view.n_chunks, "embedded": view.n_embedded if use_dense else None,
+                 "dense_coverage": round(view.n_embedded / view.n_chunks, 4) if view.n_chunks else 0.0,
+                 "scope": scope.trace(view.catalog), "stages": [s for s in STAGES if st[s]],
+                 "weights": {"keyword": weights[0], "dense": weights[1]}}
+        if change:
+            trace["rewrite"] = change
         if use_dense and view.n_embedded < view.n_chunks:
             trace["note"] = (f"dense search covered {view.n_embedded} of {view.n_chunks} chunks; "
                              "the rest are still being embedded")
         return SearchResult(hits, trace)
+
+    @staticmethod
+    def _dense_rows(view: VersionView, ids) -> list[int]:
+        rows, seen = [], set()
+        for vid in ids:
+            for r in view.vec_to_rows.get(int(vid), ()):
+                if r not in seen:
+                    seen.add(r)
+                    rows.append(r)
+        return rows
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last few hundred are kept (a page asks, drafts and re-asks the same texts)."""
@@ -175,6 +251,24 @@ class HybridSearcher:
             while len(self._qcache) > QUERY_CACHE:
                 self._qcache.popitem(last=False)
         return v
+
+    def dense_similarity(self, query: str, hits: list[Hit]) -> list[float | None]:
+        """Cosine of the query's vector and each hit's passage vector (None for a passage not embedded yet, or when
+        dense search is off). The query vector is the cached one the search computed."""
+        if self.settings.dense_weight <= 0 or not hits:
+            return [None] * len(hits)
+        rows = [h.chunk.meta.get("row") for h in hits]
+        found = {r: v for r, v in self.kb.store.conn().execute(
+            "SELECT c.rowid, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash WHERE c.rowid IN (%s)"
+            % ",".join("?" * len(rows)), rows)}
+        if not found:
+            return [None] * len(hits)
+        qv = np.asarray(self._query_vector(query), np.float32).reshape(-1)
+        out: list[float | None] = []
+        for r in rows:
+            blob = found.get(r)
+            out.append(None if blob is None else float(np.frombuffer(blob, np.float32) @ qv))
+        return out
 
     def following(self, hit: Hit, n: int = 2, version: int | str | None = None) -> list[Hit]:
         """The ``n`` passages after ``hit`` in its document, in the same version (for context that runs on)."""
@@ -201,3 +295,16 @@ class HybridSearcher:
             hits.append(Hit(chunk, title=row[7], source=row[8], score=float(score), keyword_rank=kw_rank.get(r),
                             dense_rank=de_rank.get(r), matched=matched.get(r, [])))
         return hits
+
+
+def _split(rows, total, per_term, row_mask, hard: bool) -> tuple[list[list[int]], dict[int, list[str]]]:
+    """The keyword candidates in the scope and (unless ``hard``) outside it, best first, with matched terms."""
+    if row_mask is None:
+        res = top_k(rows, total, CANDIDATES, per_term)
+        return [[int(r) for r in res.rows], []], res.matched
+    inside = np.zeros(len(rows), bool)
+    ok = rows < len(row_mask)
+    inside[ok] = row_mask[rows[ok]]
+    a = top_k(rows[inside], total[inside], CANDIDATES, per_term)
+    b = top_k(rows[~inside], total[~inside], 0 if hard else CANDIDATES, per_term)
+    return [[int(r) for r in a.rows], [int(r) for r in b.rows]], {**b.matched, **a.matched}

@@ -55,8 +55,14 @@ def answer_html(result: dict, key: str = "answer") -> str:
     """The verified answer (or draft) as one HTML block (no blank lines: Markdown leaves it alone)."""
     sentences = result.get("sentences", [])
     bad = [s for s in sentences if not s.get("supported", True) and "template" not in s.get("flags", [])]
-    if not result.get("citations"):
+    declined = bool((result.get("trace") or {}).get("declined"))
+    not_relevant = [s for s in sentences if s.get("relevant") is False]
+    if declined:
+        badge = '<span class="jh-badge warn">资料中未找到</span>'
+    elif not result.get("citations"):
         badge = '<span class="jh-badge warn">未引用资料</span>'
+    elif not_relevant:
+        badge = f'<span class="jh-badge warn">⚠ {len(not_relevant)} 句与问题关联不足，请核对</span>'
     elif bad:
         badge = f'<span class="jh-badge warn">⚠ {len(bad)} 句未经资料证实，请核对</span>'
     elif result.get("grounded"):
@@ -80,7 +86,7 @@ def sources_html(result: dict) -> str:
         parts.append("<p>本次回答没有引用资料。</p>")
         closest = result.get("closest") or []
         if closest:
-            parts.append("<p>最接近的段落：</p>")
+            parts.append("<p>可能相关（资料中未找到答案，以下段落仅供参考，不是回答）：</p>")
             for h in closest[:3]:
                 parts.append(f'<div class="jh-source"><b>《{html.escape(h.get("title", ""))}》</b>'
                              f'<blockquote>{html.escape(h.get("text", "")[:200])}</blockquote></div>')

@@ -36,5 +36,22 @@ def test_bad_sets_fail_with_the_path(tmp_path):
 
 
 def test_configured_set_follows_settings(tmp_path):
-    assert configured_set(Settings()) == DEFAULT_SET
+    assert str(configured_set(Settings())) == f"{DEFAULT_SET}:test"     # the gate uses the half nobody tuned on
+    assert load_set(configured_set(Settings())).name == "seed:test"
     assert configured_set(Settings.from_env({"JIANGHUA_EVAL_SET": str(tmp_path)})) == tmp_path
+
+
+def test_split_halves_partition_the_seed_set():
+    whole = load_set()
+    dev, test = load_set("seed:dev"), load_set("seed:test")
+    assert {q.id for q in dev.queries} | {q.id for q in test.queries} == {q.id for q in whole.queries}
+    assert not {q.id for q in dev.queries} & {q.id for q in test.queries}
+    assert all(q.split == "test" for q in test.queries)
+    assert set(test.qrels) <= {q.id for q in test.queries}
+    for typ in {q.type for q in whole.queries}:      # stratified: every type in both halves
+        assert any(q.type == typ for q in dev.queries) and any(q.type == typ for q in test.queries)
+
+
+def test_unknown_split_is_an_error():
+    with pytest.raises(InputError):
+        load_set(DEFAULT_SET, split="train")

@@ -1,0 +1,51 @@
+"""What a generator receives and returns: the ``Job`` (question, passages, weighed evidence) and the
+``Composition`` (the sources its markers [n] point at, and a stream of text deltas with those markers inline)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol, runtime_checkable
+
+from jianghua.records import Hit
+
+DECLINE = "资料中未找到与该问题直接相关的内容。"
+DECLINE_REDACTED = "资料中未给出这个数字：相关原文中的数字已作隐去处理（如“×××”），请查阅原始文件。"
+
+
+@dataclass
+class Job:
+    question: str
+    hits: list[Hit]
+    history: list[dict]
+    terms: list[str]
+    idf: Callable[[str], float]
+    tokens: Callable[[str], list[str]]
+    neighbours: Callable[[Hit], list[Hit]] | None = None
+    evidence: object | None = None          # weigh.Evidence: ranked sentences and the answer-or-decline decision
+
+
+@dataclass
+class Composition:
+    sources: list                           # citations.Source, in marker order
+    deltas: Iterator[str]
+    declined: bool = False
+    closest: list[Hit] = field(default_factory=list)
+    reason: str = ""                        # why it declined: no_evidence, redacted
+
+
+@runtime_checkable
+class Generator(Protocol):
+    name: str
+
+    def compose(self, job: Job) -> Composition: ...
+
+
+def declined(job: Job, reason: str = "no_evidence") -> Composition:
+    """The decline: the notice, and the closest passages to show as "可能相关" (never as an answer)."""
+    ev = job.evidence
+    closest = list(job.hits[:3])
+    text = DECLINE
+    if reason == "redacted" and ev is not None and ev.redacted is not None:
+        text = DECLINE_REDACTED
+        first = ev.redacted.source.hit
+        closest = [first] + [h for h in closest if h.chunk.id != first.chunk.id][:2]
+    return Composition([], iter([text]), declined=True, closest=closest, reason=reason)

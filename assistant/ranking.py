@@ -1,0 +1,125 @@
+"""Which retrieved sentence answers the question: features of every sentence, scored by a fitted model.
+
+Each sentence of each retrieved passage gets a feature vector (``SENTENCE_FEATURES``): how much of the question's
+content it holds (as terms, with its neighbours, in its passage, as character bigrams), whether it holds an answer of
+the asked kind, how new it is beside the question, its passage's rank and dense similarity, and whether it is a
+heading, a title line or a meta sentence ("下面，我讲三点意见"). The weights are a logistic model fitted on CMRC 2018
+trial and the seed set's development half (``benchmarks/fit_answerability.py``), stored in ``answerability.json``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from assistant.answer_type import holds
+from assistant.citations import Source
+from assistant.question import Question
+from assistant.verify import bigrams
+from ingest.sentences import split_sentences
+from jianghua.records import Hit
+
+SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expected", "kind_holds", "novelty",
+                     "inv_rank", "dense_gap", "heading", "meta", "log_len", "cov_gap", "window_gap", "bigram_gap",
+                     "after_best")
+
+# a sentence that announces the speech's own structure or manners rather than saying anything about the subject
+META = re.compile(r"^(?:下面|接下来|现在|最后|借此机会|在此)?[，,]?\s*(?:我|结合[^，。]{0,20}[，,]\s*我)?"
+                  r"(?:就|先|再|简要|重点|主要)?(?:讲|谈|说|提)(?:[一二三四五六七八九十两几]+(?:点|个方面|条))"
+                  r"|^(?:同志们|各位|大家)[，,！!：:]|(?:讲|谈|说)[一二三四五六七八九十两几]+点(?:意见|感受|建议|看法|体会)")
+_TERMINAL = re.compile(r"[。！？；!?;…”」』)）]$")
+
+
+@dataclass
+class Candidate:
+    source: Source
+    features: dict[str, float]
+    index: int                 # position of the sentence in its passage
+    score: float = 0.0
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def quote(self) -> str:
+        return self.source.quote
+
+
+def _sentences(hit: Hit) -> list[Source]:
+    c = hit.chunk
+    return [Source(hit, c.start + s.start, c.start + s.end) for s in split_sentences(c.text)]
+
+
+def is_heading(text: str, hit: Hit) -> bool:
+    """A heading or title line: one of the passage's section headings, its document's title, or a short line that
+    does not end as a sentence does."""
+    t = text.strip()
+    if t == hit.title.strip() or t in (s.strip() for s in hit.chunk.section):
+        return True
+    return len(t) <= 40 and not _TERMINAL.search(t)
+
+
+def is_meta(text: str) -> bool:
+    return bool(META.search(text.strip()))
+
+
+def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | None] | None = None,
+               max_hits: int = 6) -> list[Candidate]:
+    """Every sentence of the first ``max_hits`` passages with its features (unscored)."""
+    dense = dense or [None] * len(hits)
+    known = [d for d in dense[:max_hits] if d is not None]
+    top_dense = max(known) if known else None
+    qgrams = bigrams(q.content_text())
+    question_grams = bigrams(q.text)
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits[:max_hits], 1):
+        sents = _sentences(hit)
+        if not sents:
+            continue
+        toks = [set(tokens(s.quote)) for s in sents]
+        context = " ".join([hit.title, *hit.chunk.section, hit.chunk.text])
+        cov_passage = q.coverage(context, set(tokens(context)))
+        d = dense[rank - 1]
+        dense_gap = (d - top_dense) if (d is not None and top_dense is not None) else 0.0
+        for i, src in enumerate(sents):
+            text = src.quote
+            window = " ".join(s.quote for s in sents[max(0, i - 1): i + 2])
+            wtoks = set().union(*toks[max(0, i - 1): i + 2])
+            g = bigrams(text)
+            feats = {
+                "cov": q.coverage(text, toks[i]),
+                "cov_window": q.coverage(window, wtoks),
+                "cov_passage": cov_passage,
+                "bigram": len(qgrams & g) / len(qgrams) if qgrams else 0.0,
+                "kind_expected": 1.0 if kind is not None else 0.0,
+                "kind_holds": 1.0 if kind is not None and holds(kind, text, q.text) else 0.0,
+                "novelty": len(g - question_grams) / len(g) if g else 0.0,
+                "inv_rank": 1.0 / rank,
+                "dense_gap": dense_gap,
+                "heading": 1.0 if is_heading(text, hit) else 0.0,
+                "meta": 1.0 if is_meta(text) else 0.0,
+                "log_len": math.log(1 + len(text)),
+            }
+            out.append(Candidate(src, feats, i))
+    _relative(out)
+    return out
+
+
+def _relative(cands: list[Candidate]) -> None:
+    """Features relative to the question's best candidate: how far each is from the best coverage, and whether it
+    follows the best-covered sentence (the answer often comes right after the sentence that restates the question)."""
+    if not cands:
+        return
+    best = {f: max(c.features[f] for c in cands) for f in ("cov", "cov_window", "bigram")}
+    top = max(cands, key=lambda c: (c.features["cov"], c.features["bigram"]))
+    for c in cands:
+        c.features["cov_gap"] = c.features["cov"] - best["cov"]
+        c.features["window_gap"] = c.features["cov_window"] - best["cov_window"]
+        c.features["bigram_gap"] = c.features["bigram"] - best["bigram"]
+        c.features["after_best"] = 1.0 if (c.source.hit is top.source.hit and c.index == top.index + 1) else 0.0
+
+
+def score(cands: list[Candidate], model) -> list[Candidate]:
+    """Score with ``model`` (an ``answerability.Logistic`` over ``SENTENCE_FEATURES``), best first."""
+    for c in cands:
+        c.score = model.prob(c.features)
+    cands.sort(key=lambda c: -c.score)
+    return cands

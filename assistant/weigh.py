@@ -1,0 +1,81 @@
+"""Weighing the evidence for one question: which sentences answer it, and whether the corpus can answer at all.
+
+``weigh`` reads the normalised question against the version's index (content terms, unseen terms), ranks every
+sentence of the retrieved passages (``ranking``), and decides answer-or-decline (``answerability``). Both generators
+receive the same ``Evidence``: the extractive one composes from its ranked sentences, a language model is only
+called when the decision is to answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant import answerability, ranking
+from assistant.answer_type import expected, redacted
+from assistant.question import Question, analyse
+from assistant.verify import bigrams
+from jianghua.records import Hit
+
+STRUCTURE_Q = ("几个方面", "哪几个方面", "几部分", "哪几部分", "结构", "框架", "提纲", "标题", "分几")
+
+
+@dataclass
+class Evidence:
+    question: Question
+    kind: tuple[str, str] | None
+    ranked: list[ranking.Candidate]
+    decision: answerability.Decision
+    dense: list[float | None] = field(default_factory=list)
+    redacted: ranking.Candidate | None = None     # the best sentence gives the asked figure only as ×××
+
+    @property
+    def answerable(self) -> bool:
+        return self.decision.answer and self.redacted is None
+
+    def as_trace(self) -> dict:
+        return {"terms": [{"term": t.text, "weight": round(t.weight, 3), "seen": t.seen} for t in self.question.terms],
+                "kind": list(self.kind) if self.kind else None, "decision": self.decision.as_dict(),
+                "redacted": self.redacted is not None,
+                "best": [{"quote": c.quote[:80], "score": round(c.score, 4)} for c in self.ranked[:3]]}
+
+
+def asks_structure(text: str) -> bool:
+    return any(w in text for w in STRUCTURE_Q)
+
+
+def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
+          previous: list[str] | None = None) -> Evidence:
+    """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
+    frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
+    the previous answer in this conversation (a follow-up should say something new)."""
+    q = analyse(text, tokens, df, n_chunks)
+    kind = expected(text)
+    dense = list(dense) if dense is not None else [None] * len(hits)
+    m = answerability.models()
+    cands = ranking.score(ranking.candidates(q, hits, tokens, kind, dense), m.sentence)
+    if not asks_structure(text):
+        cands = [c for c in cands if not c.features["heading"] and not c.features["meta"]] or cands
+    if previous:
+        cands = _after_previous(cands, previous)
+    x = answerability.features(q, cands, hits, dense, kind)
+    decision = answerability.decide(x)
+    red = None
+    if kind is not None and kind[0] == "number" and cands:
+        best = cands[0]
+        if redacted(best.quote) and not best.features["kind_holds"]:
+            red = best
+    return Evidence(q, kind, cands, decision, dense, red)
+
+
+def _after_previous(cands: list[ranking.Candidate], previous: list[str]) -> list[ranking.Candidate]:
+    """Sentences the previous answer already gave go to the end: a follow-up asks for something further."""
+    seen = [bigrams(p) for p in previous if p.strip()]
+
+    def repeated(c: ranking.Candidate) -> bool:
+        g = bigrams(c.quote)
+        return any(len(g & h) / max(1, len(g | h)) >= 0.8 for h in seen)
+
+    fresh = [c for c in cands if not repeated(c)]
+    old = [c for c in cands if repeated(c)]
+    for c in old:
+        c.flags.add("previous")
+    return fresh + old if fresh else cands

@@ -1,0 +1,177 @@
+"""Fit the answer models (``assistant/answerability.json``) on development data only.
+
+    python benchmarks/fit_answerability.py [--limit N] [--out assistant/answerability.json]
+
+Development data (never the sets the README reports): CMRC 2018 *trial* questions asked of their own passages
+(answerable) and of the seed and ``sets`` knowledge bases (not), the project's questions asked of the CMRC trial
+passages (not), and the development halves (``:dev``) of ``seed``, ``indomain``, ``negatives`` and ``followups``.
+Steps:
+1. every case runs through the product's own chain up to the weighing (normalise, condense, retrieve, rank);
+2. the sentence model: logistic regression over ``ranking.SENTENCE_FEATURES``, label = the sentence holds a gold
+   answer (answerable cases whose passages hold one);
+3. the sentences re-scored, the question-level features recomputed, and two answer models fitted (with and without
+   dense features), label = the corpus can answer; each threshold maximises balanced accuracy on this data;
+4. ``second_cut`` (when a second sentence joins the first) is the value with the most gold answers in the answer
+   whose median answer stays ≤ 140 characters; ``relevance_cut`` keeps 95% of correct answers relevant.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import answer_data as A  # noqa: E402  (sets sys.path)
+from assistant import answerability as AN
+from assistant import ranking as R
+
+OUT = Path(__file__).resolve().parent.parent / "assistant" / "answerability.json"
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, balance: bool = True, iters: int = 50):
+    """L2-regularised logistic regression by Newton's method on standardised features."""
+    mean = X.mean(0)
+    scale = X.std(0)
+    scale[scale < 1e-6] = 1.0
+    Z = (X - mean) / scale
+    Z1 = np.hstack([Z, np.ones((len(Z), 1))])
+    w = np.zeros(Z1.shape[1])
+    if balance:
+        pos = y.mean()
+        sw = np.where(y > 0, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
+    else:
+        sw = np.ones(len(y))
+    reg = np.full(Z1.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(Z1 @ w, -40, 40)))
+        g = Z1.T @ (sw * (p - y)) + reg * w
+        H = (Z1 * (sw * p * (1 - p))[:, None]).T @ Z1 + np.diag(reg + 1e-9)
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return AN.Logistic(tuple(names), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]))
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    best = (0.5, -1.0, {})
+    for t in np.linspace(0.05, 0.95, 91):
+        tpr = float((p[y == 1] >= t).mean()) if (y == 1).any() else 0.0
+        tnr = float((p[y == 0] < t).mean()) if (y == 0).any() else 0.0
+        if tpr + tnr > best[1]:
+            best = (float(t), tpr + tnr, {"answered_answerable": round(tpr, 4), "declined_unanswerable": round(tnr, 4)})
+    return best[0], best[2]
+
+
+def fit_cases() -> list[A.Case]:
+    cases = A.cmrc_cases("trial") + A.cross_cases("trial", limit=300)
+    for spec in ("seed:dev", "indomain:dev", "negatives:dev", "followups:dev"):
+        cases += A.eval_set_cases(spec, kb="seed" if spec.startswith("seed") else "sets")
+    return cases
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, help="at most N CMRC trial questions (quick runs)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    from tqdm import tqdm
+
+    cases = fit_cases()
+    if args.limit:
+        cmrc = [c for c in cases if c.set == "cmrc-trial"][: args.limit]
+        cases = cmrc + [c for c in cases if c.set != "cmrc-trial"]
+    runs = []
+    apps = {}
+    for c in tqdm(cases, desc="weighing", unit="q"):
+        app = apps.get(c.kb) or apps.setdefault(c.kb, A.app_for(c.kb))
+        turn = A.weigh_case(app, c)
+        runs.append((c, turn))
+
+    # 2. the sentence model
+    Xs, ys = [], []
+    for c, t in runs:
+        if not c.answerable or not c.gold:
+            continue
+        labels = [A.answer_in(k.quote, c.gold) for k in t.evidence.ranked]
+        if not any(labels):
+            continue
+        for k, lab in zip(t.evidence.ranked, labels):
+            Xs.append([k.features[f] for f in R.SENTENCE_FEATURES])
+            ys.append(1.0 if lab else 0.0)
+    sentence = fit_logistic(np.array(Xs), np.array(ys), R.SENTENCE_FEATURES, balance=False)
+
+    # 3. the answer models, on features recomputed with the new sentence model
+    rows = []
+    for c, t in runs:
+        ev = t.evidence
+        R.score(ev.ranked, sentence)
+        x = AN.features(ev.question, ev.ranked, t.hits, ev.dense, ev.kind)
+        rows.append((c, t, x))
+    y = np.array([1.0 if c.answerable else 0.0 for c, _, _ in rows])
+    fitted = {}
+    report = {}
+    for name, feats, keep in (("answer_dense", AN.ANSWER_FEATURES, lambda x: "dense_top" in x),
+                              ("answer_lexical", AN.LEXICAL_FEATURES, lambda x: True)):
+        idx = [i for i, (_, _, x) in enumerate(rows) if keep(x)]
+        X = np.array([[rows[i][2].get(f, 0.0) for f in feats] for i in idx])
+        model = fit_logistic(X, y[idx], feats)
+        p = np.array([model.prob(rows[i][2]) for i in idx])
+        model.threshold, report[name] = best_threshold(p, y[idx])
+        report[name]["cases"] = len(idx)
+        fitted[name] = model
+
+    # 4. second_cut and relevance_cut, on the answerable cases the dense model answers
+    from assistant.extractive import ExtractiveGenerator
+    gen = ExtractiveGenerator()
+    gen_cuts = {}
+    ans = [(c, t) for c, t, x in rows if c.answerable and c.gold and t.evidence.ranked]
+    for cut in np.linspace(0.3, 1.0, 15):
+        got, lengths = 0, []
+        for c, t in ans:
+            text = "".join(s.quote for s in gen.brief(t.evidence.ranked, float(cut)))
+            got += A.answer_in(text, c.gold)
+            lengths.append(len(text))
+        gen_cuts[round(float(cut), 3)] = (got / max(1, len(ans)), statistics.median(lengths) if lengths else 0)
+    ceiling = {"any_candidate": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked) for c, t in ans),
+               **{f"top{n}": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked[:n]) for c, t in ans)
+                  for n in (1, 2, 3)}, "cases": len(ans)}
+    report["sentence_ranking"] = ceiling
+    ok = {k: v for k, v in gen_cuts.items() if v[1] <= 140} or gen_cuts
+    second_cut = max(ok, key=lambda k: (ok[k][0], k))
+    covs = []
+    for c, t in ans:
+        for k in t.evidence.ranked[:3]:
+            if A.answer_in(k.quote, c.gold):
+                h = k.source.hit
+                covs.append(t.evidence.question.coverage(f"{k.quote} {h.chunk.text}"))
+                break
+    relevance_cut = float(np.percentile(covs, 5)) if covs else 0.3
+
+    counts = {}
+    for c, _, _ in rows:
+        counts[c.set] = counts.get(c.set, 0) + 1
+    out = {
+        "note": "fitted by benchmarks/fit_answerability.py on development data only; do not edit by hand",
+        "fitted_on": {"date": dt.date.today().isoformat(), "cases": counts, "sentence_rows": len(ys),
+                      "report": report, "second_cut_grid": {str(k): [round(v[0], 4), v[1]] for k, v in gen_cuts.items()}},
+        "second_cut": second_cut,
+        "relevance_cut": round(relevance_cut, 4),
+        "sentence": sentence.to_dict(),
+        "answer_dense": fitted["answer_dense"].to_dict(),
+        "answer_lexical": fitted["answer_lexical"].to_dict(),
+    }
+    from index.kb import atomic_write
+    atomic_write(args.out, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+    print(json.dumps({k: out["fitted_on"][k] for k in ("cases", "report")}, ensure_ascii=False, indent=1))
+    print(f"second_cut {second_cut}  relevance_cut {relevance_cut:.3f}  → {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

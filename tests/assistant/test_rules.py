@@ -1,0 +1,125 @@
+"""Each rule that remains in answer_type, condense, ranking and extractive, on sentences chosen from the seed
+and genre documents (copied here so the test stands alone) and on questions written for the rule."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_type import expected, holds, redacted
+from assistant.condense import answer_items, condense_without_llm, needs_history, ordinal, topic
+from assistant.extractive import as_answer_sentence, inner_marker, item_marker
+from assistant.ranking import is_meta
+
+# -- answer_type ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q, kind", [
+    ("今年村干部年报酬要提高到多少？", ("number", "money")),
+    ("党员参训率要达到多大比例？", ("number", "ratio")),
+    ("辖区内关停企业的党组织有几个？", ("number", "")),
+    ("软弱涣散村级组织整顿最晚什么时候完成？", ("date", "")),
+    ("这次述职评议会议由谁主持？", ("person", "")),
+    ("让谁去联系群众？", None),                       # 让谁 asks for a role, not a personal name
+    ("基层党建工作有哪些要求？", None),
+])
+def test_expected_kind(q, kind):
+    assert expected(q) == kind
+
+
+def test_numbers_the_question_names_do_not_answer_it():
+    q = "违反中央八项规定精神问题查处了多少起？"
+    assert not holds(("number", ""), "坚决落实中央八项规定精神。", q)
+    assert holds(("number", ""), "全年查处违反中央八项规定精神问题126起。", q)
+
+
+def test_a_redacted_figure_is_no_number():
+    s = "全市共查处违反中央八项规定问题×××件，处理××人。"
+    assert redacted(s)
+    assert not holds(("number", ""), s, "违反中央八项规定问题查处了多少件？")
+    assert redacted("今年要把村干部年报酬提高到*万元。")
+    assert not holds(("number", "money"), "今年要把村干部年报酬提高到*万元。", "报酬是多少？")
+    assert not redacted("2024年国内生产总值增长5%左右。")
+
+
+def test_person_answer_is_a_name_or_role_the_question_does_not_name():
+    q = "会议由谁主持？"
+    assert holds(("person", ""), "会议由区委书记王建国同志主持。", q)
+    assert not holds(("person", ""), "会议开得很成功。", q)
+
+
+# -- condense -------------------------------------------------------------------------------------------------
+PREVIOUS_Q = "区直机关党组织存在哪些共性问题？"
+PREVIOUS_A = ("各区直机关党组织存在的共性问题主要有：一是少数党委对机关党建工作重视不够、领导不力的问题[1]。"
+              "二是推进常态化制度化安排部署滞后的问题[2]。三是落实双重组织生活制度不够到位的问题[3]。")
+HISTORY = [{"role": "user", "content": PREVIOUS_Q}, {"role": "assistant", "content": PREVIOUS_A}]
+
+
+@pytest.mark.parametrize("q, n", [("其中第二点具体怎么落实？", 2), ("第3条呢？", 3), ("最后一个怎么整改？", -1),
+                                  ("头一条是什么意思？", 1), ("基层党建工作怎么抓？", None)])
+def test_ordinal(q, n):
+    assert ordinal(q) == n
+
+
+def test_answer_items_include_an_item_that_opens_after_a_colon():
+    items = answer_items(PREVIOUS_A)
+    assert len(items) == 3
+    assert items[0].startswith("一是少数党委") and items[1].startswith("二是推进")
+
+
+def test_ordinal_follow_up_names_the_item():
+    out = condense_without_llm("其中第二点具体怎么落实？", HISTORY)
+    assert out.startswith("推进常态化制度化安排部署滞后的问题")
+    assert out.endswith("具体怎么落实？")
+    assert "一是" not in out and "少数党委" not in out
+
+
+def test_demonstrative_stands_for_the_previous_topic():
+    out = condense_without_llm("针对这些问题，要求什么时候整改到位？", HISTORY)
+    assert "这些" not in out
+    assert "区直机关党组织" in out and "共性问题" in out and out.endswith("整改到位？")
+
+
+def test_ellipsis_swaps_a_year_for_a_year():
+    h = [{"role": "user", "content": "2024年政府工作报告提出的城镇新增就业目标是多少？"}]
+    assert condense_without_llm("那2019年呢？", h) == "2019年政府工作报告提出的城镇新增就业目标是多少？"
+
+
+def test_self_contained_question_is_unchanged():
+    q = "乡镇党委书记在年终党建专项考核中排到全区后三位会受到什么处理？"
+    assert not needs_history(q)
+    assert condense_without_llm(q, HISTORY) == q
+
+
+def test_topic_drops_the_question_form():
+    assert topic("区直机关党组织存在哪些共性问题？") == "区直机关党组织存在共性问题"
+
+
+# -- ranking / extractive ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("s", ["下面，我结合本次述职评议会，谈三点感受、三点建议。", "下面，我讲三点意见。",
+                               "同志们，今天召开全区基层党建工作会议。"])
+def test_meta_sentences(s):
+    assert is_meta(s)
+
+
+@pytest.mark.parametrize("s", ["全面从严治党永远在路上。", "要坚持把政治建设摆在首位，下面的工作要跟上。"])
+def test_not_meta(s):
+    assert not is_meta(s)
+
+
+@pytest.mark.parametrize("s, mark", [("一是少数党委重视不够；", ("shi", 1)), ("（三）加强队伍建设。", ("paren", 3)),
+                                     ("2. 强化考核。", ("arabic", 2)), ("第二，要压实责任。", ("di", 2)),
+                                     ("十二、加强党的建设", ("dun", 12)), ("一些党组织存在问题。", None)])
+def test_item_markers(s, mark):
+    assert item_marker(s) == mark
+
+
+def test_item_after_colon():
+    assert inner_marker("共性问题主要有：一是少数党委重视不够；")[:2] == ("shi", 1)
+    assert inner_marker("主要有以下问题。") is None
+
+
+@pytest.mark.parametrize("quote, out", [("要压实责任；", "要压实责任。"), ("要压实责任", "要压实责任。"),
+                                        ("要压实责任。", "要压实责任。"), ("主要有：", "主要有。")])
+def test_answer_sentence_ends_with_a_stop(quote, out):
+    assert as_answer_sentence(quote) == out
