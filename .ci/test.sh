@@ -6,4 +6,5 @@ python -m pip install -q torch==2.13.0
 python -m pip install -q -e '.[test]'
 bash .ci/llm.sh
 bash .ci/install-browser.sh
+bash .ci/install-office.sh
 python -m pytest -q "$@"

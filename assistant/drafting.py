@@ -1,157 +1,238 @@
-"""Drafting a 表态发言: opening pledge, concrete measures (一是…二是…三是…) drawn from the corpus, closing resolve.
+"""Drafting a 表态发言: an opening pledge, concrete measures drawn from the corpus in the unit's voice, a closing.
 
-Extractive (default): retrieved commitments (下一步…, 要…, 将…, 确保…) become first-person-plural measures: the
-source sentence is kept verbatim after its lead words (下一步，/各级党组织要 …) are replaced by 我们将, so every
-borrowed formulation and number stays traceable. The frame sentences come from prompts/draft_templates.json.
-With a language model: prompts/draft.txt, verified the same way. Length is fitted to ±20% of the target.
+Extractive (default):
+
+1. retrieve passages for the topic (more for longer targets);
+2. every sentence that is a commitment becomes a measure in the unit's voice (assistant/voice.py: subject and
+   modal replaced by 我们将, the formulation and numbers verbatim) — or is refused;
+3. a measure must be on topic: its own sentence holds a content term of the topic and a share of the topic's
+   IDF weight (``selection`` in prompts/draft_templates.json); no two measures say the same thing;
+4. ``coverage`` says how many on-topic commitments the corpus holds for this length: "sufficient", "thin" (the
+   draft says what is missing in [待补：…] slots rather than padding) or "none" (no draft, the closest passages);
+5. the layout (assistant/draft_layout.py) fits the target length: one paragraph, one measure per paragraph, or
+   parts 一、二、三、 with headings grouping the measures by theme.
+
+With a language model: prompts/draft.txt over the retrieved passages, verified the same way; coverage is decided
+the same way, so a topic the corpus does not hold gets no draft from either.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 
-from assistant.citations import Source, context_block, renumber, whole
-from assistant.evidence import Scored, score_sentences, select
-from assistant.generators import OpenAIGenerator, as_answer_sentence
+from assistant.citations import context_block, renumber, whole
+from assistant.draft_layout import LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts, source_order
+from assistant.evidence import score_sentences
+from assistant.generators import OpenAIGenerator
 from assistant.verify import split_output, verify
+from assistant.voice import rewrite
 from prompts import load, load_json
 
-NEGATIVE = re.compile(r"不够|不足|不强|不高|不严|不实|不到位|薄弱|欠缺|差距|滞后|问题是|存在|比如|例如|个别|有的|总书记|指出|强调|"
-                      r"同志们|大家|我感到|感受|年初|去年|以来|近年来|当前|目前|\*|×")    # context, not commitments; redacted figures
-MODAL = re.compile(r"要|将|确保|必须|切实|着力|坚持|进一步|持续|推动|加强|强化|健全|完善|压实")
-SUBJECT = re.compile(r"^(?:(?:全市|全区|全县|区属|市属|区直|各级|各)[^，。；“”]{0,16}?(?:党组织|党委|党组|（党组）|单位|部门|机关|街道）?)"
-                     r"|区委组织部|组织部|我们|大家)(?:都)?(?:要|将|必须|应当)?"
-                     r"|^[^，。；“”]{0,12}?(?:书记|干部|党员|班子|成员|同志)(?:都)?(?:一定要|要|必须|应当)")
-DEFINITION = re.compile(r"是[^，。；]{0,30}?(?:举措|抓手|保证|基础|关键|途径|内容)[。；]?$")
-REPEAT = re.compile(r"(推动|推进|加强|落实|抓好|围绕|深化|做好)\1")
-TOPIC_TAIL = re.compile(r"(?:的)?(?:表态发言|表态|发言|讲话)$")
-ENUM_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+(?:是|要)|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])")
+TOPIC_TAIL = re.compile(r"(?:的)?(?:表态发言|表态|发言|讲话|讲话稿)$")
+SPEAKER = re.compile(r"^[^，。、]{2,10}?(?:书记|党工委|党委|党组|党组织|党支部|支部|单位|部门)(?=抓|落实|推动|推进|做好|加强|关于)")
+AFTER = re.compile(r"(?:专项)?(?:述职评议|述职|评议|会议|大会|部署会|推进会)(?:后|之后|以后)$")
+TOPIC_VERB = re.compile(LEAD_VERB.pattern.replace("(?:", "(?:转变|改进|改善|提高|抓|整顿|", 1))
+SECTION_PAST = re.compile(r"回顾|过去|成绩|总结|一年来|五年来|十年来|主要工作|取得")
+DIGIT = re.compile(r"[\d０-９%％“”‘’\"]")
+THEME_POS = ("n", "nz", "nt", "l", "nl", "ng", "j")
+
+
+def bigrams(text: str) -> set[str]:
+    t = re.sub(r"[\s\W_]+", "", text)
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def clean_topic(topic: str) -> str:
+    t = TOPIC_TAIL.sub("", topic.strip()) or topic.strip()
+    if "关于" in t and len(t.split("关于", 1)[1]) >= 4:       # 街道党工委关于转变工作作风 → 转变工作作风
+        t = t.split("关于", 1)[1]
+    t = SPEAKER.sub("", t) if len(SPEAKER.sub("", t)) >= 4 else t   # 机关党支部书记抓好… → 抓好…
+    t = AFTER.sub("", t) if len(AFTER.sub("", t)) >= 4 else t       # …述职评议后 → …
+    return t
 
 
 class Drafter:
     def __init__(self, assistant):
         self.a = assistant
         self.t = load_json("draft_templates.json")
+        self.sel = self.t["selection"]
+        self.lay = self.t["layout"]
 
-    def _pick(self, options: list[str], topic: str) -> str:
-        h = int(hashlib.sha256(topic.encode()).hexdigest(), 16)
-        return options[h % len(options)]
-
-    def _retrieve(self, topic: str, version) -> list:
+    # -- retrieval and measures ---------------------------------------------------------------------------------
+    def _retrieve(self, topic: str, version, length: int) -> list:
+        k = min(100, 12 + length // 40)
         seen, hits = set(), []
-        for q in (topic, topic + " 下一步 措施", topic + " 要求 落实 确保"):
-            for h in self.a.searcher.search(q, 8, version=version).hits:
+        for q, kk in ((topic, k), (topic + " 下一步 措施", k // 2), (topic + " 要 加强 确保", k // 2)):
+            for h in self.a.searcher.search(q, max(4, kk), version=version).hits:
                 if h.chunk.id not in seen:
                     seen.add(h.chunk.id)
                     hits.append(h)
         return hits
 
-    def _is_commitment(self, s: Scored) -> bool:
-        q = s.source.quote
-        sec = " ".join(s.source.hit.chunk.section)
-        if not 16 <= len(q) <= 220 or NEGATIVE.search(q) or "问题" in sec[-12:]:
-            return False
-        if not re.search(r"[。！；;]$", q) or q.rstrip("。") in sec or q.strip() == s.source.hit.title:
-            return False            # a heading or a title line, not a measure
-        if DEFINITION.search(q):
-            return False            # says what something is, not what we will do
-        if "了" in q and not re.search(r"要|将|确保|必须", q):
-            return False            # a report of what was done
-        return bool(MODAL.search(q))
+    def relevance(self, view, topic: str):
+        """A function sentence → (on topic?, share of the topic's IDF weight it holds).
 
-    def measure_text(self, quote: str) -> str:
-        body = quote.strip()
-        body = ENUM_LEAD.sub("", body)
-        for _ in range(2):
-            m = SUBJECT.match(body) or re.match(r"^(?:党委|党组织|党组|党支部)(?:要|将|必须)", body)
-            if m and m.end() and len(body) > m.end() + 8:
-                body = body[m.end():].lstrip("，、 ")
-        changed = True
-        while changed:
-            changed = False
-            for lead in self.t["strip_leads"]:
-                if body.startswith(lead) and len(body) > len(lead) + 8:
-                    body = body[len(lead):].lstrip("，、 ")
-                    changed = True
-        return self.t["measure_prefix"] + as_answer_sentence(body)
+        The topic's units are its terms not inside a longer term of it, its leading verb (推进/落实…) left out. A
+        sentence holds a unit fully when it contains it, half when it contains only a shorter term of it (作风 of
+        工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
+        (largest IDF) or two content units (IDF at least ``content_idf_ratio`` of the largest)."""
+        kw = view.keyword
+        obj = TOPIC_VERB.sub("", topic) or topic
+        terms = [t for t in dict.fromkeys(view.tokenizer.tokens(obj)) if len(t) >= 2]   # unseen terms too
+        units = [t for t in terms if not any(t != u and t in u for u in terms)]
+        parts = {u: [t for t in terms if t != u and t in u] for u in units}
+        weights = {u: kw.idf(u) for u in units}
+        total = sum(weights.values())
+        top = max(weights, key=weights.get) if weights else ""
+        content = {u for u, w in weights.items() if w >= self.sel["content_idf_ratio"] * weights[top]} if top else set()
 
+        def judge(text: str) -> tuple[bool, float]:
+            if not total:
+                return False, 0.0
+            credit = {u: 1.0 if u in text else (0.5 if any(p in text for p in parts[u]) else 0.0) for u in units}
+            share = sum(weights[u] * c for u, c in credit.items()) / total
+            held = [u for u in content if credit[u]]
+            return (credit[top] > 0 or len(held) >= 2) and share >= self.sel["min_share"], share
+        return judge, view.tokenizer.tokens(topic)
+
+    def measures(self, view, topic: str, hits) -> tuple[list[Measure], dict]:
+        """On-topic measures, best first, no two alike; and counts for the trace."""
+        judge, terms = self.relevance(view, topic)
+        scored = score_sentences(terms, hits, view.keyword.idf, view.tokenizer.tokens)
+        counts = {"sentences": len(scored), "commitments": 0, "on_topic": 0, "duplicates": 0}
+        out: list[Measure] = []
+        grams: list[set[str]] = []
+        for s in scored:
+            sec = s.source.hit.chunk.section
+            if SECTION_PAST.search(" ".join(sec)) or _is_heading(s.source.quote, sec):
+                continue
+            r = rewrite(s.source.quote)
+            if r is None:
+                continue
+            counts["commitments"] += 1
+            ok, share = judge(s.source.quote)
+            if not ok:
+                continue
+            counts["on_topic"] += 1
+            g = bigrams(r.core)
+            if any(len(g & h) >= self.sel["duplicate_containment"] * min(len(g), len(h)) for h in grams):
+                counts["duplicates"] += 1
+                continue
+            grams.append(g)
+            out.append(Measure(s.source, r, s.score + 0.2 * share))
+        out.sort(key=lambda m: -m.score)
+        return out, counts
+
+    def _themes(self, view, ms: list[Measure], topic_terms: set[str]) -> dict[str, float]:
+        """Each measure's candidate theme terms (nouns of its core, not the topic's, not the corpus's commonest);
+        returns their IDF weights."""
+        import jieba.posseg as pseg
+        kw = view.keyword
+        weights: dict[str, float] = {}
+        for m in ms:
+            words = [w for w, f in pseg.cut(m.rewrite.core) if len(w) >= 2 and f in THEME_POS and not DIGIT.search(w)]
+            m.themes = [w for w in dict.fromkeys(words) if w not in topic_terms and
+                        0 < kw.df(w) <= self.lay["theme_max_df_share"] * view.n_chunks]
+            for w in m.themes:
+                weights.setdefault(w, kw.idf(w))
+        return weights
+
+    # -- the draft ----------------------------------------------------------------------------------------------
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
         t0 = time.perf_counter()
-        topic = TOPIC_TAIL.sub("", topic.strip()) or topic.strip()
+        topic = clean_topic(topic)
         view = self.a.searcher.view(version)
         version = view.version            # one version for the whole draft
-        hits = self._retrieve(topic, version)
+        hits = self._retrieve(topic, version, length)
         t1 = time.perf_counter()
-        opening = REPEAT.sub(r"\1", self._pick(self.t["opening"], topic).format(topic=topic))
-        if occasion:
-            opening = self.t["opening_occasion"].format(occasion=occasion) + opening
-        closing = REPEAT.sub(r"\1", self._pick(self.t["closing"], topic).format(topic=topic))
+        pool, counts = self.measures(view, topic, hits)
+        user_text = topic + (occasion or "")
+        base = {"target_length": length, "trace": {
+            "topic": topic, "occasion": occasion, "generator": self.a.generator.name, "counts": counts,
+            "hits": [{k: v for k, v in h.to_dict().items() if k != "text"} for h in hits]}}
+        if not pool:
+            base["trace"]["timings"] = _ms(t0, t1)
+            return {"draft": "", "citations": [], "grounded": False, "sentences": [], "length": 0,
+                    "coverage": "none", "closest": [h.to_dict() for h in hits[:3]], **base}
         if isinstance(self.a.generator, OpenAIGenerator):
-            text, sources, templates = self._draft_llm(topic, occasion, length, hits)
+            layout = self._draft_llm(topic, occasion, length, [m.source.hit for m in pool[:8]])
+            coverage = "sufficient" if len(pool) >= self.sel["sufficient_min"] else "thin"
         else:
-            text, sources, templates = self._draft_extractive(topic, length, hits, view, opening, closing)
-        text, citations, _, invalid = renumber(text, sources)
-        quotes = {c["n"]: next((s.hit.chunk.text for s in sources if s.hit.chunk.id == c["chunk_id"]), c["quote"])
-                  for c in citations}
-        checks, grounded = verify(text, quotes, templates, user_text=topic + (occasion or ""))
-        body_len = len(re.sub(r"\[\d+\]", "", text))
-        return {
-            "draft": text, "citations": citations, "grounded": grounded and not invalid and bool(citations),
-            "sentences": [c.as_dict() for c in checks], "length": body_len, "target_length": length,
-            "trace": {"topic": topic, "occasion": occasion, "generator": self.a.generator.name,
-                      "hits": [{k: v for k, v in h.to_dict().items() if k != "text"} for h in hits],
-                      "invalid_markers": invalid,
-                      "timings": {"retrieve_ms": round((t1 - t0) * 1000, 2),
-                                  "total_ms": round((time.perf_counter() - t0) * 1000, 2)}},
-        }
+            layout, coverage = self._draft_extractive(view, topic, occasion, length, pool)
+        text, citations, _, invalid = renumber(layout.text, layout.sources)
+        quotes = {c["n"]: next((s.hit.chunk.text for s in layout.sources if s.hit.chunk.id == c["chunk_id"]),
+                               c["quote"]) for c in citations}
+        checks, grounded = verify(text, quotes, layout.templates, user_text=user_text)
+        base["trace"].update(invalid_markers=invalid, timings=_ms(t0, t1))
+        return {"draft": text, "citations": citations, "grounded": grounded and not invalid and bool(citations),
+                "sentences": [c.as_dict() for c in checks], "length": len(re.sub(r"\[\d+\]", "", text)),
+                "coverage": coverage, **base}
 
-    def _draft_extractive(self, topic, length, hits, view, opening, closing):
-        terms = view.tokenizer.tokens(topic)
-        scored = [s for s in score_sentences(terms, hits, view.keyword.idf, view.tokenizer.tokens)
-                  if self._is_commitment(s)]
-        frame = len(opening) + len(closing)
-        ordinals = self.t["ordinals"]
-        pool = select(scored, max_sentences=len(ordinals), max_chars=10 ** 6, redundancy=0.45)
-        n = max(3, min(len(pool), round((length - frame) / 110)))
-        chosen = pool[:n]
+    def _draft_extractive(self, view, topic, occasion, length, pool: list[Measure]) -> tuple[Layout, str]:
+        lay, t = self.lay, self.t
+        long = length >= lay["parts_from"]
+        opening, closing = frame(t, topic, occasion, long)
+        frame_len = sum(map(len, opening)) + len(closing) + 2
+        n_parts = max(3, min(len(t["part_ordinals"]), round(length / lay["chars_per_part"]))) if long else 0
+        budget = length - frame_len - n_parts * 20
+        chosen, used = [], 0
+        for m in pool:                                   # best first; skip one that would overshoot
+            size = len(m.text) + 4
+            if used + size > budget * 1.12 + 20:
+                continue
+            chosen.append(m)
+            used += size
+            if used >= budget * 0.98:
+                break
+        layout = self._arrange(view, topic, length, chosen, opening, closing, n_parts, thin=False)
+        if layout.length >= 0.8 * length and len(pool) >= self.sel["sufficient_min"]:
+            return layout, "sufficient"
+        return self._arrange(view, topic, length, chosen, opening, closing, n_parts, thin=True), "thin"
 
-        def render(items: list[Scored]) -> tuple[str, list[Source], int]:
-            lines, sources = [], []
-            for i, s in enumerate(items):
-                sources.append(s.source)
-                m = self.measure_text(s.source.quote)
-                lines.append(ordinals[i] + re.sub(r"([。！？])$", rf"[{len(sources)}]\1", m))
-            text = opening + "\n" + "\n".join(lines) + "\n" + closing
-            return text, sources, len(re.sub(r"\[\d+\]", "", text))
+    def _arrange(self, view, topic, length, chosen, opening, closing, n_parts, thin: bool) -> Layout:
+        lay, t = self.lay, self.t
+        slot = t["slot"].format(topic=topic) if thin else None
+        if not n_parts or len(chosen) < 2 * lay["min_measures_per_part"]:
+            ordered = source_order(chosen)[:len(t["ordinals"])]
+            return render_flat(opening, ordered, closing, t["ordinals"], length < lay["one_paragraph_below"], slot)
+        topic_terms = set(view.tokenizer.tokens(topic))
+        weights = self._themes(view, chosen, topic_terms)
+        k = min(n_parts, len(chosen) // lay["min_measures_per_part"])
+        groups = group(chosen, k, topic_terms, weights, lay["min_measures_per_part"])
+        parts, used_headings = [], set()
+        for theme, ms in groups:
+            options = [h for h in t["part_headings"] if h not in used_headings] or t["part_headings"]
+            h = pick(options, topic, theme)
+            used_headings.add(h)
+            parts.append((h.format(theme=theme or topic), ms))
+        slots = []
+        if thin:
+            options = [h for h in t["part_headings"] if h not in used_headings] or t["part_headings"]
+            parts.append((pick(options, topic).format(theme=topic), []))
+            slots = [slot]
+        return render_parts(opening, parts, closing, t["ordinals"], t["part_ordinals"], slots)
 
-        text, sources, size = render(chosen)
-        while size > length * 1.2 and len(chosen) > 3:
-            chosen = chosen[:-1]
-            text, sources, size = render(chosen)
-        if size > length * 1.2:          # still long: prefer the shorter candidates
-            chosen = sorted(pool, key=lambda s: len(s.source.quote))[:3]
-            chosen.sort(key=lambda s: -s.score)
-            text, sources, size = render(chosen)
-        while size < length * 0.8 and len(chosen) < len(pool):
-            chosen = pool[:len(chosen) + 1]
-            text, sources, size = render(chosen)
-        n_sent = len(split_output(text))
-        templates = set(range(len(split_output(opening)))) | {n_sent - k - 1 for k in range(len(split_output(closing)))}
-        return text, sources, templates
-
-    def _draft_llm(self, topic, occasion, length, hits):
-        sources = [whole(h) for h in hits[:8]]
+    def _draft_llm(self, topic, occasion, length, hits) -> Layout:
+        sources = [whole(h) for h in hits]
         prompt = load("draft.txt").format(topic=topic, occasion=occasion or "（未指定）", length=length,
                                           context=context_block(sources))
         gen: OpenAIGenerator = self.a.generator
         text = "".join(gen.stream_text(gen.messages(prompt, [], f"请起草关于“{topic}”的表态发言。")))
         sents = split_output(text)
         paras = [p for p in text.split("\n") if p.strip()]
-        frame = set()
+        frame_idx = set()
         if paras:
             first, last = len(split_output(paras[0])), len(split_output(paras[-1]))
             for i, s in enumerate(sents):
                 if (i < first or i >= len(sents) - last) and not re.search(r"\[\d+\]", s):
-                    frame.add(i)
-        return text, sources, frame
+                    frame_idx.add(i)
+        return Layout(text, sources, frame_idx)
+
+
+def _is_heading(quote: str, section) -> bool:
+    q = re.sub(r"^(?:[一二三四五六七八九十]+[、是]|[（(][一二三四五六七八九十\d]+[）)])|[。；]$", "", quote.strip())
+    return any(q and q in h for h in section)
+
+
+def _ms(t0: float, t1: float) -> dict:
+    return {"retrieve_ms": round((t1 - t0) * 1000, 2), "total_ms": round((time.perf_counter() - t0) * 1000, 2)}
