@@ -30,9 +30,14 @@ STATUS: list[tuple[type[JianghuaError], int]] = [
     (IndexCorruptError, 500),
 ]
 
-_HTTP_TYPES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+HTTP_TYPES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-               415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests"}
+               415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
+               500: "internal_error", 503: "unavailable"}
+INTERNAL = "服务器内部错误：请稍后重试；若一再出现，请管理员查看服务器日志"
+_HTTP_MESSAGES = {"There was an error parsing the body": "请求体无法解析：请发送 UTF-8 编码的 JSON",
+                  "Not Found": "没有这个地址：请检查路径，接口列表见 /docs",
+                  "Method Not Allowed": "这个地址不支持该请求方法：接口列表见 /docs"}
 
 
 class ApiError(Exception):
@@ -63,15 +68,26 @@ def describe(exc: Exception) -> tuple[int, dict]:
         return exc.status, error_body(exc.type, exc.message)
     if isinstance(exc, JianghuaError):
         return status_for(exc), error_body(type(exc).__name__, str(exc))
-    return 500, error_body("internal_error", "internal error; see the server log")
+    return 500, error_body("internal_error", INTERNAL)
+
+
+_PYDANTIC = {"missing": "缺少这个字段", "extra_forbidden": "不认识的字段", "int_type": "应为整数",
+             "int_parsing": "应为整数", "int_from_float": "应为整数", "bool_type": "应为 true 或 false",
+             "string_type": "应为字符串", "string_unicode": "含有不能处理的字符（损坏的 Unicode）",
+             "json_invalid": "不是合法的 JSON", "less_than_equal": "超出范围", "greater_than_equal": "超出范围",
+             "less_than": "超出范围", "greater_than": "超出范围", "literal_error": "取值无效",
+             "string_too_long": "太长", "too_long": "太多", "too_short": "太少", "model_type": "应为 JSON 对象",
+             "list_type": "应为数组", "string_pattern_mismatch": "格式不对"}
 
 
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for e in exc.errors()[:5]:
         where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
-        parts.append(f"{where}: {e.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
+        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        said = _PYDANTIC.get(str(e.get("type", "")).split(".")[0])
+        parts.append(f"{where}: {said + '（' + msg + '）' if said else msg}")
+    return "请求参数不符合接口要求（" + "; ".join(parts or ["invalid request"]) + "）：请按 /docs 中的格式修改后重试"
 
 
 def install(app: FastAPI) -> None:
@@ -94,10 +110,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return error_response(exc.status_code, _HTTP_TYPES.get(exc.status_code, "http_error"), str(exc.detail),
+        message = _HTTP_MESSAGES.get(str(exc.detail), str(exc.detail))
+        return error_response(exc.status_code, HTTP_TYPES.get(exc.status_code, "http_error"), message,
                               getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # a bug: logged with its traceback, never hidden
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "internal_error", "internal error; see the server log")
+        return error_response(500, "internal_error", INTERNAL)

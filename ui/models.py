@@ -2,12 +2,28 @@
 the assistant can add fields without breaking the API (the models document the shape in /docs)."""
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 MAX_HISTORY = 50
 MAX_TURN_CHARS = 20000
+MAX_VERSION = 2**31 - 1
+
+# lone surrogates (cannot be encoded), C0 controls but tab and line breaks, DEL, and noncharacters: no text has them
+# and Word files cannot hold them
+_BAD_CHARS = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _clean(value: str) -> str:
+    m = _BAD_CHARS.search(value)
+    if m:
+        raise ValueError(f"含有不能处理的字符 U+{ord(m.group()):04X}（位置 {m.start()}）：请删除控制字符或损坏的字符后重试")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_clean)]
 
 
 class _Request(BaseModel):
@@ -20,25 +36,25 @@ class _Response(BaseModel):
 
 class Message(_Request):
     role: Literal["user", "assistant"]
-    content: StrictStr = Field(max_length=MAX_TURN_CHARS)
+    content: Text = Field(max_length=MAX_TURN_CHARS)
 
 
 class SearchRequest(_Request):
-    query: StrictStr = Field(description="问题或关键词", examples=["各级党组织书记在主体责任中要做到什么？"])
-    k: int = Field(5, ge=1, le=100, description="返回的段落数")
+    query: Text = Field(description="问题或关键词", examples=["各级党组织书记在主体责任中要做到什么？"])
+    k: StrictInt = Field(5, ge=1, le=100, description="返回的段落数")
 
 
 class AskRequest(_Request):
-    question: StrictStr = Field(examples=["各级党组织书记在主体责任中要做到什么？"])
+    question: Text = Field(examples=["各级党组织书记在主体责任中要做到什么？"])
     history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY,
                                    description="earlier turns, oldest first")
-    stream: bool = Field(False, description="true: server-sent events (delta … result, done)")
+    stream: StrictBool = Field(False, description="true: server-sent events (delta … result, done)")
 
 
 class DraftRequest(_Request):
-    topic: StrictStr = Field(examples=["落实全面从严治党主体责任"])
-    occasion: StrictStr | None = Field(None, max_length=200, examples=["机关党建工作推进会"])
-    length: int = Field(600, description="target length in characters (100–5000)")
+    topic: Text = Field(examples=["落实全面从严治党主体责任"])
+    occasion: Text | None = Field(None, max_length=200, examples=["机关党建工作推进会"])
+    length: StrictInt = Field(600, description="target length in characters (100–5000)")
 
 
 class Hit(_Response):
@@ -142,7 +158,7 @@ class IndexInfo(_Response):
     versions: list[dict] = []
 
 
-VersionRef = int | Literal["head", "serving"]
+VersionRef = Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)] | Literal["head", "serving"]
 
 
 class EvalRequest(_Request):
@@ -161,7 +177,7 @@ class EvalResponse(_Response):
 
 class PromoteRequest(_Request):
     version: VersionRef | None = Field(None, description="version to serve (default: the newest)")
-    force: bool = Field(False, description="promote even if the gate finds a headline metric dropped")
+    force: StrictBool = Field(False, description="promote even if the gate finds a headline metric dropped")
 
 
 class PromoteResponse(_Response):
@@ -201,4 +217,4 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 415, 422, 502, 503)}
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 405, 409, 413, 415, 422, 500, 502, 503)}

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from jianghua.app import Jianghua
 from ui.api import get_app
 from ui.errors import ApiError
-from ui.models import ERRORS, MAX_HISTORY
+from ui.models import ERRORS, MAX_HISTORY, MAX_TURN_CHARS, Text
 from ui.security import require_read
 from ui.sse import frame, started, stream
 
@@ -27,23 +27,30 @@ CREATED = int(time.time())
 router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"], dependencies=[Depends(require_read)], responses=ERRORS)
 
 
+class ContentPart(BaseModel):
+    """One part of a message's content; only text parts are read."""
+    model_config = ConfigDict(extra="ignore")
+    type: StrictStr
+    text: Text | None = Field(None, max_length=MAX_TURN_CHARS)
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict] | None = None
+    content: Annotated[Text, Field(max_length=MAX_TURN_CHARS)] | list[ContentPart] | None = None
 
 
 class ChatRequest(BaseModel):
     """Only the fields jianghua uses; the rest of OpenAI's parameters are accepted and ignored."""
     model_config = ConfigDict(extra="ignore")
-    model: str = MODEL
+    model: StrictStr = MODEL
     messages: list[ChatMessage] = Field(min_length=1, max_length=2 * MAX_HISTORY + 1)
-    stream: bool = False
+    stream: StrictBool = False
 
 
 def _text(msg: ChatMessage) -> str:
     if isinstance(msg.content, list):  # content parts: keep the text ones
-        return "".join(p.get("text", "") for p in msg.content if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(p.text or "" for p in msg.content if p.type == "text")
     return msg.content or ""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import Callable
 
 from fastapi import FastAPI, Request
@@ -19,10 +20,10 @@ from jianghua.errors import InputError
 from jianghua.settings import Settings
 from ui import errors
 from ui.errors import ApiError
+from ui.middleware import MAX_JSON_BYTES, BodyLimit, ErrorShape  # noqa: F401  (MAX_JSON_BYTES: re-exported)
 
 log = logging.getLogger("jianghua.api")
 
-MAX_JSON_BYTES = 1024 * 1024  # request bodies other than uploads
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 DESCRIPTION = """讲话助手 jianghua: retrieval with citations over Chinese speeches.
@@ -30,23 +31,6 @@ DESCRIPTION = """讲话助手 jianghua: retrieval with citations over Chinese sp
 Errors always have the shape `{"error": {"type": ..., "message": ...}}`. When an API key is configured, write
 endpoints (upload, delete, promote, evaluate) need `Authorization: Bearer <key>`; with `api_key_all`, every endpoint
 but `/healthz` does."""
-
-
-class BodyLimit:
-    """413 for a JSON body whose declared length is over the limit (uploads have their own, per-file limit)."""
-
-    def __init__(self, app, limit: int = MAX_JSON_BYTES):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"].startswith(("/api/", "/v1/")) \
-                and scope["path"] != "/api/documents":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.limit:
-                response = errors.error_response(413, "payload_too_large",
-                                                 f"the request body is over {self.limit // 1024} KB")
-                return await response(scope, receive, send)
-        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, page: bool = True, background_embedding: bool = True,
@@ -83,6 +67,7 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(ErrorShape)                     # outermost: also reshapes the page's and routing's errors
 
     from ui import api, openai_compat, routes_eval
     app.include_router(api.health)
@@ -93,7 +78,11 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     @app.api_route("/api/{rest:path}", methods=_METHODS, include_in_schema=False)
     @app.api_route("/v1/{rest:path}", methods=_METHODS, include_in_schema=False)
     def unknown(request: Request, rest: str):
-        raise ApiError(404, "not_found", f"no endpoint {request.method} {request.url.path}; see /docs")
+        allowed = sorted(methods_of(app, request.url.path))
+        if allowed and request.method not in allowed:
+            raise ApiError(405, "method_not_allowed", f"{request.url.path} 不支持 {request.method} 请求，只支持 "
+                           f"{', '.join(allowed)}：接口列表见 /docs", headers={"Allow": ", ".join(allowed)})
+        raise ApiError(404, "not_found", f"没有接口 {request.method} {request.url.path}：接口列表见 /docs")
 
     if page:
         import gradio as gr
@@ -108,6 +97,15 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
                             auth_message="请输入访问密钥（用户名任意）", footer_links=[],
                             max_file_size=f"{settings.max_upload_mb}mb", show_error=True)
     return app
+
+
+def methods_of(app: FastAPI, path: str) -> set[str]:
+    """The methods the OpenAPI schema declares for ``path`` (empty: no such endpoint)."""
+    table = getattr(app.state, "_methods", None)
+    if table is None:
+        table = app.state._methods = [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(p)) + "$"),
+                                       {m.upper() for m in ops}) for p, ops in app.openapi()["paths"].items()]
+    return set().union(*(ms for rx, ms in table if rx.match(path)))
 
 
 def app_factory() -> FastAPI:

@@ -6,7 +6,6 @@ base, failing generator) still becomes an ordinary HTTP error with its status; a
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from typing import Callable, Iterable, Iterator
@@ -32,22 +31,39 @@ def started(events: Iterable[dict]) -> Iterator[dict]:
         first = next(it)
     except StopIteration:
         return iter(())
-    return itertools.chain([first], it)
+
+    def rest() -> Iterator[dict]:
+        try:
+            yield first
+            yield from it
+        finally:                     # closing the stream closes the assistant's generator (and its connections)
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+    return rest()
 
 
 def stream(events: Iterator[dict], render: Callable[[dict], Iterable[str]], tail: Iterable[str],
            on_error: Callable[[int, dict], str]) -> StreamingResponse:
-    """``render`` turns one event into frames; ``tail`` closes a successful stream; ``on_error`` frames a failure."""
+    """``render`` turns one event into frames; ``tail`` closes a successful stream; ``on_error`` frames a failure.
 
-    def body() -> Iterator[str]:
+    Frames are encoded here, inside the error handling, so that even a frame that cannot be encoded ends the stream
+    with an ``error`` event rather than a dropped connection. A client that goes away closes the events at once."""
+
+    def body() -> Iterator[bytes]:
         try:
             for ev in events:
-                yield from render(ev)
+                for text in render(ev):
+                    yield text.encode("utf-8")
+            for text in tail:
+                yield text.encode("utf-8")
         except Exception as e:  # headers are sent: report in-band, and log; never swallowed
             status, err = describe(e)
             log.error("stream failed after it started: %s", e, exc_info=status >= 500)
-            yield on_error(status, err)
-            return
-        yield from tail
+            yield on_error(status, err).encode("utf-8", "replace")
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
 
     return StreamingResponse(body(), media_type="text/event-stream", headers=HEADERS)
