@@ -73,9 +73,10 @@ class Drafter:
         """A function sentence → (on topic?, share of the topic's IDF weight it holds).
 
         The topic's units are its terms not inside a longer term of it, its leading verb (推进/落实…) left out. A
-        sentence holds a unit fully when it contains it, half when it contains only a shorter term of it (作风 of
-        工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
-        (largest IDF) or two content units (IDF at least ``content_idf_ratio`` of the largest)."""
+        sentence holds a unit fully when one of its tokens contains it (从严治党 in 全面从严治党) or its text holds it
+        with all its shorter terms as tokens (基层党建: 基层 + 党建; but not 营商 across 国营/商业), half when it
+        holds only a shorter term of it (作风 of 工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
+        (largest IDF; wholly when the corpus never uses that unit: 竞技 is not 电子竞技) or two content units (IDF at least ``content_idf_ratio`` of the largest)."""
         kw = view.keyword
         obj = TOPIC_VERB.sub("", topic) or topic
         terms = [t for t in dict.fromkeys(view.tokenizer.tokens(obj)) if len(t) >= 2]   # unseen terms too
@@ -86,13 +87,21 @@ class Drafter:
         top = max(weights, key=weights.get) if weights else ""
         content = {u for u, w in weights.items() if w >= self.sel["content_idf_ratio"] * weights[top]} if top else set()
 
+        seen_top = bool(top) and kw.df(top) > 0
+
+        def whole(u: str, text: str, st: set[str]) -> bool:
+            return any(u in tok for tok in st) or (u in text and bool(parts[u]) and all(p in st for p in parts[u]))
+
         def judge(text: str) -> tuple[bool, float]:
             if not total:
                 return False, 0.0
-            credit = {u: 1.0 if u in text else (0.5 if any(p in text for p in parts[u]) else 0.0) for u in units}
+            st = set(view.tokenizer.tokens(text))
+            credit = {u: 1.0 if whole(u, text, st) else (0.5 if any(p in st for p in parts[u]) else 0.0)
+                      for u in units}
             share = sum(weights[u] * c for u, c in credit.items()) / total
             held = [u for u in content if credit[u]]
-            return (credit[top] > 0 or len(held) >= 2) and share >= self.sel["min_share"], share
+            top_held = credit[top] == 1.0 or (credit[top] > 0 and seen_top)
+            return (top_held or len(held) >= 2) and share >= self.sel["min_share"], share
         return judge, view.tokenizer.tokens(topic)
 
     def measures(self, view, topic: str, hits) -> tuple[list[Measure], dict]:
@@ -114,7 +123,7 @@ class Drafter:
             if not ok:
                 continue
             counts["on_topic"] += 1
-            g = bigrams(r.core)
+            g = bigrams(re.sub(r"\d+", "", r.core))
             if any(len(g & h) >= self.sel["duplicate_containment"] * min(len(g), len(h)) for h in grams):
                 counts["duplicates"] += 1
                 continue
@@ -185,7 +194,8 @@ class Drafter:
             if used >= budget * 0.98:
                 break
         layout = self._arrange(view, topic, length, chosen, opening, closing, n_parts, thin=False)
-        if layout.length >= 0.8 * length and len(pool) >= self.sel["sufficient_min"]:
+        if _chars(layout.text) >= 0.8 * length \
+                and len(pool) >= self.sel["sufficient_min"]:
             return layout, "sufficient"
         return self._arrange(view, topic, length, chosen, opening, closing, n_parts, thin=True), "thin"
 
@@ -232,6 +242,11 @@ class Drafter:
 def _is_heading(quote: str, section) -> bool:
     q = re.sub(r"^(?:[一二三四五六七八九十]+[、是]|[（(][一二三四五六七八九十\d]+[）)])|[。；]$", "", quote.strip())
     return any(q and q in h for h in section)
+
+
+def _chars(text: str) -> int:
+    """Characters as a reader counts them: no markers, no line breaks."""
+    return len(re.sub(r"\s", "", re.sub(r"\[\d+\]", "", text)))
 
 
 def _ms(t0: float, t1: float) -> dict:
