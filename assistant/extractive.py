@@ -69,7 +69,7 @@ class ExtractiveGenerator:
     condenses = False          # follow-ups are condensed without a model
     streams = False            # its deltas are whole sentences
 
-    def __init__(self, max_chars: int = 160, max_items: int = 10):
+    def __init__(self, max_chars: int = 200, max_items: int = 10):
         self.max_chars, self.max_items = max_chars, max_items
 
     def compose(self, job: Job) -> Composition:
@@ -132,14 +132,17 @@ def enumeration(top: list[Candidate], neighbours=None, limit: int = 10) -> list[
             if items:
                 return [cand.source, *items]
         if mark is None:
-            if not re.search(r"[：:]$", cand.quote.strip()) or not following:
+            # a lead sentence: the list's first item opens right after it (or within two sentences of it)
+            first = next(((j, m) for j, s in enumerate(following[:3]) if (m := item_marker(s.quote))
+                          and not _heading_like(s.quote)), None)
+            if first is None or first[1][1] != 1 or (first[0] > 0 and not re.search(r"[：:]$", cand.quote.strip())
+                                                      and first[0] > 1):
                 continue
-            first = item_marker(following[0].quote)
-            if first is None or first[1] != 1:
-                continue
-            items = _run(following, first[0], 1, limit)
+            items = _run(following[first[0]:], first[1][0], 1, limit)
             if len(items) >= 2:
                 return [cand.source, *items]
+            continue
+        if _heading_like(cand.quote):
             continue
         fam, n = mark
         before = sents[:idx]
@@ -159,7 +162,7 @@ def _run(sents: list[Source], fam: str, n: int, limit: int) -> list[Source]:
     out = []
     for s in sents:
         m = item_marker(s.quote)
-        if m is None:
+        if m is None or _heading_like(s.quote):
             continue
         if m[0] != fam:
             if _rank(m[0]) < _rank(fam):
@@ -172,6 +175,20 @@ def _run(sents: list[Source], fam: str, n: int, limit: int) -> list[Source]:
         if len(out) >= limit:
             break
     return out
+
+
+def _heading_like(text: str) -> bool:
+    """A heading line ("（一）树立鲜明选人用人导向"): short and not ended as a sentence, or a short phrase under a
+    heading-style marker （一） 一、 1. (an 一是 item is never a heading). Headings list a document's parts, not the items
+    a question asks for."""
+    t = text.strip()
+    if len(t) <= 40 and not re.search(r"[。！？；!?;：:，,]$", t):
+        return True
+    m = item_marker(t)
+    if m is None or m[0] == "shi":
+        return False
+    body = re.sub(r"^(?:[（(][^）)]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、.．])", "", t).rstrip("。；;")
+    return len(body) <= 16 and "，" not in body
 
 
 def _rank(fam: str) -> int:

@@ -131,7 +131,7 @@ def main(argv=None) -> int:
     gen = ExtractiveGenerator()
     gen_cuts = {}
     ans = [(c, t) for c, t, x in rows if c.answerable and c.gold and t.evidence.ranked]
-    for cut in np.linspace(0.3, 1.0, 15):
+    for cut in np.linspace(0.0, 1.0, 21):
         got, lengths = 0, []
         for c, t in ans:
             text = "".join(s.quote for s in gen.brief(t.evidence.ranked, float(cut)))

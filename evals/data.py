@@ -31,6 +31,7 @@ QUERY_TYPES = ("fact", "list", "cross", "followup", "unanswerable")
 class CorpusDoc:
     doc: str                 # the source file's stem
     path: Path | None        # the file, resolved (None when it cannot be found)
+    text: str | None = None  # the document itself, for sets drawn from a data file (no file of its own)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class EvalSet:
     drafts: list[DraftCase] = field(default_factory=list)
     corpus: list[CorpusDoc] = field(default_factory=list)
     description: str = ""
+    own_corpus: bool = False      # evaluated on a knowledge base of its own corpus, not the user's
 
     def qrels_for(self, query_id: str) -> list[Qrel]:
         return self.qrels.get(query_id, [])
@@ -135,6 +137,9 @@ def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSe
         root, queries_file = path, path / "queries.jsonl"
     else:
         raise InputError(f"evaluation set not found: {path} (give a set directory or its queries.jsonl)")
+    meta = json.loads((root / "corpus.json").read_text(encoding="utf-8")) if (root / "corpus.json").is_file() else {}
+    if "source" in meta:
+        return _source_set(root, meta, split)
     if not queries_file.is_file():
         raise InputError(f"no queries.jsonl in {root}")
     qrels_file = root / "qrels.jsonl"
@@ -166,13 +171,24 @@ def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSe
         drafts = [DraftCase(str(r["_id"]), r["topic"], r.get("occasion"), int(r["length"]), tuple(r.get("docs", ())),
                             tuple(r.get("terms", ()))) for r in _read_jsonl(root / "drafts.jsonl")]
     name, description, corpus = root.name, "", []
-    if (root / "corpus.json").is_file():
-        meta = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
+    if meta:
         name, description = meta.get("name", name), meta.get("description", "")
         corpus = [CorpusDoc(d["doc"], _resolve_file(root, d["path"])) for d in meta.get("documents", [])]
     if split is not None:
         name = f"{name}:{split}"
-    return EvalSet(name, root, queries, qrels, drafts, corpus, description)
+    return EvalSet(name, root, queries, qrels, drafts, corpus, description, bool(meta.get("own_corpus")))
+
+
+def _source_set(root: Path, meta: dict, split: str | None) -> EvalSet:
+    """A set whose queries come from a data file (``evals/squad.py``), e.g. CMRC 2018."""
+    from evals.squad import squad_parts
+    if split is not None:
+        raise InputError(f"{root.name} has no {split} half")
+    queries, qrels, passages = squad_parts(root, meta["source"], _resolve_file)
+    corpus = [CorpusDoc(d["doc"], _resolve_file(root, d["path"])) for d in meta.get("documents", [])]
+    corpus += [CorpusDoc(p["id"], None, p["context"]) for p in passages]
+    return EvalSet(meta.get("name", root.name), root, queries, qrels, [], corpus, meta.get("description", ""),
+                   bool(meta.get("own_corpus")))
 
 
 def configured_set(settings=None) -> Path:

@@ -77,6 +77,31 @@ def as_app(app_or_kb):
     raise TypeError(f"expected a Jianghua or a KnowledgeBase, got {type(app_or_kb).__name__}")
 
 
+def own_corpus_app(es: EvalSet, settings, progress: bool = True):
+    """For a set that carries its own corpus (``cmrc``, ``cross``): the application object over a knowledge base of
+    that corpus, built once under ``$XDG_CACHE_HOME/jianghua/evalsets/<name>`` with the user's embedder settings."""
+    import os
+    from dataclasses import replace
+
+    from index.kb import KnowledgeBase
+    from ingest.documents import document_from_text
+    from jianghua.app import Jianghua
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jianghua" / "evalsets"
+    s = replace(settings, kb=cache / es.name.split(":")[0])
+    kb = KnowledgeBase.open(s, create=True)
+    if kb.head() is None:
+        files = [d.path for d in es.corpus if d.path is not None]
+        if files:
+            kb.ingest(files, progress=progress, embed=False)
+        texts = [document_from_text(d.text, source=f"{es.name}/{d.doc}.txt", title=d.doc)
+                 for d in es.corpus if d.text is not None]
+        if texts:
+            kb.ingest_documents(texts, progress=progress, embed=False, note=es.name)
+    kb.embed(progress=progress)
+    kb.close()
+    return Jianghua(s, create=False)
+
+
 def replay(app, q: Query, version=None) -> list[dict]:
     """The query's history, with the assistant's own answer filled in after each user turn that has none: a
     follow-up set may give only the user's first question, and the second is asked after the product's answer."""

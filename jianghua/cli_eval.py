@@ -25,17 +25,21 @@ def _print_json(obj) -> None:
 
 # -- eval -------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from evals.data import configured_set
-    from evals.runner import as_app, compare, run_eval, to_json, to_markdown
+    from evals.data import configured_set, load_set
+    from evals.runner import as_app, compare, own_corpus_app, run_eval, to_json, to_markdown
     settings = _settings(args)
     from jianghua.app import Jianghua
-    app = as_app(Jianghua(settings, create=False))
+    es = load_set(configured_set(settings))
+    if es.own_corpus:        # cmrc, cross: evaluated on a knowledge base of the set's own corpus
+        app = own_corpus_app(es, settings, progress=not args.quiet)
+    else:
+        app = as_app(Jianghua(settings, create=False))
     answers = False if args.retrieval_only else None
     kw = dict(progress=not args.quiet, mode=args.mode, answers=answers, drafts=answers)
-    result = run_eval(app, configured_set(settings), version=args.version, **kw)
+    result = run_eval(app, es, version=args.version, **kw)
     out = result
     if args.against is not None:
-        base = run_eval(app, configured_set(settings), version=args.against, **kw)
+        base = run_eval(app, es, version=args.against, **kw)
         out = compare(base, result)
     if args.json:
         _print_json(to_json(out))
@@ -125,8 +129,10 @@ def cmd_prune(args) -> int:
 def register(sub, kb_flag) -> None:
     """Add this family's subcommands to the parser."""
     sp = sub.add_parser("eval", help="evaluate a version on an evaluation set (Markdown table; --json)")
-    sp.add_argument("--set", type=Path, help="set directory or its queries.jsonl (default: $JIANGHUA_EVAL_SET or "
-                                             "the seed set)")
+    sp.add_argument("--set", type=Path, help="a bundled set's name (seed, seed:dev, seed:test, genre, indomain, "
+                                             "negatives, followups, cmrc, cross), a set directory or its queries.jsonl "
+                                             "(default: $JIANGHUA_EVAL_SET or seed:test); cmrc and cross are "
+                                             "evaluated on a knowledge base of their own corpus")
     kb_flag(sp)
     sp.add_argument("--version", help="version to evaluate (default: the serving one)")
     sp.add_argument("--against", help="also evaluate this version and show both with deltas")
