@@ -73,30 +73,37 @@ class Drafter:
         """A function sentence → (on topic?, share of the topic's IDF weight it holds).
 
         The topic's units are its terms not inside a longer term of it, its leading verb (推进/落实…) left out. A
-        sentence holds a unit fully when one of its tokens contains it (从严治党 in 全面从严治党) or its text holds it
-        with all its shorter terms as tokens (基层党建: 基层 + 党建; but not 营商 across 国营/商业), half when it
-        holds only a shorter term of it (作风 of 工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
+        sentence's words are its longest tokens (search mode also emits 营商 inside 国营商业); a word holds a term
+        that it is, begins or ends with (从严治党 in 全面从严治党, 作风 in 作风建设, not 营商 in 国营商业). A unit is
+        held wholly when a word holds it or the text holds it with all its shorter terms held (基层党建: 基层 + 党建),
+        half when only a shorter term of it is held (作风 of 工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
         (largest IDF; wholly when the corpus never uses that unit: 竞技 is not 电子竞技) or two content units (IDF at least ``content_idf_ratio`` of the largest)."""
         kw = view.keyword
         obj = TOPIC_VERB.sub("", topic) or topic
         terms = [t for t in dict.fromkeys(view.tokenizer.tokens(obj)) if len(t) >= 2]   # unseen terms too
         units = [t for t in terms if not any(t != u and t in u for u in terms)]
-        parts = {u: [t for t in terms if t != u and t in u] for u in units}
         weights = {u: kw.idf(u) for u in units}
+        # a shorter term stands for its unit only when it is itself specific (作风 for 工作作风, not 建设 for 廉政建设)
+        parts = {u: [t for t in terms if t != u and t in u] for u in units}
+        strong = {u: [p for p in parts[u] if kw.idf(p) >= self.sel["part_idf_ratio"] * weights[u]] for u in units}
         total = sum(weights.values())
         top = max(weights, key=weights.get) if weights else ""
         content = {u for u, w in weights.items() if w >= self.sel["content_idf_ratio"] * weights[top]} if top else set()
 
         seen_top = bool(top) and kw.df(top) > 0
 
-        def whole(u: str, text: str, st: set[str]) -> bool:
-            return any(u in tok for tok in st) or (u in text and bool(parts[u]) and all(p in st for p in parts[u]))
+        def holds(term: str, words: set[str]) -> bool:
+            return any(w == term or w.startswith(term) or w.endswith(term) for w in words)
+
+        def whole(u: str, text: str, words: set[str]) -> bool:
+            return holds(u, words) or (u in text and bool(parts[u]) and all(holds(p, words) for p in parts[u]))
 
         def judge(text: str) -> tuple[bool, float]:
             if not total:
                 return False, 0.0
             st = set(view.tokenizer.tokens(text))
-            credit = {u: 1.0 if whole(u, text, st) else (0.5 if any(p in st for p in parts[u]) else 0.0)
+            words = {t for t in st if not any(t != o and t in o for o in st)}   # search-mode sub-words dropped
+            credit = {u: 1.0 if whole(u, text, words) else (0.5 if any(holds(p, words) for p in strong[u]) else 0.0)
                       for u in units}
             share = sum(weights[u] * c for u, c in credit.items()) / total
             held = [u for u in content if credit[u]]
