@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from jianghua import __version__
 from jianghua.app import Jianghua
 from ui import models as m
-from ui.security import require_read, require_write
+from ui.security import WRITE, require_read, require_write
 from ui.sse import frame, started, stream
 from ui.uploads import upload_label, receive_files
 
@@ -81,7 +81,7 @@ def documents(app: Jianghua = Depends(get_app)):
 
 
 @router.post("/documents", response_model=m.UploadResponse, tags=["知识库"], dependencies=[Depends(require_write)],
-             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+             openapi_extra={**WRITE, "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "properties": {"files": {"type": "array", "items": {
                      "type": "string", "format": "binary"}}}}}}}})
 async def upload(request: Request, app: Jianghua = Depends(get_app)):
@@ -111,7 +111,7 @@ async def upload(request: Request, app: Jianghua = Depends(get_app)):
 
 
 @router.delete("/documents/{doc_id}", response_model=m.RemoveResponse, tags=["知识库"],
-               dependencies=[Depends(require_write)])
+               dependencies=[Depends(require_write)], openapi_extra=WRITE)
 def remove(doc_id: str = PathParam(pattern=r"^[0-9A-Za-z_-]{1,64}$"), app: Jianghua = Depends(get_app)):
     return app.remove(doc_id)
 

@@ -9,6 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ui.errors import ApiError
 
+WRITE = {"x-jianghua-write": True}   # openapi_extra of the write endpoints: they keep the bearer scheme in /docs
+
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <JIANGHUA_API_KEY>")
 
 
@@ -35,3 +37,13 @@ def require_read(request: Request, creds: HTTPAuthorizationCredentials | None = 
     s = request.app.state.settings
     if s.api_key and s.api_key_all:
         _check(request, creds)
+
+
+def document_security(schema: dict, key_everywhere: bool) -> dict:
+    """The OpenAPI schema declares the bearer key only where it is needed: the write endpoints, and every endpoint
+    with ``api_key_all``."""
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            if isinstance(op, dict) and not op.pop("x-jianghua-write", False) and not key_everywhere:
+                op.pop("security", None)
+    return schema

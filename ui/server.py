@@ -69,6 +69,16 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
                        allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(ErrorShape)                     # outermost: also reshapes the page's and routing's errors
 
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+            from ui.security import document_security
+            app.openapi_schema = document_security(get_openapi(title=app.title, version=app.version,
+                                                               description=app.description, routes=app.routes),
+                                                   settings.api_key_all)
+        return app.openapi_schema
+    app.openapi = openapi
+
     from ui import api, openai_compat, routes_eval
     app.include_router(api.health)
     app.include_router(api.router)
