@@ -192,7 +192,7 @@ def draft_tab(get_app: GetApp) -> None:
         name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|\s]+", "", topic_)[:40] or "讲话稿"
         path = Path(tempfile.mkdtemp(prefix="jianghua-draft-")) / f"讲话稿-{name}.docx"
         path.write_bytes(data)
-        info = f"约 {len(result.get('draft', ''))} 字，引用 {len(result.get('citations', []))} 处资料。"
+        info = render.draft_note(result)
         return (info, render.answer_html(result, "draft"), gr.DownloadButton(value=str(path), visible=True),
                 render.sources_html(result))
 

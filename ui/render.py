@@ -78,6 +78,20 @@ def live_html(text: str) -> str:
     return f'<div class="jh-answer">{_plain(text)}</div>'
 
 
+COVERAGE_LABELS = {"sufficient": "资料充分", "thin": "资料不足（文中【待补】处请补充）",
+                   "none": "资料中未找到相关举措，未生成讲话稿（下列为最接近的资料）"}
+
+
+def draft_note(result: dict) -> str:
+    """The line above a draft: how well the corpus covers the topic, the length and the sources."""
+    cov = result.get("coverage")
+    head = f"**资料覆盖：{COVERAGE_LABELS.get(cov, cov or '—')}**"
+    if cov == "none":
+        return head
+    return (f"{head} ｜ 约 {int(result.get('length', 0))} 字（目标 {int(result.get('target_length', 0))} 字），"
+            f"引用 {len(result.get('citations', []))} 处资料。")
+
+
 def sources_html(result: dict) -> str:
     """The sources panel: each cited passage with title, section path, offsets and the quote marked."""
     cites = result.get("citations", [])

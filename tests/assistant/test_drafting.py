@@ -246,3 +246,14 @@ def test_drafting_app_input_check(seed_app):
     from jianghua.errors import InputError
     with pytest.raises(InputError):
         seed_app.draft("推动党建与业务深度融合", length=50)
+
+
+def test_page_shows_coverage(seed_app):
+    from ui.render import draft_note, sources_html
+    thin = seed_app.draft("量子计算产业发展", None, 1500)
+    none = {"draft": "", "citations": [], "coverage": "none", "length": 0, "target_length": 600,
+            "closest": [{"title": "某文", "text": "最接近的段落"}]}
+    good = seed_app.draft("落实全面从严治党主体责任", None, 600)
+    assert good["coverage"] == "sufficient" and "资料充分" in draft_note(good)
+    assert "资料不足" in draft_note(thin) or "未找到" in draft_note(thin)
+    assert "未找到" in draft_note(none) and "最接近的段落" in sources_html(none)
