@@ -1,8 +1,9 @@
 """Micro-batching of query embeddings: concurrent searches share one forward pass.
 
-The first caller to find no batch in flight leads: it embeds every pending query in one call (after an optional
-short wait for company), hands each caller its vector, and repeats while queries keep arriving. Queries that arrive
-while a pass runs form the next batch, so a lone query pays nothing and under load N passes become a few.
+The first caller to find no batch in flight leads: it embeds every pending query (up to ``max_batch``, its own
+among them) in one call, after an optional short wait for company, and hands each caller its vector. Queries that
+arrive meanwhile wait for the next batch, led by the oldest of them: so a lone query pays nothing, under load N
+passes become a few, and no caller waits for more than the batch in flight and its own.
 """
 from __future__ import annotations
 
@@ -29,32 +30,41 @@ class QueryBatcher:
         return np.vstack([self.embedder.embed_query(t) for t in texts])
 
     def embed(self, text: str) -> np.ndarray:
-        item = {"text": text, "done": threading.Event(), "vec": None, "error": None}
+        item = {"text": text, "wake": threading.Event(), "lead": False, "vec": None, "error": None}
         with self._lock:
             self._pending.append(item)
-            lead = not self._busy
+            item["lead"] = not self._busy
             self._busy = True
-        if lead:
-            if self.window_s:
-                time.sleep(self.window_s)
-            while True:
-                with self._lock:
-                    batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
-                    if not batch:
-                        self._busy = False
-                        break
-                try:
-                    vecs = self._embed_many([b["text"] for b in batch])
-                    self.batches += 1
-                    for b, v in zip(batch, vecs):
-                        b["vec"] = v
-                except BaseException as e:  # every waiting caller gets the error, not a hang
-                    for b in batch:
-                        b["error"] = e
-                finally:
-                    for b in batch:
-                        b["done"].set()
-        item["done"].wait()
+        if not item["lead"]:
+            item["wake"].wait()          # woken with its vector, or to lead the next batch
+        if item["lead"]:
+            self._lead()
         if item["error"] is not None:
             raise item["error"]
         return item["vec"]
+
+    def _lead(self) -> None:
+        """Embed one batch (the leader's own query is the oldest pending), then hand the lead to the next caller."""
+        if self.window_s:
+            time.sleep(self.window_s)
+        with self._lock:
+            batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
+        try:
+            vecs = self._embed_many([b["text"] for b in batch])
+            self.batches += 1
+            for b, v in zip(batch, vecs):
+                b["vec"] = v
+        except BaseException as e:  # every caller of the batch gets the error, not a hang
+            for b in batch:
+                b["error"] = e
+        finally:
+            with self._lock:
+                if self._pending:
+                    nxt = self._pending[0]
+                    nxt["lead"] = True
+                    nxt["wake"].set()
+                else:
+                    self._busy = False
+            for b in batch:
+                b["lead"] = False
+                b["wake"].set()

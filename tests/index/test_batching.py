@@ -52,3 +52,39 @@ def test_an_embedding_error_reaches_every_waiting_caller():
     for t in threads:
         t.join(10)
     assert errors == ["model gone"] * 4
+
+
+def test_no_caller_waits_for_the_whole_load_run():
+    """Twelve callers query without pause for 12 s, more than a batch holds (as 50 HTTP clients do with batches of
+    32): every call returns once its own batch is done. The first caller used to lead every batch of the run and
+    return only at its end (a 12.3 s outlier here)."""
+    import re
+    import time
+    from samples import SEEDS
+
+    text = "".join(f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt")))
+    queries = [s for s in re.split(r"[。！？；\n]", text) if 8 <= len(s) <= 40]
+    emb = FastE5Embedder(threads=1)
+    emb.embed_query("预热")
+    batcher = QueryBatcher(emb, max_batch=4)
+    latencies: list[float] = []
+    stop = time.monotonic() + 12
+    start = threading.Barrier(12)
+
+    def worker(k):
+        start.wait()
+        i = k
+        while time.monotonic() < stop:
+            t0 = time.monotonic()
+            v = batcher.embed(queries[i % len(queries)])
+            latencies.append(time.monotonic() - t0)
+            assert v.shape == (384,)
+            i += 12
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(latencies) > 30 and batcher.batches < len(latencies)
+    assert max(latencies) < 5, f"an outlier of {max(latencies):.1f} s"
