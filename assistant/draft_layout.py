@@ -176,7 +176,7 @@ def render_flat(opening: list[str], measures: list[Measure], closing: str, ordin
     w = Writer()
     items = [w.measure(ordinals[i], m) for i, m in enumerate(measures[:len(ordinals)])]
     if one_paragraph:
-        w.line(*[(s, True) for s in opening], *items, (slot or "", True), (closing, True))
+        w.line(*[(s, True) for s in opening], *items, (slot + "。" if slot else "", True), (closing, True))
     else:
         w.line(*[(s, True) for s in opening])
         for it in items:

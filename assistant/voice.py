@@ -10,7 +10,8 @@ and the measure reads ``adverbial + 我们将 + core`` (``我们要`` when the c
 before 决不/绝不). ``rewrite`` returns None, with the reason in ``refusal(quote)``, for sentences that are not a
 unit's measure: a higher body acting on others (区委组织部 drafts the opinions; 市委…领导小组…各成员单位), a report of
 a result (压倒性胜利, 已完成), a condition or a statement (只有…才…, X是Y的关键), context (问题是…, 去年…), a
-heading, redacted figures (* × ×××), or a core that would still carry a second subject or modal.
+heading, redacted figures (* × ×××), a core opening with a noun (jieba's tagger: a report, not an action), or a
+core that would still carry a second subject or modal.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ SECOND_SUBJECT = re.compile(r"我们(?:也|都|还|更)?(?:要|将|必须|一定
 INLINE_ORDINAL = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十]+[）)]|[：:]")
 COMMITMENT = re.compile(r"要|将|确保|必须|切实|着力|坚持|进一步|持续|推动|推进|加强|强化|健全|完善|压实|加快|实施|深化|"
                         r"提升|提高|扩大|促进|支持|巩固|做好|抓好|抓实|开展|建立|落实|统筹|优化|保障|构建|打造|培育|"
-                        r"引导|鼓励|严格|严肃|全面|大力|认真|扎实|积极|努力|守住|防范|维护|树立|发挥|把|以|决不|绝不")
+                        r"引导|鼓励|严格|严肃|全面|大力|认真|扎实|积极|努力|守住|防范|维护|树立|发挥|把|以|决不|绝不|规范|织密|筑牢|夯实|总结|组织|服务|教育|培训|宣传")
 VERB_LEAD = r"抓|建|推|深|做|用|让|使|稳|守|筑|织|兜|办|管|治|严|压|树|提|强|促|保|防|化|引|育|聚|谋|拓|补|减|降|增|改|优"
 DEFINITION = re.compile(r"^[^，。；]{0,24}?是[^，。；]{0,30}?(?:举措|抓手|保证|保障|基础|关键|途径|内容|前提|根本|核心|"
                         r"任务|要求|责任|体现|表现|方向|目标)|是[^，。；]{0,20}(?:举措|抓手|保证|基础|关键|途径)[。；]?$")
@@ -62,6 +63,28 @@ STATE = re.compile(r"^[^，。；]{2,24}?(?:不断|进一步|日益|明显|显�
                    r"加快|深化|扩大|落实|形成|确立)(?=[，。；])")
 NOUN_START = re.compile(r"^(?:部分|一些|个别|有的|少数|多数|全年|上半年|下半年|本届|历届|\d)")
 STOPS = "。！；;"
+
+
+NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "m", "t", "r", "f", "s")
+_pos = None
+
+
+def _noun_first(core: str) -> bool:
+    """The core's first word (jieba's part-of-speech tagger) is a noun, numeral, time or pronoun, and no known
+    action word (jieba tags 全面, 着力, 规范 as nouns): a report or a statement (经济增长预期目标为…, 习近平在讲话中…,
+    城镇调查失业率…), not something the unit will do."""
+    global _pos
+    if _pos is None:
+        import logging
+
+        import jieba
+        import jieba.posseg
+        jieba.setLogLevel(logging.WARNING)
+        _pos = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+    first = next(iter(_pos.cut(core[:16])), None)
+    if first is None or not first.flag.startswith(NOUN_TAGS):
+        return False
+    return not (COMMITMENT.match(first.word) or re.match(r"^(?:" + VERB_LEAD + ")", first.word))
 
 
 @dataclass(frozen=True)
@@ -160,7 +183,7 @@ def _analyse(quote: str) -> tuple[Rewrite | None, str | None]:
         return None, "the speaker's own narration"
     if re.search(r"[，；][^，。；]{1,12}?(?<![重主紧必只纲摘需])要(?![求素点闻务件领])", rest):
         return None, "a clause with its own subject and modal"
-    if NOUN_START.match(rest):
+    if NOUN_START.match(rest) or _noun_first(rest):
         return None, "opens with a noun, not an action"
     if INLINE_ORDINAL.search(rest):
         return None, "holds a list of its own"
