@@ -171,7 +171,8 @@ class Drafter:
             return {"draft": "", "citations": [], "grounded": False, "sentences": [], "length": 0,
                     "coverage": "none", "closest": [h.to_dict() for h in hits[:3]], **base}
         if isinstance(self.a.generator, OpenAIGenerator):
-            layout = self._draft_llm(topic, occasion, length, [m.source.hit for m in pool[:8]])
+            hits_of = {m.source.hit.chunk.id: m.source.hit for m in pool}      # the passages of on-topic measures
+            layout = self._draft_llm(topic, occasion, length, list(hits_of.values())[:8])
             coverage = "sufficient" if len(pool) >= self.sel["sufficient_min"] else "thin"
         else:
             layout, coverage = self._draft_extractive(view, topic, occasion, length, pool)
