@@ -104,3 +104,8 @@ def page_number_footer(footer, align: str, font: str, size_pt: float) -> None:
                 f'<w:r {nsdecls("w")}>{rpr}<w:t xml:space="preserve"> —</w:t></w:r>'):
         p._p.append(parse_xml(xml))
     p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.first_line_indent = Pt(0)
+    if align == "right":                       # 单页码居右空一字，双页码居左空一字
+        p.paragraph_format.right_indent = Pt(size_pt)
+    else:
+        p.paragraph_format.left_indent = Pt(size_pt)

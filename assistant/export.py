@@ -102,6 +102,8 @@ def draft_to_docx(result: dict, topic: str, now: datetime | None = None) -> byte
     for line in (p for p in result.get("draft", "").split("\n") if p.strip()):
         font = HEADING1_FONT if HEADING1.match(line) else HEADING2_FONT if HEADING2.match(line) else None
         p = doc.add_paragraph()
+        if font:
+            p.paragraph_format.keep_with_next = True          # a heading never ends a page
         for piece in PIECES.split(line):
             if not piece:
                 continue

@@ -139,6 +139,17 @@ def _check_measures(seed_kb, r, label):
         seen.append(core)
 
 
+def _check_source_order(r, label):
+    """Within the draft (each part of a long one), measures from one document keep the document's order."""
+    by_n = {c["n"]: c for c in r["citations"]}
+    for block in re.split(r"(?m)^[一二三四五六]、.*$", r["draft"]):
+        last: dict[str, int] = {}
+        for m in _measures(block):
+            c = by_n[int(MARKER.findall(m)[0])]
+            assert c["start"] > last.get(c["doc_id"], -1), (label, m[:30])
+            last[c["doc_id"]] = c["start"]
+
+
 def test_drafting_structure_and_coverage(seed_drafts):
     assert len(seed_drafts) == 7
     coverages = {}
@@ -163,6 +174,7 @@ def test_drafting_structure_and_coverage(seed_drafts):
 def test_drafting_measures_cited_verbatim(seed_kb, seed_drafts):
     for case, r in _cases(seed_drafts):
         _check_measures(seed_kb, r, case.id)
+        _check_source_order(r, case.id)
         assert all(1 <= int(n) <= len(r["citations"]) for n in MARKER.findall(r["draft"])), case.id
 
 
@@ -219,6 +231,7 @@ def test_long_target_has_parts_with_headings(seed_kb, lengths):
             if PART.match(p):
                 assert nxt.startswith("一是") or nxt.startswith("[待补："), (n, nxt[:20])
         _check_measures(seed_kb, r, n)
+        _check_source_order(r, n)
         if r["coverage"] == "sufficient":
             assert 0.8 * n <= r["length"] <= 1.2 * n, (n, r["length"])
         else:

@@ -57,6 +57,7 @@ def test_page_and_fonts(docx_bytes, long_draft):
     heads = [p for p in doc.paragraphs if re.match(r"^[一二三四五六]、", p.text)]
     assert len(heads) >= 3
     assert all(_east_asia(r) == "黑体" for p in heads for r in p.runs)
+    assert all(p.paragraph_format.keep_with_next for p in heads)          # never the last line of a page
     measures = [p for p in doc.paragraphs if p.text.startswith("一是")]
     assert measures and all(_east_asia(r) is None for r in measures[0].runs)      # body: the 仿宋 of Normal
     fonts = _xml(docx_bytes, "word/fontTable.xml")
