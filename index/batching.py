@@ -12,6 +12,24 @@ import time
 
 import numpy as np
 
+_callers: dict[int, int] = {}      # id(embedder) → callers inside QueryBatcher.embed now
+_callers_lock = threading.Lock()
+
+
+def queries_waiting(embedder) -> int:
+    """How many search queries are waiting for (or being embedded by) ``embedder`` right now: background work
+    on the same embedder lets them go first (see index/embedding.py)."""
+    return _callers.get(id(embedder), 0)
+
+
+def _count(embedder, d: int) -> None:
+    with _callers_lock:
+        n = _callers.get(id(embedder), 0) + d
+        if n:
+            _callers[id(embedder)] = n
+        else:
+            _callers.pop(id(embedder), None)
+
 
 class QueryBatcher:
     def __init__(self, embedder, window_s: float = 0.0, max_batch: int = 32):
@@ -30,6 +48,13 @@ class QueryBatcher:
         return np.vstack([self.embedder.embed_query(t) for t in texts])
 
     def embed(self, text: str) -> np.ndarray:
+        _count(self.embedder, 1)
+        try:
+            return self._embed(text)
+        finally:
+            _count(self.embedder, -1)
+
+    def _embed(self, text: str) -> np.ndarray:
         item = {"text": text, "wake": threading.Event(), "lead": False, "vec": None, "error": None}
         with self._lock:
             self._pending.append(item)

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from index.batching import queries_waiting
 from index.embedders import Embedder
 from index.store import Store
 from index.vectors import FaissVectorIndex
@@ -120,10 +121,16 @@ def passage_text(section_json: str, text: str) -> str:
     return (" ".join(heads) + "\n" + text) if heads else text
 
 
+SLICE_S = 0.25          # target seconds of one embedding slice: the longest a search waits for the embedder
+PAUSE_S = 0.003         # after each slice, so that a search waiting for the embedder gets it first
+
+
 def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch: int = 32,
                   progress: bool = True, on_batch: Callable[[int, int], None] | None = None,
-                  stop: threading.Event | None = None) -> int:
-    """Embed every chunk text that lacks a vector; commit batch by batch. Returns how many were embedded."""
+                  stop: threading.Event | None = None, slice_s: float = SLICE_S) -> int:
+    """Embed every chunk text that lacks a vector, in slices of about ``slice_s`` seconds (at most ``batch``
+    texts; sized from the time per character of the slice before), each committed on its own. Returns how many
+    were embedded. Between slices the embedder is free for a moment: a search never waits for more than one."""
     todo = pending_texts(store)
     if not todo:
         return 0
@@ -134,24 +141,56 @@ def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch:
         bar = tqdm(total=len(todo), desc="embedding", unit="chunk")
     done = 0
     last_save = time.monotonic()
-    for i in range(0, len(todo), batch):
+    per_char = None          # seconds per character, measured
+    i = 0
+    while i < len(todo):
         if stop is not None and stop.is_set():
             break
-        part = todo[i:i + batch]
+        _let_queries_first(embedder)
+        part = todo[i:i + _slice_size(todo, i, batch, per_char, slice_s)]
+        n = len(part)
+        t0 = time.perf_counter()
         vecs = embedder.embed_passages([t for _, t in part]).astype(np.float32)
+        spent = time.perf_counter() - t0
+        per_char = spent / max(1, sum(len(t) for _, t in part))
         with store.transaction() as c:
             c.executemany("INSERT OR IGNORE INTO vectors(text_hash, vec) VALUES(?, ?)",
                           [(h, v.tobytes()) for (h, _), v in zip(part, vecs)])
         mirror.refresh()
-        done += len(part)
+        i += n
+        done += n
         if bar is not None:
-            bar.update(len(part))
+            bar.update(n)
         if on_batch is not None:
             on_batch(done, len(todo))
         if time.monotonic() - last_save > 30:
             mirror.save()
             last_save = time.monotonic()
+        time.sleep(PAUSE_S)
     mirror.save()
     if bar is not None:
         bar.close()
     return done
+
+
+def _let_queries_first(embedder: Embedder, most_s: float = 1.0) -> None:
+    """Wait (at most ``most_s``) while search queries wait for the same embedder: a search waits for at most the
+    one slice already running, and under steady load embedding still moves on."""
+    deadline = time.monotonic() + most_s
+    while queries_waiting(embedder) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _slice_size(todo: list[tuple[str, str]], i: int, batch: int, per_char: float | None, slice_s: float) -> int:
+    """How many texts from ``i`` fit in one slice: the first slice takes 4 (to measure), later ones what the
+    measured speed says fits in ``slice_s`` (at least 1, at most ``batch``)."""
+    if per_char is None:
+        return min(4, batch)
+    budget = slice_s / max(per_char, 1e-9)
+    n, chars = 0, 0
+    while i + n < len(todo) and n < batch:
+        chars += len(todo[i + n][1])
+        if n and chars > budget:
+            break
+        n += 1
+    return max(1, n)

@@ -5,8 +5,9 @@ past ``size``, or before a heading, once it holds at least a third of that; or a
 ``size × 0.7``.
 A sentence longer than ``size`` is not cut: it joins a chunk still under a third of ``size``, else
 starts its own. Only a run longer than the hard cap, ``2 × size`` (unpunctuated text, a table flattened into one
-line), is cut into pieces of at most that length, after the last comma or space in the second half of a piece
-when there is one: no chunk is ever longer than the cap. ``overlap`` repeats that many trailing sentences of the
+line), is cut, into pieces of at most ``size`` characters (after the last comma or space in the second half of a
+piece when there is one): no chunk is ever longer than the cap, and a megabyte without punctuation becomes
+ordinary chunks (each embeds in a fraction of a second, so background embedding stays in short slices). ``overlap`` repeats that many trailing sentences of the
 previous chunk (same section only). ``doc.text[chunk.start:chunk.end] == chunk.text`` always holds.
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ class _Unit:
     heading: bool           # first sentence of a heading paragraph
 
 
-def _units(text: str, hard_max: int) -> list[_Unit]:
+def _units(text: str, size: int, hard_max: int) -> list[_Unit]:
     units: list[_Unit] = []
     for p in paragraphs(text):
         sents = split_sentences(text, p.start, p.end)
@@ -56,20 +57,20 @@ def _units(text: str, hard_max: int) -> list[_Unit]:
             if label:
                 enum = label
             path = p.path + ((enum,) if enum else ())
-            pieces = _pieces(text, s.start, s.end, hard_max)
+            pieces = [(s.start, s.end)] if s.end - s.start <= hard_max else _pieces(text, s.start, s.end, size)
             for j, (a, b) in enumerate(pieces):
                 units.append(_Unit(a, b, path, p.top, k == len(sents) - 1 and j == len(pieces) - 1,
                                    k == 0 and j == 0 and p.level is not None))
     return units
 
 
-def _pieces(text: str, start: int, end: int, hard_max: int) -> list[tuple[int, int]]:
-    """``[start, end)`` cut into spans of at most ``hard_max`` characters, preferring a soft break."""
+def _pieces(text: str, start: int, end: int, most: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into spans of at most ``most`` characters, preferring a soft break."""
     out = []
-    while end - start > hard_max:
-        cut = start + hard_max
+    while end - start > most:
+        cut = start + most
         soft = None
-        for m in _SOFT_BREAK.finditer(text, start + hard_max // 2, cut):
+        for m in _SOFT_BREAK.finditer(text, start + most // 2, cut):
             soft = m.end()
         cut = soft or cut
         out.append((start, cut))
@@ -95,7 +96,7 @@ def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
     text = doc.text
-    units = _units(text, settings.hard_max)
+    units = _units(text, settings.size, settings.hard_max)
     chunks: list[Chunk] = []
     group: list[_Unit] = []
     carry: list[_Unit] = []
