@@ -61,6 +61,15 @@ def _person(sentence: str, question: str) -> bool:
     return any(m.group() not in question for m in ROLE.finditer(sentence))
 
 
+def _count(term: str) -> int:
+    """The number a numbered formulation names: 八有 → 8, 四个意识 → 4, 两个维护 → 2."""
+    m = re.match(r"[“]?(\d+)", term)
+    if m:
+        return int(m.group(1))
+    digits = {c: i for i, c in enumerate("一二三四五六七八九十", 1)} | {"两": 2}
+    return digits.get(term.lstrip("“")[:1], 0)
+
+
 def redacted(sentence: str) -> bool:
     """The sentence gives a figure with its digits blanked out (×××件, *万元, 2×××)."""
     return bool(REDACTED.search(sentence))
@@ -81,5 +90,8 @@ def holds(kind: tuple[str, str], sentence: str, question: str = "") -> bool:
         if i < 0:
             return False
         after = sentence[i + len(detail):]
-        return bool(re.match(r"^”?(?:[，,]?\s*(?:即|就是|是指|指的是|包括)|[:：（(])", after))
+        if re.search(r"即|就是|是指|指的是|包括|[:：（(]", after[:30]):
+            return True
+        n = _count(detail)          # “八有”: eight items, written 甲、乙、丙 …
+        return n >= 3 and after.count("、") >= n - 2
     return True

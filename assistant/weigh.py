@@ -59,10 +59,14 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     x = answerability.features(q, cands, hits, dense, kind)
     decision = answerability.decide(x)
     red = None
-    if kind is not None and kind[0] == "number" and cands:
-        best = cands[0]
-        if redacted(best.quote) and not best.features["kind_holds"]:
-            red = best
+    top = cands[:3]
+    if kind is not None and kind[0] in ("number", "person") and top and not top[0].features["kind_holds"]:
+        # the asked figure or name is blanked out in the sentences that would give it (×××件, *万元, **书记)
+        red = next((c for c in top if redacted(c.quote)), None)
+    if kind is not None and kind[0] == "explanation" and decision.answer and not any(
+            c.features["kind_holds"] for c in top):
+        # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
+        decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
     return Evidence(q, kind, cands, decision, dense, red)
 
 
