@@ -75,8 +75,8 @@ def source_order(measures: list[Measure]) -> list[Measure]:
 
 def group(measures: list[Measure], k: int, exclude: set[str], weights: dict[str, float],
           min_size: int = 2) -> list[tuple[str, list[Measure]]]:
-    """Up to ``k`` groups, each named by a theme term its measures share (greedy: the term with the largest
-    count × IDF among the measures not yet placed). A measure sharing no chosen theme joins the group whose themes it overlaps most, else
+    """Up to ``k`` groups, each named by a theme term its measures share (greedy: the term most of the
+    measures not yet placed hold, the rarer (higher IDF) of equals). A measure sharing no chosen theme joins the group whose themes it overlaps most, else
     the smallest. Groups in the order of their best measure."""
     left = list(measures)
     groups: list[tuple[str, list[Measure]]] = []
@@ -88,13 +88,13 @@ def group(measures: list[Measure], k: int, exclude: set[str], weights: dict[str,
                     counts[t] = counts.get(t, 0) + 1
         if not counts:
             break
-        term = max(counts, key=lambda t: (counts[t] * weights.get(t, 1.0), t))
+        term = max(counts, key=lambda t: (counts[t], weights.get(t, 1.0), t))
         if counts[term] < min_size:
             break
         members = [m for m in left if term in m.themes]
         groups.append((term, members))
         left = [m for m in left if term not in m.themes]
-    while left and len(groups) < k and len(left) >= min_size:    # themes held once: the best term of what is left
+    while left and len(groups) < k and len(left) >= min_size:    # no shared term left: group around the rarest
         taken = {g[0] for g in groups}
         terms = [t for m in left for t in m.themes if t not in exclude and t not in taken]
         if not terms:
@@ -102,7 +102,7 @@ def group(measures: list[Measure], k: int, exclude: set[str], weights: dict[str,
         term = max(dict.fromkeys(terms), key=lambda t: (weights.get(t, 1.0), t))
         members = [m for m in left if term in m.themes]
         members += [m for m in left if m not in members][:max(0, min_size - len(members))]
-        groups.append((term, members))
+        groups.append(("", members))          # a term one measure holds names no theme: a plain heading
         left = [m for m in left if m not in members]
     if not groups:
         return [("", list(measures))]

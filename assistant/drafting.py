@@ -34,7 +34,7 @@ AFTER = re.compile(r"(?:专项)?(?:述职评议|述职|评议|会议|大会|部�
 TOPIC_VERB = re.compile(LEAD_VERB.pattern.replace("(?:", "(?:转变|改进|改善|提高|抓|整顿|", 1))
 SECTION_PAST = re.compile(r"回顾|过去|成绩|总结|一年来|五年来|十年来|主要工作|取得")
 DIGIT = re.compile(r"[\d０-９%％“”‘’\"]")
-THEME_POS = ("n", "nz", "nt", "l", "nl", "ng", "j")
+THEME_POS = ("n", "nz", "nt", "nl", "j")
 
 
 def bigrams(text: str) -> set[str]:
@@ -218,15 +218,16 @@ class Drafter:
         k = min(n_parts, len(chosen) // lay["min_measures_per_part"])
         groups = group(chosen, k, topic_terms, weights, lay["min_measures_per_part"])
         parts, used_headings = [], set()
-        for theme, ms in groups:
-            options = [h for h in t["part_headings"] if h not in used_headings] or t["part_headings"]
-            h = pick(options, topic, theme)
+        for i, (theme, ms) in enumerate(groups):
+            family = t["part_headings"] if theme else t["part_headings_plain"]
+            options = [h for h in family if h not in used_headings] or family
+            h = pick(options, topic, theme, str(i))
             used_headings.add(h)
-            parts.append((h.format(theme=theme or topic), ms))
+            parts.append((h.format(theme=theme), ms))
         slots = []
         if thin:
             options = [h for h in t["part_headings"] if h not in used_headings] or t["part_headings"]
-            parts.append((pick(options, topic).format(theme=topic), []))
+            parts.append((pick(options, topic).format(theme=LEAD_VERB.sub("", topic) or topic), []))
             slots = [slot]
         return render_parts(opening, parts, closing, t["ordinals"], t["part_ordinals"], slots)
 

@@ -97,7 +97,7 @@ def test_topic_cleaning():
 def test_templates_carry_no_numbers_or_quotes():
     t = load_json("draft_templates.json")
     texts = [s for fam in t["occasions"] + [t["default"]] for k in ("opening", "closing") for s in fam[k]]
-    texts += t["opening_long"] + t["part_headings"] + [t["slot"], t["slot_part"]]
+    texts += t["opening_long"] + t["part_headings"] + t["part_headings_plain"] + [t["slot"], t["slot_part"]]
     assert len(texts) > 20
     for s in texts:
         assert not re.search(r"[\d０-９“”\"]", s), s
