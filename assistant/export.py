@@ -1,7 +1,7 @@
 """Exporting a draft: Markdown with a source list, and Word in the official style of GB/T 9704 (党政机关公文格式).
 
 Word: A4, margins 上 37 mm 下 35 mm 左 28 mm 右 26 mm; title 方正小标宋简体 二号 (22 pt) centred, falling back to 宋体
-where the font is absent; body 仿宋_GB2312 三号 (16 pt), first lines indented two characters, fixed 28 pt lines;
+where the font is absent; body 仿宋_GB2312 三号 (16 pt), first lines indented two characters, 22 lines of 28 characters a page;
 level-1 headings (一、) 黑体, level-2 (（一）) 楷体_GB2312; page numbers “— N —” in 4号宋体, odd pages right and even
 pages left; every citation marker [n] becomes a real footnote (``w:footnoteReference``) naming the source; document
 properties carry the product as author and the time of export.
@@ -16,6 +16,7 @@ AUTHOR = "jianghua 讲话助手"
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"
 SUBSTITUTES = {"方正小标宋简体": "宋体", "仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体"}
 TITLE_PT, BODY_PT, NOTE_PT, PAGE_PT = 22, 16, 10.5, 14          # 二号, 三号, 五号, 四号
+LINE_PT = 28.95          # exact line pitch: 22 lines in the 225 mm text block (28 characters of 16 pt in 156 mm)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 HEADING1 = re.compile(r"^[一二三四五六七八九十]+、")
 HEADING2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
@@ -70,7 +71,7 @@ def draft_to_docx(result: dict, topic: str, now: datetime | None = None) -> byte
     set_fonts(normal.element, BODY_FONT)
     pf = normal.paragraph_format
     pf.first_line_indent, pf.space_before, pf.space_after = Pt(BODY_PT * 2), Pt(0), Pt(0)
-    pf.line_spacing = Pt(28)
+    pf.line_spacing = Pt(LINE_PT)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
     def paragraph(text: str = "", font: str | None = None, size: float | None = None, center: bool = False):

@@ -53,6 +53,8 @@ def test_page_and_fonts(docx_bytes, long_draft):
     assert _east_asia(title.runs[0]) == "方正小标宋简体" and title.runs[0].font.size == Pt(22)
     normal = doc.styles["Normal"]
     assert normal.font.size == Pt(16)
+    assert abs(normal.paragraph_format.line_spacing - Pt(28.95)) < Pt(0.1)          # 22 lines a page
+    assert normal.paragraph_format.first_line_indent == Pt(32)                      # two characters
     assert normal.element.rPr.find(f"{W}rFonts").get(f"{W}eastAsia") == "仿宋_GB2312"
     heads = [p for p in doc.paragraphs if re.match(r"^[一二三四五六]、", p.text)]
     assert len(heads) >= 3
