@@ -13,6 +13,15 @@ def default_kb_dir() -> Path:
     return Path(base) / "jianghua" / "kb"
 
 
+TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+MIN_KEY_CHARS = 8
+# (setting, lowest, highest): values outside are refused, whatever their source
+RANGES = [("rrf_k", 1, 1000), ("top_k", 1, 100), ("threads", 0, 256), ("temperature", 0.0, 2.0),
+          ("max_tokens", 1, 32768), ("openai_timeout", 1.0, 3600.0), ("max_question_chars", 1, 100_000),
+          ("max_upload_mb", 1, 1024), ("gate_tolerance", 0.0, 1.0), ("keyword_weight", 0.0, 100.0),
+          ("dense_weight", 0.0, 100.0)]
+
+
 @dataclass(frozen=True)
 class Settings:
     kb: Path = field(default_factory=default_kb_dir)
@@ -33,7 +42,7 @@ class Settings:
     max_tokens: int = 512                  # cap on generated tokens per answer or draft
     openai_timeout: float = 120.0          # seconds per language-model request
     reranker: str | None = None            # path to a local cross-encoder model directory
-    api_key: str | None = None             # bearer token for write endpoints
+    api_key: str | None = field(default=None, repr=False)   # bearer token for write endpoints (never printed)
     api_key_all: bool = False              # require the key on every endpoint
     cors_origins: tuple[str, ...] = ()
     max_question_chars: int = 2000
@@ -60,7 +69,22 @@ class Settings:
         s.validate()
         return s
 
+    def __repr__(self) -> str:       # the key is a secret: say only whether one is set
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "api_key")
+        return f"Settings({shown}, api_key={'<set>' if self.api_key else None})"
+
+    __str__ = __repr__
+
     def validate(self) -> None:
+        for name, low, high in RANGES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise InputError(f"{name} must be between {low} and {high}, got {value!r}")
+        if self.api_key is not None and len(self.api_key.strip()) < MIN_KEY_CHARS:
+            raise InputError(f"api_key must have at least {MIN_KEY_CHARS} characters (JIANGHUA_API_KEY): a short "
+                             "key is easy to guess")
+        if not isinstance(self.api_key_all, bool):
+            raise InputError(f"api_key_all must be true or false, got {self.api_key_all!r}")
         if not 50 <= self.chunk_size <= 4000:
             raise InputError(f"chunk_size must be between 50 and 4000 characters, got {self.chunk_size}")
         if self.chunk_overlap < 0 or self.chunk_overlap > 5:
@@ -84,7 +108,11 @@ def _convert(name: str, typ, raw: str):
         if t.startswith("float"):
             return float(raw)
         if t.startswith("bool"):
-            return raw.strip().lower() in ("1", "true", "yes", "on")
+            word = raw.strip().lower()
+            if word not in TRUE | FALSE:
+                raise InputError(f"JIANGHUA_{name.upper()}={raw!r} is neither true nor false: use one of "
+                                 f"{', '.join(sorted(TRUE))} or {', '.join(sorted(FALSE))}")
+            return word in TRUE
         if t.startswith("tuple"):
             return tuple(x.strip() for x in raw.split(",") if x.strip())
         return raw
