@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +15,7 @@ from jianghua.app import Jianghua
 from ui import models as m
 from ui.security import WRITE, require_read, require_write
 from ui.sse import frame, started, stream
-from ui.uploads import upload_label, receive_files
+from ui.uploads import receive_files, upload_dir, upload_label
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -35,7 +34,7 @@ def healthz(request: Request) -> dict:
 
 @router.post("/search", response_model=m.SearchResponse, tags=["检索"])
 def search(body: m.SearchRequest, app: Jianghua = Depends(get_app)):
-    return app.search(body.query, body.k)
+    return app.search(body.query, body.k, doc_id=body.doc_id, year=body.year, type=body.type, speaker=body.speaker)
 
 
 @router.post("/ask", response_model=m.AskResponse, tags=["问答"],
@@ -87,7 +86,7 @@ def documents(app: Jianghua = Depends(get_app)):
 async def upload(request: Request, app: Jianghua = Depends(get_app)):
     """One or more files (txt, md, docx, pdf, html) as multipart/form-data; a new knowledge-base version."""
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    tmp = Path(tempfile.mkdtemp(prefix="jianghua-upload-"))
+    tmp = upload_dir()
     try:
         received = await receive_files(request, tmp, limit)
         # the source recorded for an upload is a label, "upload:<base name>": a re-upload of the same name replaces

@@ -108,3 +108,38 @@ def _reshaped(status: int, raw: bytes) -> bytes:
     else:
         message = detail if isinstance(detail, str) and detail else f"请求失败（HTTP {status}）"
     return json.dumps(error_body(HTTP_TYPES.get(status, "http_error"), message), ensure_ascii=False).encode()
+
+
+UPLOAD_COOKIE = "jianghua_key"
+_PAGE_UPLOADS = ("/gradio_api/upload", "/upload")
+
+
+class PageUploadKey:
+    """The page's own upload route (Gradio stores the files before any of our code runs) needs the key whenever one
+    is configured, like POST /api/documents: as a bearer header, or as the cookie the page sets from its key box."""
+
+    def __init__(self, app, key: str):
+        self.app, self.key = app, key
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in _PAGE_UPLOADS and scope["method"] != "OPTIONS":
+            from http.cookies import SimpleCookie
+            from urllib.parse import unquote
+
+            from ui.security import key_matches
+            headers = dict(scope["headers"])
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            given = auth[7:] if auth[:7].lower() == "bearer " else None
+            if given is None:
+                jar = SimpleCookie()
+                try:
+                    jar.load(headers.get(b"cookie", b"").decode("latin-1"))
+                except Exception:  # noqa: BLE001  (a malformed cookie header is no key)
+                    jar = SimpleCookie()
+                given = unquote(jar[UPLOAD_COOKIE].value) if UPLOAD_COOKIE in jar else None
+            if not key_matches(given, self.key):
+                response = error_response(401, "unauthorized", "上传文件需要管理密钥：请先在“管理密钥”框中输入密钥，"
+                                          "再选择文件（接口调用请带 Authorization: Bearer <密钥>）",
+                                          headers={"WWW-Authenticate": "Bearer"})
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)

@@ -200,6 +200,9 @@ def draft_tab(get_app: GetApp) -> None:
 
 
 # -- 知识库 ---------------------------------------------------------------------------------------------------------
+KEY_COOKIE_JS = ("(k) => { document.cookie = 'jianghua_key=' + encodeURIComponent(k || '') + "
+                 "'; path=/; SameSite=Strict'; return []; }")
+
 def kb_tab(get_app: GetApp, settings: Settings):
     """The tab; returns (function, outputs) that fill the table and the status, for the page's load event."""
     status = gr.Markdown(elem_id="jh-kb-status")
@@ -207,8 +210,10 @@ def kb_tab(get_app: GetApp, settings: Settings):
         files = gr.File(label="上传讲话稿（" + " / ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES) + "）",
                         file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), scale=3)
         with gr.Column(scale=1):
-            key = gr.Textbox(label="管理密钥", type="password", visible=bool(settings.api_key))
+            key = gr.Textbox(label="管理密钥（先输入，再选择文件）", type="password", visible=bool(settings.api_key))
             upload = gr.Button("导入知识库", variant="primary")
+    # the browser's file upload goes to Gradio's own route before any handler runs: it carries the key as a cookie
+    key.change(None, key, None, js=KEY_COOKIE_JS)
     result = gr.Markdown()
     table = gr.Dataframe(headers=render.DOC_HEADERS, interactive=False, wrap=True, label="文档列表")
     with gr.Row():

@@ -20,7 +20,7 @@ from jianghua.errors import InputError
 from jianghua.settings import Settings
 from ui import errors
 from ui.errors import ApiError
-from ui.middleware import MAX_JSON_BYTES, BodyLimit, ErrorShape  # noqa: F401  (MAX_JSON_BYTES: re-exported)
+from ui.middleware import MAX_JSON_BYTES, BodyLimit, ErrorShape, PageUploadKey  # noqa: F401  (re-exported)
 
 log = logging.getLogger("jianghua.api")
 
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        from ui.uploads import remove_stale_upload_dirs
+        for d in remove_stale_upload_dirs():              # left by a server killed mid-upload
+            log.warning("removed the stale upload directory %s", d)
         jh = Jianghua(settings)
         await run_in_threadpool(lambda: jh.kb)        # open or create now: a bad --kb fails at start
         if background_embedding and settings.dense_weight > 0:
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type"])
+    if settings.api_key:
+        app.add_middleware(PageUploadKey, key=settings.api_key)
     app.add_middleware(ErrorShape)                     # outermost: also reshapes the page's and routing's errors
 
     def openapi() -> dict:

@@ -8,7 +8,11 @@ bytes are read (415).
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -21,6 +25,7 @@ from starlette.requests import Request
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ui.errors import ApiError
 
+TMP_PREFIX = "jianghua-upload-"
 MAX_FILES = 50
 MAX_FIELD_BYTES = 64 * 1024
 _UNSAFE = re.compile(r"[^\w\-\u4e00-\u9fff]+")
@@ -135,3 +140,40 @@ async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Re
     if not files:
         raise ApiError(400, "bad_request", "no file in the upload: send one or more parts with a file name")
     return files
+
+
+def upload_dir() -> Path:
+    """A fresh temporary directory for one upload, named for this process (so a later start can tell it is stale)."""
+    return Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
+
+
+def remove_stale_upload_dirs(root: Path | None = None, older_than_s: float = 3600.0) -> list[Path]:
+    """Remove upload directories a killed server left behind: those of processes no longer running (and unnamed
+    ones older than ``older_than_s``). Returns what was removed."""
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    for d in root.glob(TMP_PREFIX + "*"):
+        if not d.is_dir() or d.is_symlink():
+            continue
+        pid = d.name[len(TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit():
+            stale = int(pid) != os.getpid() and not _alive(int(pid))
+        else:
+            try:
+                stale = time.time() - d.stat().st_mtime > older_than_s
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # someone else's process: running
+        return True
+    return True
