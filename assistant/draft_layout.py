@@ -76,8 +76,9 @@ def source_order(measures: list[Measure]) -> list[Measure]:
 def group(measures: list[Measure], k: int, exclude: set[str], weights: dict[str, float],
           min_size: int = 2) -> list[tuple[str, list[Measure]]]:
     """Up to ``k`` groups, each named by a theme term its measures share (greedy: the term most of the
-    measures not yet placed hold, the rarer (higher IDF) of equals). A measure sharing no chosen theme joins the group whose themes it overlaps most, else
-    the smallest. Groups in the order of their best measure."""
+    measures not yet placed hold, the rarer (higher IDF) of equals). When no term is shared any more, the rest is
+    grouped around its rarest terms under no name (""); a measure left over joins the group whose themes it
+    overlaps most, else the smallest. Groups in the order of their best measure."""
     left = list(measures)
     groups: list[tuple[str, list[Measure]]] = []
     while left and len(groups) < k:

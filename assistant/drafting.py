@@ -21,7 +21,8 @@ import re
 import time
 
 from assistant.citations import context_block, renumber, whole
-from assistant.draft_layout import LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts, source_order
+from assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
+                                    source_order)
 from assistant.evidence import score_sentences
 from assistant.generators import OpenAIGenerator
 from assistant.verify import split_output, verify
@@ -76,8 +77,10 @@ class Drafter:
         sentence's words are its longest tokens (search mode also emits 营商 inside 国营商业); a word holds a term
         that it is, begins or ends with (从严治党 in 全面从严治党, 作风 in 作风建设, not 营商 in 国营商业). A unit is
         held wholly when a word holds it or the text holds it with all its shorter terms held (基层党建: 基层 + 党建),
-        half when only a shorter term of it is held (作风 of 工作作风). On topic: it holds ``min_share`` of the units' IDF weight, and among them the most specific unit
-        (largest IDF; wholly when the corpus never uses that unit: 竞技 is not 电子竞技) or two content units (IDF at least ``content_idf_ratio`` of the largest)."""
+        half when only a shorter term of it is held (作风 of 工作作风) and that term is itself specific. On topic: it
+        holds ``min_share`` of the units' IDF weight, and among them the most specific unit (largest IDF; wholly when
+        the corpus never uses that unit: 竞技 is not 电子竞技) or two content units (IDF at least
+        ``content_idf_ratio`` of the largest)."""
         kw = view.keyword
         obj = TOPIC_VERB.sub("", topic) or topic
         terms = [t for t in dict.fromkeys(view.tokenizer.tokens(obj)) if len(t) >= 2]   # unseen terms too

@@ -1,7 +1,8 @@
 """Exporting a draft: Markdown with a source list, and Word in the official style of GB/T 9704 (党政机关公文格式).
 
 Word: A4, margins 上 37 mm 下 35 mm 左 28 mm 右 26 mm; title 方正小标宋简体 二号 (22 pt) centred, falling back to 宋体
-where the font is absent; body 仿宋_GB2312 三号 (16 pt), first lines indented two characters, 22 lines of 28 characters a page;
+where the font is absent; body 仿宋_GB2312 三号 (16 pt), first lines indented two characters, 22 lines of 28
+characters a page;
 level-1 headings (一、) 黑体, level-2 (（一）) 楷体_GB2312; page numbers “— N —” in 4号宋体, odd pages right and even
 pages left; every citation marker [n] becomes a real footnote (``w:footnoteReference``) naming the source; document
 properties carry the product as author and the time of export.
