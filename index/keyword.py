@@ -61,34 +61,53 @@ class KeywordIndex:
         df = len(self._postings(term)[0])
         return float(np.log(1.0 + (self.n - df + 0.5) / (df + 0.5)))
 
-    def search(self, terms: list[str], k: int) -> KeywordResult:
-        uniq = list(dict.fromkeys(terms))
+    def score_all(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+        """(rows ascending, BM25 totals, [(term, rows holding it)]) over every row matching a term."""
         per_term: list[tuple[str, np.ndarray]] = []
         all_rows, all_scores = [], []
-        for t in uniq:
+        for t in dict.fromkeys(terms):
             rows, tf = self._postings(t)
             df = len(rows)
             if df == 0:
                 continue
             idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
             dl = self.lengths[rows]
-            s = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avgdl))
             all_rows.append(rows)
-            all_scores.append(s)
+            all_scores.append(idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avgdl)))
             per_term.append((t, rows))
         if not all_rows:
-            return KeywordResult(np.zeros(0, np.int64), np.zeros(0, np.float32), {})
-        rows = np.concatenate(all_rows)
-        sc = np.concatenate(all_scores)
-        uniq_rows, inv = np.unique(rows, return_inverse=True)
+            return np.zeros(0, np.int64), np.zeros(0), per_term
+        uniq_rows, inv = np.unique(np.concatenate(all_rows), return_inverse=True)
         total = np.zeros(len(uniq_rows))
-        np.add.at(total, inv, sc)
-        k = min(k, len(uniq_rows))
-        top = np.argpartition(-total, k - 1)[:k]
-        top = top[np.lexsort((uniq_rows[top], -total[top]))]
-        best = uniq_rows[top]
-        matched = {int(r): [] for r in best}
-        for t, trows in per_term:
-            for r in best[np.isin(best, trows)]:
-                matched[int(r)].append(t)
-        return KeywordResult(best, total[top].astype(np.float32), matched)
+        np.add.at(total, inv, np.concatenate(all_scores))
+        return uniq_rows, total, per_term
+
+    def search(self, terms: list[str], k: int) -> KeywordResult:
+        rows, total, per_term = self.score_all(terms)
+        return top_k(rows, total, k, per_term)
+
+
+def add_scores(rows: np.ndarray, total: np.ndarray, rows2: np.ndarray, total2: np.ndarray):
+    """The sum of two sparse score vectors (rows ascending)."""
+    if len(rows2) == 0:
+        return rows, total
+    u = np.union1d(rows, rows2)
+    out = np.zeros(len(u))
+    out[np.searchsorted(u, rows)] += total
+    out[np.searchsorted(u, rows2)] += total2
+    return u, out
+
+
+def top_k(rows: np.ndarray, total: np.ndarray, k: int, per_term: list[tuple[str, np.ndarray]]) -> KeywordResult:
+    """The ``k`` best rows (ties: lower row first) with the query terms each holds."""
+    if len(rows) == 0 or k <= 0:
+        return KeywordResult(np.zeros(0, np.int64), np.zeros(0, np.float32), {})
+    k = min(k, len(rows))
+    top = np.argpartition(-total, k - 1)[:k]
+    top = top[np.lexsort((rows[top], -total[top]))]
+    best = rows[top]
+    matched = {int(r): [] for r in best}
+    for t, trows in per_term:
+        for r in best[np.isin(best, trows)]:
+            matched[int(r)].append(t)
+    return KeywordResult(best, total[top].astype(np.float32), matched)

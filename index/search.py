@@ -1,6 +1,6 @@
 """Hybrid search over one knowledge-base version: BM25 over jieba tokens and dense vectors, fused by RRF.
 
-Stages (``HybridSearcher.stages``, all on by default; the benchmark turns each off to measure it):
+Stages (``HybridSearcher.stages``; on by default except ``adaptive``; the benchmark turns each on and off):
 - scope: explicit filters (doc_id, year, type, speaker) restrict the search to those documents; without filters,
   the documents a question names (a year, 今年/去年, a type, a speaker, a title: ``index.scope``) are ranked first,
   then the rest;
@@ -23,7 +23,7 @@ import numpy as np
 from index.batching import QueryBatcher
 from index.catalog import Catalog
 from index.fields import FieldIndex
-from index.fusion import adaptive_weights, keyword_coverage, rrf
+from index.fusion import adaptive_config, adaptive_weights, keyword_coverage, rrf
 from index.keyword import KeywordIndex, add_scores, top_k
 from index.kb import KnowledgeBase
 from index.rewrite import keyword_terms
@@ -35,6 +35,7 @@ from jianghua.records import Chunk, Hit
 CANDIDATES = 50
 QUERY_CACHE = 512
 STAGES = ("scope", "fields", "rewrite", "adaptive")
+DEFAULT_OFF = ("adaptive",)   # measured: helps paraphrased genre questions, costs the seed set (index/fusion.json)
 SCOPE_BONUS = 1.0      # more than any RRF score: a passage of the documents a question names ranks first
 
 
@@ -120,7 +121,7 @@ class HybridSearcher:
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._batcher = QueryBatcher(kb.embedder)
-        self.stages = {s: True for s in STAGES}
+        self.stages = {s: s not in DEFAULT_OFF for s in STAGES}
         self.reranker = None
         if self.settings.reranker:
             from index.rerank import CrossEncoderReranker
@@ -163,14 +164,15 @@ class HybridSearcher:
         if st["rewrite"]:
             drop = {t for w in scope.terms for t in view.tokenizer.tokens(w)} | ({"年"} if scope.terms else set())
             kterms, change = keyword_terms(query, terms, view.tokenizer, drop)
-        kw_lists: list[list[int]] = [[], []]          # [in scope, everywhere else]
+        pin = int(adaptive_config()["scope_pinned"])
+        kw_lists: list[list[int]] = [[], []]          # [pinned: best in scope, then everywhere]
         matched: dict[int, list[str]] = {}
         weights = (self.settings.keyword_weight, self.settings.dense_weight)
         if mode != "dense" and self.settings.keyword_weight > 0:
             rows, total, per_term = view.keyword.score_all(kterms)
             if st["fields"]:
                 rows, total = add_scores(rows, total, *view.fields.score(kterms, rows))
-            kw_lists, matched = _split(rows, total, per_term, row_mask, scope.hard)
+            kw_lists, matched = _split(rows, total, per_term, row_mask, scope.hard, pin)
             best = (kw_lists[0] or kw_lists[1])[:1]
             if st["adaptive"] and best and mode == "hybrid":
                 cov = keyword_coverage({t: view.keyword.idf(t) for t in kterms}, matched.get(best[0], []))
@@ -189,8 +191,8 @@ class HybridSearcher:
                 timings["embed_query_ms"] = (t2 - t1) * 1000
                 index = self.kb.mirror.load()
                 if row_mask is not None:
-                    dense_lists[0] = self._dense_rows(view, index.search(qv, CANDIDATES,
-                                                                         allowed=view.allowed_in(row_mask))[0])
+                    scoped = self._dense_rows(view, index.search(qv, CANDIDATES, allowed=view.allowed_in(row_mask))[0])
+                    dense_lists[0] = scoped if scope.hard else scoped[:pin]
                 if not scope.hard:
                     seen = set(dense_lists[0])
                     everywhere = self._dense_rows(view, index.search(qv, CANDIDATES, allowed=view.allowed)[0])
@@ -204,7 +206,7 @@ class HybridSearcher:
             fused = [(r, 1.0 / (self.settings.rrf_k + i)) for i, r in enumerate(dense_rows, 1)]
         else:
             fused = rrf([kw_rows, dense_rows], list(weights), self.settings.rrf_k)
-        if row_mask is not None and not scope.hard:       # in-scope passages first: score = SCOPE_BONUS + RRF
+        if row_mask is not None and not scope.hard:       # pinned in-scope passages first: SCOPE_BONUS + RRF
             inside = set(kw_lists[0]) | set(dense_lists[0])
             fused = sorted(((r, sc + SCOPE_BONUS * (r in inside)) for r, sc in fused), key=lambda x: -x[1])
         kw_rank = {r: i for i, r in enumerate(kw_rows, 1)}
@@ -297,14 +299,18 @@ class HybridSearcher:
         return hits
 
 
-def _split(rows, total, per_term, row_mask, hard: bool) -> tuple[list[list[int]], dict[int, list[str]]]:
-    """The keyword candidates in the scope and (unless ``hard``) outside it, best first, with matched terms."""
+def _split(rows, total, per_term, row_mask, hard: bool, pin: int) -> tuple[list[list[int]], dict[int, list[str]]]:
+    """Keyword candidates as [pinned, rest]: with a scope, its best ``pin`` passages (all of them when ``hard``),
+    then (unless ``hard``) the best passages anywhere; without one, [[], best anywhere]."""
     if row_mask is None:
         res = top_k(rows, total, CANDIDATES, per_term)
-        return [[int(r) for r in res.rows], []], res.matched
+        return [[], [int(r) for r in res.rows]], res.matched
     inside = np.zeros(len(rows), bool)
     ok = rows < len(row_mask)
     inside[ok] = row_mask[rows[ok]]
-    a = top_k(rows[inside], total[inside], CANDIDATES, per_term)
-    b = top_k(rows[~inside], total[~inside], 0 if hard else CANDIDATES, per_term)
-    return [[int(r) for r in a.rows], [int(r) for r in b.rows]], {**b.matched, **a.matched}
+    a = top_k(rows[inside], total[inside], CANDIDATES if hard else pin, per_term)
+    pinned = [int(r) for r in a.rows]
+    if hard:
+        return [pinned, []], a.matched
+    b = top_k(rows, total, CANDIDATES, per_term)
+    return [pinned, [int(r) for r in b.rows if int(r) not in set(pinned)]], {**b.matched, **a.matched}

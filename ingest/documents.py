@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ingest.cleaning import clean
 from ingest.loaders import MAX_BYTES, load
-from ingest.metadata import extract_metadata
+from ingest.metadata import extract_metadata, extract_type
 from jianghua.errors import DocumentLoadError, InputError
 from jianghua.records import Document, content_hash
 
@@ -19,7 +19,8 @@ def load_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
         raise DocumentLoadError(f"{path.name}: nothing is left after removing blank lines and boilerplate")
     meta = extract_metadata(cleaned.text, path.name, loaded.title_hint)
     return Document(id=content_hash(cleaned.text), source=str(path), text=cleaned.text, **meta,
-                    meta={"offsets": cleaned.offsets, "suffix": path.suffix.lower(), "bytes": path.stat().st_size})
+                    meta={"offsets": cleaned.offsets, "suffix": path.suffix.lower(), "bytes": path.stat().st_size,
+                          "type": extract_type(cleaned.text, meta["title"])})
 
 
 def document_from_text(text: str, source: str, title: str | None = None) -> Document:
@@ -33,4 +34,5 @@ def document_from_text(text: str, source: str, title: str | None = None) -> Docu
     if title and title.strip():
         meta["title"] = title.strip()
     return Document(id=content_hash(cleaned.text), source=source, text=cleaned.text, **meta,
-                    meta={"offsets": cleaned.offsets, "suffix": None, "bytes": len(text.encode("utf-8"))})
+                    meta={"offsets": cleaned.offsets, "suffix": None, "bytes": len(text.encode("utf-8")),
+                          "type": extract_type(cleaned.text, meta["title"])})

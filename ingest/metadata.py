@@ -4,7 +4,8 @@ Each value is None unless the text states it. Where they are looked for, first m
 - title: a ``标题：`` line; the format's own title (HTML ``<title>``); a title-like first line (在…上的讲话, 关于…,
   …讲话/通报/发言/报告/决议 …), also when a date and the speech follow on the same line; else the file name's stem.
 - date (ISO, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``): a ``日期：`` line; a header line near the top that starts with
-  a date (（2017年10月18日）, ——2024年3月5日在…上); a signature date line at the end; a ``发布时间：`` line.
+  a date (（2017年10月18日）, ——2024年3月5日在…上); a signature date line at the end; a ``发布时间：`` line; else a
+  year from the title, a congress or NPC session it names, or the file name (``ingest.doctype.fallback_year``).
 - speaker: a name line next to such a date line (习 近 平; 国务院总理 / 李强); the person before 在 or ：
   in the title (市领导在参加…会议上的讲话, 习近平：在…); the name before 同志们 after a glued title and date.
 - occasion: the 在…会/会议/大会/仪式/论坛…上 part of the title or of a subtitle line, without a leading 参加/出席.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
+
+from ingest.doctype import document_type, fallback_year
 
 _TOP = 12          # first non-empty lines searched for header lines
 _BOTTOM = 6        # last non-empty lines searched for a signature date
@@ -61,7 +64,14 @@ def extract_metadata(text: str, filename: str, title_hint: str | None = None) ->
     headers = [first[:glued.start()]] if glued else []
     headers += [ln for ln in top[:6] if len(ln) <= _HEADER_MAX and not re.search("[，。；]", ln)
                 and re.match(r"[\s—\-－~～]*(\S*日)?在", ln)]
+    date = date or fallback_year(title, filename)
     return {"title": title, "date": date, "speaker": speaker, "occasion": _occasion([title] + headers)}
+
+
+def extract_type(text: str, title: str) -> str | None:
+    """The document type (政府工作报告, 党代会报告, 讲话, 通报, 表态发言 …) named by the title or the first lines."""
+    head = "".join(ln.strip() for ln in text.splitlines()[:8] if ln.strip() and not _META.fullmatch(ln.strip()))
+    return document_type(title, head)
 
 
 def _glued(first: str) -> re.Match | None:

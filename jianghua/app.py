@@ -61,8 +61,11 @@ class Jianghua:
         return text
 
     # -- jobs ---------------------------------------------------------------------------------------------------
-    def search(self, query: str, k: int = 5, version=None, mode: str = "hybrid") -> dict:
-        res = self.searcher.search(self._question(query, "query"), k, version=version, mode=mode)
+    def search(self, query: str, k: int = 5, version=None, mode: str = "hybrid", *, doc_id=None, year=None,
+               type=None, speaker=None) -> dict:
+        """Hits and trace; ``doc_id``, ``year``, ``type``, ``speaker`` restrict the search to matching documents."""
+        res = self.searcher.search(self._question(query, "query"), k, version=version, mode=mode, doc_id=doc_id,
+                                   year=year, type=type, speaker=speaker)
         return {"hits": [h.to_dict() for h in res.hits], "trace": res.trace}
 
     def ask(self, question: str, history: list[dict] | None = None, version=None) -> dict:

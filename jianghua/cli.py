@@ -56,7 +56,8 @@ def cmd_search(args) -> int:
     from index.kb import KnowledgeBase
     from index.search import HybridSearcher
     kb = KnowledgeBase.open(_settings(args))
-    res = HybridSearcher(kb).search(args.query, args.k, version=args.version, mode=args.mode)
+    res = HybridSearcher(kb).search(args.query, args.k, version=args.version, mode=args.mode, doc_id=args.doc_id,
+                                    year=args.year, type=args.type, speaker=args.speaker)
     if args.json:
         _print_json([h.to_dict() for h in res.hits])
         return 0
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-k", type=int, default=5)
     sp.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid")
     sp.add_argument("--version", help="a version number (default: the serving one)")
+    sp.add_argument("--doc-id", dest="doc_id", help="search only this document")
+    sp.add_argument("--year", type=int, help="search only documents of this year")
+    sp.add_argument("--type", help="search only this kind of document (政府工作报告, 党代会报告, 讲话, 通报 …)")
+    sp.add_argument("--speaker", help="search only this speaker's documents")
     kb_flag(sp)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_search)

@@ -49,6 +49,7 @@ class Settings:
     max_upload_mb: int = 50
     gate_tolerance: float = 0.01
     eval_set: Path | None = None           # evaluation set for the gate and `jianghua eval` (default: the seed set)
+    today: str | None = None               # YYYY or YYYY-MM-DD that 今年/去年/前年 count from (default: the corpus's latest)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":

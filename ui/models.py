@@ -42,6 +42,10 @@ class Message(_Request):
 class SearchRequest(_Request):
     query: Text = Field(description="问题或关键词", examples=["各级党组织书记在主体责任中要做到什么？"])
     k: StrictInt = Field(5, ge=1, le=100, description="返回的段落数")
+    doc_id: str | None = Field(None, max_length=64, description="只检索这一文件")
+    year: StrictInt | None = Field(None, ge=1000, le=9999, description="只检索这一年的文件")
+    type: str | None = Field(None, max_length=40, description="只检索这一类文件（政府工作报告、党代会报告、讲话、通报、表态发言…）")
+    speaker: str | None = Field(None, max_length=40, description="只检索这位讲话人的文件")
 
 
 class AskRequest(_Request):

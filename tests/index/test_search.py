@@ -103,3 +103,56 @@ def test_a_repeated_query_is_embedded_once(seed_kb):
     assert calls == ["三会一课制度怎么落实", "软弱涣散党组织整顿"]
     assert [h.chunk.id for h in first.hits] == [h.chunk.id for h in again.hits]
     assert other.hits
+
+
+# -- scope, filters and stages (issue 12) -----------------------------------------------------------------------
+def test_explicit_filters_restrict_every_hit(seed_kb, searcher):
+    docs = {d["title"]: d for d in seed_kb.documents()}
+    target = docs["全面从严治党表态发言"]["doc_id"]
+    res = searcher.search("基层党组织建设", k=10, doc_id=target)
+    assert res.hits and {h.chunk.doc_id for h in res.hits} == {target}
+    assert res.trace["scope"]["applied"] and res.trace["scope"]["hard"]
+    res = searcher.search("基层党组织建设", k=10, type="通报")
+    assert res.hits and {h.title for h in res.hits} == {"关于落实全面从严治党主体责任情况通报"}
+    res = searcher.search("基层党组织建设", k=10, type=["通报", "表态发言"], mode="keyword")
+    assert {h.title for h in res.hits} == {"关于落实全面从严治党主体责任情况通报", "全面从严治党表态发言"}
+
+
+def test_a_filter_nothing_matches_returns_no_hits(searcher):
+    res = searcher.search("基层党组织建设", k=5, year=1901)
+    assert res.hits == [] and res.trace["scope"]["note"]
+
+
+def test_a_named_document_comes_first_and_the_trace_says_so(searcher):
+    res = searcher.search("表态发言里说基层组织建设的差距在哪里？", k=8)
+    assert res.hits[0].title == "全面从严治党表态发言"
+    sc = res.trace["scope"]
+    assert sc["applied"] and not sc["hard"] and sc["named"]["type"] == ["表态发言"]
+    assert len({h.title for h in res.hits}) > 1             # a boost, not a filter: other documents follow
+    scores = [h.score for h in res.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_heading_and_title_fields_find_the_section(searcher):
+    res = searcher.search("机关党建的整改", k=3)
+    assert res.hits[0].chunk.section[0] == "一、坚持改字为先，抓紧抓好整改落实工作"
+    assert res.hits[0].title == "在区直机关党建推进会上的讲话"
+
+
+def test_boilerplate_leaves_the_keyword_query(searcher):
+    res = searcher.search("打算怎样整顿软弱涣散党组织？", k=3)
+    assert "打算" in res.trace["terms"] and "打算" not in res.trace["keyword_terms"]
+    assert res.trace["rewrite"]["dropped"]
+
+
+def test_with_every_stage_off_the_search_is_the_plain_fusion(seed_kb):
+    s = HybridSearcher(seed_kb)
+    s.stages = {k: False for k in s.stages}
+    res = s.search("表态发言里说基层组织建设的差距在哪里？", k=10)
+    assert not res.trace["scope"]["applied"] and res.trace["stages"] == []
+    assert res.trace["keyword_terms"] == res.trace["terms"]
+    st = seed_kb.settings
+    for h in res.hits:
+        expected = sum(w / (st.rrf_k + r) for w, r in ((st.keyword_weight, h.keyword_rank),
+                                                         (st.dense_weight, h.dense_rank)) if r)
+        assert h.score == pytest.approx(expected)
