@@ -278,3 +278,28 @@ def test_occasion_kinds():
 def test_nothing_stated():
     assert m("这是一段没有任何标记的正文。", "note.md") == {
         "title": "note", "date": None, "speaker": None, "occasion": None}
+
+
+# -- a year when no date line states one (issue 12) ------------------------------------------------------------
+def test_year_from_the_title_when_no_date_line():
+    text = "标题：2012年中华人民共和国国务院政府工作报告\n各位代表：\n现在，我代表国务院，向大会报告政府工作。"
+    assert extract_metadata(clean(text).text, "025_2012_x.txt")["date"] == "2012"
+
+
+def test_a_stated_date_wins_over_the_title_year():
+    text = "标题：2024年中华人民共和国国务院政府工作报告\n政府工作报告\n——2024年3月5日在第十四届全国人民代表大会第二次会议上\n各位代表："
+    assert extract_metadata(clean(text).text, "x.txt")["date"] == "2024-03-05"
+
+
+def test_year_from_a_congress_or_the_file_name():
+    assert extract_metadata("同志们：\n今天开会。", "008_cpc13_沿着有中国特色的社会主义道路前进_(十三大).txt")["date"] == "1987"
+    assert extract_metadata("各位代表：\n现在报告工作。", "hailar_2016.txt")["date"] == "2016"
+    assert extract_metadata("同志们：\n今天开会。", "讲话.txt")["date"] is None
+
+
+@needs_corpus
+def test_every_genre_report_has_a_year():
+    for path in sorted((GENRE / "gov_work_reports_wikisource").glob("*.txt")):
+        m = meta_of(path)
+        if "第二届" not in path.name:                      # 2nd NPC sessions were not yearly: no year is certain
+            assert m["date"] and re.fullmatch(r"\d{4}(-\d\d){0,2}", m["date"]), path.name
