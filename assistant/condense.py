@@ -22,8 +22,9 @@ from ingest.sentences import split_sentences
 CN = "一二三四五六七八九十"
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
                      r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
-DEMONSTRATIVE = re.compile(r"(?:这些|那些|这个|那个|这项|那项|这种|那种|这一|这次|那次|这条|上述|前述|前面说的|上面说的|"
-                           r"刚才说的|刚才提到的|该|此)([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里]|$)")
+DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这个|那个|这项|那项|这种|那种|这一|这次|那次|这条|上述|前述|前面说的|上面说的|"
+                           rf"刚才说的|刚才提到的|[这那][两{CN[2:]}几][个项条种点类]|该|此)"
+                           r"([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里怎如为应能都还具]|$)")
 PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其)|^(?:它们|它|他们|其)")
 ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么样|如何)[？?]?$")
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
@@ -46,7 +47,7 @@ def ordinal(question: str) -> int | None:
 def needs_history(question: str) -> bool:
     q = question.strip()
     return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
-                or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
+                or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q) or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
 
 
 def answer_items(answer: str) -> list[str]:
@@ -137,6 +138,9 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     e = ELLIPSIS.match(q)
     if e and not QUESTION_WORDS.search(e.group(1)):
         return _ellipsis(e.group(1).strip("，, "), previous)
+    y = YEAR.search(q)
+    if y and YEAR.search(previous) and re.match(r"^(?:那|那么|而|再看)", q):   # 那2019年的报告定的是多少？
+        return YEAR.sub(y.group(), previous, count=1)
     return f"{prev_topic}，{q}"
 
 

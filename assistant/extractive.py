@@ -86,6 +86,10 @@ class ExtractiveGenerator:
             sources = self.brief(ranked, models().second_cut)
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
+            if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
+                fresh = [c for c in ranked if "previous" not in c.flags]
+                if fresh:
+                    sources = self.brief(fresh, models().second_cut)
 
         def deltas() -> Iterator[str]:
             for i, src in enumerate(sources, 1):
@@ -111,6 +115,12 @@ class ExtractiveGenerator:
             grams.append(g)
             used += len(c.quote)
         return out
+
+
+def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int) -> bool:
+    """Every chosen sentence was in the previous answer, and there are as many: the answer would repeat it."""
+    flagged = {(c.source.hit.chunk.id, c.source.start) for c in ranked if "previous" in c.flags}
+    return len(sources) >= previous_count and all((s.hit.chunk.id, s.start) in flagged for s in sources)
 
 
 def enumeration(top: list[Candidate], neighbours=None, limit: int = 10) -> list[Source]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.answer_type import holds
 from assistant.citations import Source
@@ -21,7 +22,7 @@ from jianghua.records import Hit
 
 SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expected", "kind_holds", "novelty",
                      "inv_rank", "dense_gap", "heading", "meta", "log_len", "cov_gap", "window_gap", "bigram_gap",
-                     "after_best")
+                     "after_best", "cov_local", "local_gap", "rare_hit", "topic_only")
 
 # a sentence that announces the speech's own structure or manners rather than saying anything about the subject
 META = re.compile(r"^(?:下面|接下来|现在|最后|借此机会|在此)?[，,]?\s*(?:我|结合[^，。]{0,20}[，,]\s*我)?"
@@ -41,6 +42,19 @@ class Candidate:
     @property
     def quote(self) -> str:
         return self.source.quote
+
+
+@lru_cache(maxsize=65536)
+def _token_set(tokenizer, text: str) -> frozenset[str]:
+    return frozenset(tokenizer.tokens(text))
+
+
+def token_set(tokens, text: str) -> frozenset[str]:
+    """``set(tokens(text))``, cached per tokenizer: the same passages come back for many questions."""
+    owner = getattr(tokens, "__self__", None)
+    if owner is not None and getattr(owner, "tokens", None) == tokens:
+        return _token_set(owner, text)
+    return frozenset(tokens(text))
 
 
 def _sentences(hit: Hit) -> list[Source]:
@@ -70,13 +84,14 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
     qgrams = bigrams(q.content_text())
     question_grams = bigrams(q.text)
     out: list[Candidate] = []
+    sets: list[set[str]] = []
     for rank, hit in enumerate(hits[:max_hits], 1):
         sents = _sentences(hit)
         if not sents:
             continue
-        toks = [set(tokens(s.quote)) for s in sents]
+        toks = [token_set(tokens, s.quote) for s in sents]
         context = " ".join([hit.title, *hit.chunk.section, hit.chunk.text])
-        cov_passage = q.coverage(context, set(tokens(context)))
+        cov_passage = q.coverage(context, token_set(tokens, context))
         d = dense[rank - 1]
         dense_gap = (d - top_dense) if (d is not None and top_dense is not None) else 0.0
         for i, src in enumerate(sents):
@@ -99,8 +114,35 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
                 "log_len": math.log(1 + len(text)),
             }
             out.append(Candidate(src, feats, i))
+            sets.append(toks[i])
+    _local(q, out, sets)
     _relative(out)
     return out
+
+
+def _local(q: Question, cands: list[Candidate], toks: list[set[str]]) -> None:
+    """Coverage with weights local to the candidates: a term every retrieved sentence shares (the passage's topic,
+    "乍都节公园") tells them apart less than one only a few hold ("面积")."""
+    n = len(cands)
+    if not n:
+        return
+    texts = [c.quote.lower() for c in cands]
+    weights = {}
+    for t in q.terms:
+        k = sum(1 for text, ts in zip(texts, toks) if t.text in ts or t.text in text)
+        weights[t.text] = math.log(1 + n / (1 + k)) * (1.0 if t.seen else 0.0)
+    total = sum(weights.values()) or 1.0
+    rarest = max(weights, key=weights.get) if weights else None
+    common = {t for t in weights if sum(1 for text in texts if t in text) >= max(2, n // 2)}
+    for c, text, ts in zip(cands, texts, toks):
+        held = {t for t in weights if t in ts or t in text}
+        c.features["cov_local"] = sum(weights[t] for t in held) / total
+        # holds the question's most distinctive term here; holds only what most candidates share (the topic)
+        c.features["rare_hit"] = 1.0 if rarest is not None and rarest in held and rarest not in common else 0.0
+        c.features["topic_only"] = 1.0 if held and held <= common else 0.0
+    best = max(c.features["cov_local"] for c in cands)
+    for c in cands:
+        c.features["local_gap"] = c.features["cov_local"] - best
 
 
 def _relative(cands: list[Candidate]) -> None:

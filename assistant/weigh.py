@@ -26,6 +26,7 @@ class Evidence:
     decision: answerability.Decision
     dense: list[float | None] = field(default_factory=list)
     redacted: ranking.Candidate | None = None     # the best sentence gives the asked figure only as ×××
+    previous_count: int = 0                         # sentences in the previous answer of the conversation
 
     @property
     def answerable(self) -> bool:
@@ -67,19 +68,16 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
-    return Evidence(q, kind, cands, decision, dense, red)
+    return Evidence(q, kind, cands, decision, dense, red, len(previous or []))
 
 
 def _after_previous(cands: list[ranking.Candidate], previous: list[str]) -> list[ranking.Candidate]:
-    """Sentences the previous answer already gave go to the end: a follow-up asks for something further."""
+    """Mark the sentences the previous answer already gave (``previous``): the composer keeps a follow-up's answer
+    from repeating the previous one whole, yet may quote one of its sentences when that is what the follow-up asks
+    about ("其中个体工商户有多少户？" after a sentence that gives it)."""
     seen = [bigrams(p) for p in previous if p.strip()]
-
-    def repeated(c: ranking.Candidate) -> bool:
+    for c in cands:
         g = bigrams(c.quote)
-        return any(len(g & h) / max(1, len(g | h)) >= 0.8 for h in seen)
-
-    fresh = [c for c in cands if not repeated(c)]
-    old = [c for c in cands if repeated(c)]
-    for c in old:
-        c.flags.add("previous")
-    return fresh + old if fresh else cands
+        if any(len(g & h) / max(1, len(g | h)) >= 0.8 for h in seen):
+            c.flags.add("previous")
+    return cands

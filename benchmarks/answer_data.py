@@ -145,16 +145,9 @@ def dump(path: Path, rows: list[dict]) -> None:
 
 
 def replay(app, case: Case) -> list[dict]:
-    """The case's history with the assistant's own answer filled in after each user turn that has none (the
-    follow-up sets give only the user's first question: the answer it is asked after is the product's own)."""
-    out: list[dict] = []
-    for i, t in enumerate(case.history):
-        out.append(dict(t))
-        nxt = case.history[i + 1] if i + 1 < len(case.history) else None
-        if t.get("role") == "user" and (nxt is None or nxt.get("role") != "assistant"):
-            r = app.ask(str(t["content"]), history=out[:-1])
-            out.append({"role": "assistant", "content": r["answer"]})
-    return out
+    """The case's history with the product's own answer after each user turn that has none (``evals.runner``)."""
+    from evals.runner import replay as _replay
+    return _replay(app, case)
 
 
 def weigh_case(app, case: Case):

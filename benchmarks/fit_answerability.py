@@ -12,7 +12,7 @@ Steps:
 3. the sentences re-scored, the question-level features recomputed, and two answer models fitted (with and without
    dense features), label = the corpus can answer; each threshold maximises balanced accuracy on this data;
 4. ``second_cut`` (when a second sentence joins the first) is the value with the most gold answers in the answer
-   whose median answer stays ≤ 140 characters; ``relevance_cut`` keeps 95% of correct answers relevant.
+   whose median answer stays ≤ 150 characters; ``relevance_cut`` keeps 95% of correct answers relevant.
 """
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def main(argv=None) -> int:
                **{f"top{n}": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked[:n]) for c, t in ans)
                   for n in (1, 2, 3)}, "cases": len(ans)}
     report["sentence_ranking"] = ceiling
-    ok = {k: v for k, v in gen_cuts.items() if v[1] <= 140} or gen_cuts
+    ok = {k: v for k, v in gen_cuts.items() if v[1] <= 150} or gen_cuts
     second_cut = max(ok, key=lambda k: (ok[k][0], k))
     covs = []
     for c, t in ans:
