@@ -20,6 +20,7 @@ from jianghua.errors import BusyError
 
 LOCK_WAIT_S = 600.0         # how long a writer waits for another process's write transaction before giving up
 _FIRST_TRY_MS = 2000        # after this the waiting writer says why it waits
+REAP_EVERY_S = 5.0          # how often connections of ended threads are looked for
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,16 +65,40 @@ class Store:
         self.lock_wait_s = lock_wait_s
         self.on_wait = on_wait
         self._local = threading.local()
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._opened_lock = threading.Lock()
+        self._next_reap = 0.0
 
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
+        if c is None or time.monotonic() > self._next_reap:
+            self._reap()
         if c is None:
             c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA foreign_keys=OFF")
             self._local.conn = c
+            with self._opened_lock:
+                self._opened.append((threading.current_thread(), c))
         return c
+
+    def _reap(self) -> None:
+        """Close the connections of threads that have ended (a server's worker threads come and go; a connection
+        kept alive by a lingering traceback would otherwise hold its files open until a garbage collection)."""
+        self._next_reap = time.monotonic() + REAP_EVERY_S
+        with self._opened_lock:
+            ended = [(t, c) for t, c in self._opened if not t.is_alive()]
+            self._opened = [(t, c) for t, c in self._opened if t.is_alive()]
+        for _, c in ended:
+            try:
+                c.close()
+            except sqlite3.Error:
+                pass
+
+    def open_connections(self) -> int:
+        with self._opened_lock:
+            return len(self._opened)
 
     def create(self) -> None:
         with self.transaction() as c:
@@ -120,6 +145,9 @@ class Store:
         if c is not None:
             c.close()
             self._local.conn = None
+            with self._opened_lock:
+                self._opened = [(t, o) for t, o in self._opened if o is not c]
+        self._reap()
 
     # -- small helpers -------------------------------------------------------------------------------------
     def get_meta(self) -> dict:

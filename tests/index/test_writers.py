@@ -71,11 +71,11 @@ def test_two_concurrent_ingest_processes_never_lose_a_batch(tmp_path):
         kb.close()
 
 
-def hold_write_lock(db: Path, seconds: float, started: threading.Event) -> None:
+def hold_write_lock(db: Path, release: threading.Event, started: threading.Event, most_s: float = 8.0) -> None:
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("BEGIN IMMEDIATE")
     started.set()
-    time.sleep(seconds)
+    release.wait(most_s)
     con.execute("ROLLBACK")
     con.close()
 
@@ -83,23 +83,29 @@ def hold_write_lock(db: Path, seconds: float, started: threading.Event) -> None:
 def test_a_second_writer_waits_with_a_message_instead_of_failing(tmp_path):
     kb_dir = tmp_path / "kb"
     KnowledgeBase.open(Settings(kb=kb_dir, dense_weight=0.0), create=True).close()
-    started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(kb_dir / "store.sqlite", 4.0, started))
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(kb_dir / "store.sqlite", release, started, 300.0))
     holder.start()
     started.wait(10)
-    done = subprocess.run(ingest_cmd(kb_dir, SEEDS), env=env(), cwd=ROOT, capture_output=True, timeout=300)
-    holder.join()
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    assert "another process is writing to" in done.stderr.decode()
-    assert "database is locked" not in done.stderr.decode()
-    assert len(json.loads(done.stdout)["added"]) == len(SEED_FILES)
+    p = subprocess.Popen(ingest_cmd(kb_dir, SEEDS), env=env(), cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        first = p.stderr.readline().decode()          # the writer says it waits …
+    finally:
+        release.set()                                 # … and carries on once the lock is free
+        holder.join()
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err.decode()[-2000:]
+    assert "another process is writing to" in first and "waiting" in first
+    assert "database is locked" not in err.decode()
+    assert len(json.loads(out)["added"]) == len(SEED_FILES)
 
 
 def test_a_writer_gives_up_with_busy_error_after_its_wait(tmp_path):
     kb_dir = tmp_path / "kb"
     KnowledgeBase.open(Settings(kb=kb_dir, dense_weight=0.0), create=True).close()
     started = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(kb_dir / "store.sqlite", 8.0, started))
+    holder = threading.Thread(target=hold_write_lock, args=(kb_dir / "store.sqlite", threading.Event(), started))
     holder.start()
     started.wait(10)
     said = []
