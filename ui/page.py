@@ -203,6 +203,7 @@ def draft_tab(get_app: GetApp) -> None:
 KEY_COOKIE_JS = ("(k) => { document.cookie = 'jianghua_key=' + encodeURIComponent(k || '') + "
                  "'; path=/; SameSite=Strict'; return []; }")
 
+
 def kb_tab(get_app: GetApp, settings: Settings):
     """The tab; returns (function, outputs) that fill the table and the status, for the page's load event."""
     status = gr.Markdown(elem_id="jh-kb-status")
