@@ -15,6 +15,7 @@ from typing import Iterator
 
 from langchain_core.runnables import RunnableLambda
 
+from assistant.attribution import attribute, normalise_markers
 from assistant.citations import renumber
 from assistant.composition import Composition, Job
 from assistant.condense import condense_with_llm, condense_without_llm
@@ -114,7 +115,12 @@ class Assistant:
             checks, _ = verify(text, {}, templates={0})
             citations, invalid, grounded = [], [], False
         else:
-            text, citations, _, invalid = renumber(text, comp.sources)
+            # any model's marker forms → [n]; unmarked sentences attributed to the passage that supports them
+            text, _, attributed = attribute(normalise_markers(text), [src.hit.chunk.text for src in comp.sources])
+            text, citations, mapping, invalid = renumber(text, comp.sources)
+            new_attributed = {mapping[o] for o in attributed if o in mapping}
+            for c in citations:
+                c["origin"] = "attributed" if c["n"] in new_attributed else "model"
             quotes = {c["n"]: _passage(comp.sources, c) for c in citations}
             checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None)
             text = "".join(c_text(c) for c in checks) if checks else text
