@@ -122,7 +122,8 @@ class Assistant:
             for c in citations:
                 c["origin"] = "attributed" if c["n"] in new_attributed else "model"
             quotes = {c["n"]: _passage(comp.sources, c) for c in citations}
-            checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None)
+            checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None,
+                                      detect_changes=True)
             text = "".join(c_text(c) for c in checks) if checks else text
             grounded = grounded and not invalid
         turn.timed("verify", t0)

@@ -21,6 +21,7 @@ THRESHOLD = 0.6
 NUMBER = re.compile(r"\d+(?:[.．]\d+)?%?")
 QUOTED = re.compile(r"“([^”]{2,80})”")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+CHANGE_KINDS = ("negation_flip", "modality_changed", "level_changed", "date_not_in_source", "ordinal_changed")
 
 
 @dataclass
@@ -53,9 +54,11 @@ def support_score(sentence: str, passages: list[str]) -> float:
 
 
 def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False,
-                   threshold: float = THRESHOLD, user_text: str = "") -> SentenceCheck:
+                   threshold: float = THRESHOLD, user_text: str = "", detect_changes: bool = False) -> SentenceCheck:
     """``quotes`` maps citation number → the cited passage text (the chunk a marker opens). A template sentence
-    may repeat numbers and quotes that the user typed (``user_text``: the topic, the occasion)."""
+    may repeat numbers and quotes that the user typed (``user_text``: the topic, the occasion). With
+    ``detect_changes`` (answers; a draft rewrites subjects and modals on purpose), negation, modality, level, date
+    and ordinal changes against the best source sentence are flagged too (``assistant/changes.py``)."""
     cited = [int(m) for m in MARKER.findall(sentence)]
     body = strip_markers(sentence).strip()
     flags: list[str] = []
@@ -84,7 +87,11 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
             flags.append(f"quote_not_in_source:{q}")
     if score < threshold:
         flags.append("low_support")
-    ok = score >= threshold and not any(f.startswith(("number_", "quote_", "invalid_")) for f in flags)
+    if detect_changes:
+        from assistant.changes import changes
+        flags += changes(body, passages)
+    ok = score >= threshold and not any(f.startswith(("number_", "quote_", "invalid_")) or f in CHANGE_KINDS
+                                        for f in flags)
     return SentenceCheck(body, cited, score, ok, flags)
 
 
@@ -115,11 +122,12 @@ def check_relevance(check: SentenceCheck, quotes: dict[int, str], question) -> N
 
 
 def verify(text: str, quotes: dict[int, str], templates: set[int] | None = None,
-           threshold: float = THRESHOLD, user_text: str = "", question=None) -> tuple[list[SentenceCheck], bool]:
+           threshold: float = THRESHOLD, user_text: str = "", question=None,
+           detect_changes: bool = False) -> tuple[list[SentenceCheck], bool]:
     """Check every sentence; ``templates`` holds the indexes of frame sentences; with ``question``, relevance too.
     Returns (checks, grounded): grounded when every sentence is supported and relevant."""
     templates = templates or set()
-    checks = [check_sentence(s, quotes, i in templates, threshold, user_text)
+    checks = [check_sentence(s, quotes, i in templates, threshold, user_text, detect_changes)
               for i, s in enumerate(split_output(text))]
     if question is not None:
         for c in checks:

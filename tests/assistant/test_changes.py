@@ -1,0 +1,44 @@
+"""Each kind of change a rewrite can make to a source sentence, on sentences written to differ in exactly that way
+(sources from the seed speeches)."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.changes import changes
+from assistant.verify import check_sentence
+
+SRC = ("各党组织书记要牢固树立抓党建是本职的理念，切实担负起第一责任人的职责。"
+       "软弱涣散村级党组织整顿工作必须在6月底前全部完成。区委组织部要尽快研究制定具体意见。"
+       "二是推进常态化制度化安排部署滞后的问题。巡察整改已全部完成。")
+
+
+@pytest.mark.parametrize("sentence, kind", [
+    ("各党组织书记不要牢固树立抓党建是本职的理念，切实担负起第一责任人的职责。", "negation_flip"),
+    ("软弱涣散村级党组织整顿工作可以在6月底前全部完成。", "modality_changed"),
+    ("巡察整改未全部完成。", "negation_flip"),
+    ("市委组织部要尽快研究制定具体意见。", "level_changed"),
+    ("软弱涣散村级党组织整顿工作必须在9月底前全部完成。", "date_not_in_source"),
+    ("三是推进常态化制度化安排部署滞后的问题。", "ordinal_changed"),
+])
+def test_each_change_is_named(sentence, kind):
+    assert kind in changes(sentence, [SRC])
+
+
+@pytest.mark.parametrize("sentence", [
+    "各党组织书记要牢固树立抓党建是本职的理念，切实担负起第一责任人的职责。",
+    "软弱涣散村级党组织整顿工作必须在6月底前全部完成。",
+    "区委组织部要尽快研究制定具体意见。",
+])
+def test_a_faithful_sentence_has_no_change(sentence):
+    assert changes(sentence, [SRC]) == []
+
+
+def test_a_changed_sentence_is_not_supported_even_with_high_bigram_support():
+    c = check_sentence("市委组织部要尽快研究制定具体意见[1]。", {1: SRC}, detect_changes=True)
+    assert c.support >= 0.6
+    assert not c.supported and "level_changed" in c.flags
+
+
+def test_drafts_may_rewrite_subjects_without_a_change_flag():
+    c = check_sentence("我们将尽快研究制定具体意见[1]。", {1: SRC})
+    assert "level_changed" not in c.flags
