@@ -4,7 +4,8 @@
 
 A fresh knowledge base of the five sample speeches (embedded) is served. ``--clients`` clients search without pause
 (every query distinct, so each embeds): first for ``--seconds`` with nothing else running (the baseline), then while
-an upload of ``--mb`` MB of text without a single punctuation mark (the sample speeches' characters, repeated) is
+an upload of ``--mb`` MB of text without a single punctuation mark (the sample speeches' characters, repeated, each
+repetition rotated so that its chunks are distinct texts to embed) is
 received, chunked and tokenised, and then for ``--seconds`` while the background embedder works through its chunks.
 Finally SIGTERM is sent while the embedder is still busy, and the time to exit is measured. Reports p50/p95/max
 latency per phase and the ratio of the p95 during embedding to the baseline p95; writes
@@ -46,9 +47,10 @@ def unpunctuated(path: Path, mb: int) -> int:
     letters = "".join(ch for f in sorted(SEEDS.glob("*.txt")) for ch in f.read_text(encoding="utf-8")
                       if "\u4e00" <= ch <= "\u9fff")
     n = mb * 2**20 // 3                          # three UTF-8 bytes per character
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(0, n, len(letters)):
-            f.write(letters[:min(len(letters), n - i)])
+    with open(path, "w", encoding="utf-8") as f:  # each repetition rotated by another offset: distinct chunks
+        for k, i in enumerate(range(0, n, len(letters))):
+            r = (k * 7919) % len(letters)
+            f.write((letters[r:] + letters[:r])[:min(len(letters), n - i)])
     return path.stat().st_size
 
 
