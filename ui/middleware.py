@@ -7,6 +7,7 @@ import json
 from ui.errors import HTTP_TYPES, error_body, error_response
 
 MAX_JSON_BYTES = 1024 * 1024  # request bodies other than uploads
+_PAGE_ROUTES = ("/gradio_api/", "/login", "/logout", "/config", "/queue/", "/upload")
 
 
 class BodyLimit:
@@ -59,7 +60,8 @@ class BodyLimit:
 
 class ErrorShape:
     """Rewrites a JSON error response that is not in the shape ``{"error": {"type", "message"}}`` (FastAPI's and
-    Gradio's ``{"detail": …}``) into it. Other responses pass through untouched, unbuffered."""
+    Gradio's ``{"detail": …}``) into it. Other responses pass through untouched, unbuffered. Under the page's own
+    routes (which its script reads) only 404 and 405 are rewritten."""
 
     def __init__(self, app):
         self.app = app
@@ -69,11 +71,14 @@ class ErrorShape:
             return await self.app(scope, receive, send)
         held: dict = {}
         chunks: list[bytes] = []
+        page_route = scope["path"].startswith(_PAGE_ROUTES)
 
         async def shaping_send(message):
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
-                if message["status"] >= 400 and headers.get(b"content-type", b"").startswith(b"application/json"):
+                status = message["status"]
+                if status >= 400 and (not page_route or status in (404, 405)) \
+                        and headers.get(b"content-type", b"").startswith(b"application/json"):
                     held["start"] = message
                     return
                 return await send(message)
