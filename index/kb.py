@@ -62,7 +62,7 @@ class KnowledgeBase:
         self.settings = settings
         self.dir = Path(settings.kb)
         self.store = Store(self.dir / "store.sqlite")
-        self.embedder = embedder or make_embedder(settings.embedder, settings.threads)
+        self.embedder = embedder or make_embedder(settings.embedder, settings.threads, settings)
         self._mirror: VectorMirror | None = None
         self._write_lock = threading.Lock()
 

