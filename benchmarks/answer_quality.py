@@ -120,14 +120,18 @@ def main(argv=None) -> int:
         print(f"{name}: {json.dumps({k: v for k, v in results[name].items() if k not in ('misses', 'false_answers')}, ensure_ascii=False)}",
               file=sys.stderr)
     from assistant.answerability import models
-    out = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-           "machine": f"{os.cpu_count()} cores; other processes may share them",
-           "fitted_on": models().fitted_on.get("cases"), "results": results,
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for r in results.values():
+        r["measured"] = now
+    previous = json.loads(args.out.read_text(encoding="utf-8")).get("results", {}) if args.out.is_file() else {}
+    merged = {**previous, **results}        # a run of some sets keeps the others' last figures (each dated)
+    out = {"created": now, "machine": f"{os.cpu_count()} cores; other processes may share them",
+           "fitted_on": models().fitted_on.get("cases"), "results": merged,
            "elapsed_s": round(time.perf_counter() - t0, 1)}
     from index.kb import atomic_write
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
-    print(to_markdown(results))
+    print(to_markdown(merged))
     return 0
 
 

@@ -90,6 +90,8 @@ class Citation(_Response):
     start: int
     end: int
     quote: str
+    origin: str = Field("model", description="model: the generator wrote this marker; attributed: added after the "
+                                              "fact to a sentence without one, for the passage that supports it best")
 
 
 class Sentence(_Response):
@@ -97,6 +99,7 @@ class Sentence(_Response):
     citations: list[int] = []
     support: float = 0.0
     supported: bool = True
+    relevant: bool = Field(True, description="the sentence with its cited passages holds enough of the question")
     flags: list[str] = []
 
 
