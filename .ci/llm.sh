@@ -33,12 +33,22 @@ log() { printf '[llm.sh] %s\n' "$*" >&2; }
 if "$PY" -c "import llama_cpp, llama_cpp.server.app; assert llama_cpp.__version__ == '$LLAMA_VERSION', llama_cpp.__version__" 2>/dev/null; then
     log "llama-cpp-python $LLAMA_VERSION [server] already installed"
 else
-    log "installing llama-cpp-python[server]==$LLAMA_VERSION (source build on a cold cache: ~10+ min on 2 cores)"
     t0=$SECONDS
-    # The wheel pip builds is kept in pip's wheel cache (keyed by the sdist,
-    # NOT by CMAKE_ARGS), so a reinstall on the same machine takes seconds.
-    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-        "$PY" -m pip install --progress-bar off "llama-cpp-python[server]==$LLAMA_VERSION" >&2
+    # The built wheel is kept in a cache directory keyed by the version, the build flags and the Python tag, so a
+    # fresh CI run on a machine that built it once installs it in seconds instead of compiling for 10-25 minutes.
+    key=$(printf '%s|%s|%s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" "$("$PY" -c 'import sys; print(sys.implementation.cache_tag)')" | sha256sum | cut -c1-16)
+    WHEEL_DIR=${JIANGHUA_WHEEL_CACHE:-$HOME/.cache/jianghua/wheels}/llama-cpp-python-$LLAMA_VERSION-$key
+    if ! ls "$WHEEL_DIR"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+        log "building llama-cpp-python==$LLAMA_VERSION into $WHEEL_DIR (source build on a cold cache: ~10-25 min on 2 cores)"
+        mkdir -p "$WHEEL_DIR.part"
+        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+            "$PY" -m pip wheel --no-deps --progress-bar off -w "$WHEEL_DIR.part" "llama-cpp-python==$LLAMA_VERSION" >&2
+        rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.part" "$WHEEL_DIR"
+    else
+        log "reusing the wheel built before: $WHEEL_DIR"
+    fi
+    whl=$(ls "$WHEEL_DIR"/llama_cpp_python-*.whl | head -1)
+    "$PY" -m pip install --progress-bar off "${whl}[server]" >&2
     "$PY" -c "import llama_cpp, llama_cpp.server.app" >&2
     log "llama-cpp-python ready in $((SECONDS - t0)) s"
 fi
