@@ -44,8 +44,20 @@ def ordinal(question: str) -> int | None:
     return int(g) if g.isdigit() else CN_NUM.get(g)
 
 
+def _own_content(question: str) -> str:
+    """What is left of a question without its question words (具体有哪些要求 → ""): a question with nothing of its
+    own leans on the conversation."""
+    from assistant.question import QUESTION_WORDS
+    t = re.sub(r"[^\u4e00-\u9fff\w]", "", question)
+    for w in sorted(QUESTION_WORDS, key=len, reverse=True):
+        t = t.replace(w, "")
+    return t
+
+
 def needs_history(question: str) -> bool:
     q = question.strip()
+    if len(_own_content(q)) <= 1:
+        return True
     return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
                 or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q) or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
 
