@@ -57,7 +57,7 @@ def token_set(tokens, text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
-def _sentences(hit: Hit) -> list[Source]:
+def sentences_in(hit: Hit) -> list[Source]:
     c = hit.chunk
     return [Source(hit, c.start + s.start, c.start + s.end) for s in split_sentences(c.text)]
 
@@ -86,7 +86,7 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
     out: list[Candidate] = []
     sets: list[set[str]] = []
     for rank, hit in enumerate(hits[:max_hits], 1):
-        sents = _sentences(hit)
+        sents = sentences_in(hit)
         if not sents:
             continue
         toks = [token_set(tokens, s.quote) for s in sents]
