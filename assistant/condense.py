@@ -28,7 +28,7 @@ DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这个|那个|这项|那项|这�
 PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其)|^(?:它们|它|他们|其)")
 ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么样|如何)[？?]?$")
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
-QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|吗|呢|么)?[？?。！!]*$")
+QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|什么|吗|呢)?[？?。！!]*$")
 QUESTION_WORDS = re.compile(r"哪些|哪几|什么|多少|怎么|如何|哪个|哪位|谁|几个|几项")
 CN_NUM = {c: i for i, c in enumerate(CN, 1)}
 

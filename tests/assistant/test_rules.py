@@ -91,6 +91,13 @@ def test_self_contained_question_is_unchanged():
 
 def test_topic_drops_the_question_form():
     assert topic("区直机关党组织存在哪些共性问题？") == "区直机关党组织存在共性问题"
+    assert topic("各级党组织书记在主体责任中要做到什么？") == "各级党组织书记在主体责任中要做到"   # no stray 什
+
+
+def test_a_follow_up_with_nothing_of_its_own_gets_the_previous_topic():
+    h = [{"role": "user", "content": "各级党组织书记在主体责任中要做到什么？"}]
+    assert needs_history("具体有哪些要求？")
+    assert condense_without_llm("具体有哪些要求？", h) == "各级党组织书记在主体责任中要做到，具体有哪些要求？"
 
 
 # -- ranking / extractive ---------------------------------------------------------------------------------------
