@@ -125,6 +125,11 @@ class Assistant:
             checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None,
                                       detect_changes=True)
             text = "".join(c_text(c) for c in checks) if checks else text
+            if checks and not _holds_asked_kind(turn.evidence, checks):
+                # a question asking for a number, date or person is not answered by sentences holding none
+                checks[0].relevant = False
+                checks[0].flags.append("answer_type_missing")
+                grounded = False
             grounded = grounded and not invalid
         turn.timed("verify", t0)
         turn.timings["total_ms"] = sum(v for k, v in turn.timings.items() if k != "total_ms")
@@ -164,6 +169,15 @@ class Assistant:
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
         from assistant.drafting import Drafter
         return Drafter(self).draft(topic, occasion, length, version=version)
+
+
+def _holds_asked_kind(evidence, checks) -> bool:
+    """Some sentence of the answer holds an answer of the kind the question asks for (or it asks for no kind)."""
+    from assistant.answer_type import holds
+    kind = getattr(evidence, "kind", None)
+    if kind is None or kind[0] == "explanation":
+        return True
+    return any(holds(kind, c.text, evidence.question.text) for c in checks if "template" not in c.flags)
 
 
 def _last_user(history: list[dict]) -> str:

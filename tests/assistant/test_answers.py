@@ -159,3 +159,14 @@ def test_cross_corpus_questions_are_declined(seed_app):
     answered = [q.text for q in qs if not seed_app.ask(q.text)["trace"]["declined"]]
     share = 1 - len(answered) / len(qs)
     assert share >= MIN_CROSS_DECLINED, f"declined {share:.2f}; answered: {answered[:5]}"
+
+
+def test_an_answer_without_the_asked_kind_is_not_grounded(seed_app):
+    """A number question answered by sentences that hold no number is flagged, whatever its bigram support."""
+    from assistant.answer_type import expected, holds
+    for q, r in [(q, seed_app.ask(q)) for q in ("村级办公经费提高到每年多少？", "乡镇党委书记述职评议会议是哪天召开的？")]:
+        if r["trace"]["declined"]:
+            continue
+        kind = expected(r["trace"]["standalone"])
+        has = any(holds(kind, s["text"], r["trace"]["standalone"]) for s in r["sentences"])
+        assert has or (not r["grounded"] and "answer_type_missing" in r["sentences"][0]["flags"]), r["answer"]

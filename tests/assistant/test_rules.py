@@ -130,3 +130,16 @@ def test_item_after_colon():
                                         ("要压实责任。", "要压实责任。"), ("主要有：", "主要有。")])
 def test_answer_sentence_ends_with_a_stop(quote, out):
     assert as_answer_sentence(quote) == out
+
+
+def test_asked_kind_must_be_held_by_the_answer():
+    from types import SimpleNamespace
+
+    from assistant.chain import _holds_asked_kind
+    from assistant.verify import SentenceCheck
+    ev = SimpleNamespace(kind=("number", ""), question=SimpleNamespace(text="村级办公经费提高到每年多少？"))
+    words = [SentenceCheck("要切实加强村级组织建设。", [1], 1.0, True)]
+    figure = [SentenceCheck("村级办公经费提高到每年5万元。", [1], 1.0, True)]
+    assert not _holds_asked_kind(ev, words)
+    assert _holds_asked_kind(ev, figure)
+    assert _holds_asked_kind(SimpleNamespace(kind=None, question=None), words)
