@@ -18,7 +18,7 @@ from langchain_core.runnables import RunnableLambda
 from assistant.attribution import attribute, normalise_markers
 from assistant.citations import renumber
 from assistant.composition import Composition, Job
-from assistant.condense import condense_with_llm, condense_without_llm
+from assistant.condense import answer_sentences, condense_with_llm, condense_without_llm
 from assistant.generators import make_generator
 from assistant.question import choose_script, normalise
 from assistant.verify import verify
@@ -187,13 +187,8 @@ def _last_user(history: list[dict]) -> str:
 
 def _previous_sentences(history: list[dict]) -> list[str]:
     """The sentences of the last assistant turn, markers and flags removed."""
-    from assistant.citations import strip_markers
-    from ingest.sentences import split_sentences
     answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
-    if not answers:
-        return []
-    text = re.sub(r"〔[^〕]*〕", "", strip_markers(answers[-1]))
-    return [text[s.start:s.end] for s in split_sentences(text)]
+    return answer_sentences(answers[-1]) if answers else []
 
 
 def _trace_hits(hits, sources) -> list[dict]:

@@ -62,11 +62,17 @@ def needs_history(question: str) -> bool:
                 or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q) or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
 
 
+def answer_sentences(answer: str) -> list[str]:
+    """The sentences of an answer as the user saw it, citation markers and 〔…〕 flags removed."""
+    text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
+    return [text[s.start:s.end].strip() for s in split_sentences(text)]
+
+
 def answer_items(answer: str) -> list[str]:
     """The items of an answer: its 一是/（一）/1. parts if it enumerates, else its sentences (markers removed)."""
     from assistant.extractive import inner_marker, item_marker
     text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
-    sents = [text[s.start:s.end].strip() for s in split_sentences(text)]
+    sents = answer_sentences(answer)
     marked = []
     for s in sents:
         if item_marker(s):

@@ -1,14 +1,13 @@
-"""Evidence: the source sentences of retrieved passages, scored against a question.
+"""Evidence: the source sentences of retrieved passages, and a plain term-share score of them (used by drafting;
+answers rank sentences with the fitted model in ``assistant/ranking.py``).
 
 A sentence's score is the IDF-weighted share of the question's terms it contains, nudged by its passage's rank.
-``coverage`` (the best sentence's or passage's share) decides whether the evidence can answer at all.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from assistant.citations import Source
-from assistant.verify import bigrams
 from ingest.sentences import split_sentences
 from jianghua.records import Hit
 
@@ -44,31 +43,3 @@ def score_sentences(question_terms: list[str], hits: list[Hit], idf, tokens) -> 
             out.append(Scored(src, score, max(cov, 0.8 * passage_cov), rank))
     out.sort(key=lambda s: -s.score)
     return out
-
-
-def select(scored: list[Scored], max_sentences: int = 4, max_chars: int = 420, redundancy: float = 0.5) -> list[Scored]:
-    """Best sentences, skipping near-duplicates (bigram Jaccard ≥ ``redundancy``)."""
-    chosen: list[Scored] = []
-    grams: list[set[str]] = []
-    used = 0
-    for s in scored:
-        g = bigrams(s.source.quote)
-        if any(len(g & h) / max(1, len(g | h)) >= redundancy for h in grams):
-            continue
-        if chosen and used + len(s.source.quote) > max_chars:
-            continue
-        chosen.append(s)
-        grams.append(g)
-        used += len(s.source.quote)
-        if len(chosen) >= max_sentences:
-            break
-    return chosen
-
-
-def reading_order(chosen: list[Scored]) -> list[Scored]:
-    """Group by document (best document first), document order within each."""
-    best: dict[str, float] = {}
-    for s in chosen:
-        d = s.source.hit.chunk.doc_id
-        best[d] = max(best.get(d, 0.0), s.score)
-    return sorted(chosen, key=lambda s: (-best[s.source.hit.chunk.doc_id], s.source.start))

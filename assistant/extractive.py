@@ -13,7 +13,8 @@ from typing import Iterator
 from assistant.answerability import models
 from assistant.citations import Source
 from assistant.composition import Composition, Job, declined
-from assistant.ranking import Candidate, sentences_in
+from assistant.evidence import sentences_of
+from assistant.ranking import Candidate
 from assistant.verify import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
@@ -128,13 +129,13 @@ def enumeration(top: list[Candidate], neighbours=None, limit: int = 10) -> list[
     item): the lead sentence, if any, then every item of the same marker family in order. [] when none."""
     for cand in top:
         hit = cand.source.hit
-        sents = sentences_in(hit)
+        sents = sentences_of(hit)
         idx = next((i for i, s in enumerate(sents) if s.start == cand.source.start), None)
         if idx is None:
             continue
         following = sents[idx + 1:]
         if neighbours is not None and len(following) < limit:
-            following += [s for h in neighbours(hit) for s in sentences_in(h)]
+            following += [s for h in neighbours(hit) for s in sentences_of(h)]
         mark = item_marker(cand.quote)
         inner = inner_marker(cand.quote) if mark is None else None
         if inner is not None and inner[1] == 1:      # the lead and the first item in one sentence
@@ -219,7 +220,7 @@ def _in_order(items: list[Source], fam: str) -> list[Source]:
 def with_example(sources: list[Source]) -> list[Source]:
     """The sentence after the best one, when it gives the example (比如…)."""
     best = sources[0]
-    sents = sentences_in(best.hit)
+    sents = sentences_of(best.hit)
     idx = next((i for i, s in enumerate(sents) if s.start == best.start), None)
     if idx is None or idx + 1 >= len(sents) or not EXAMPLE.match(sents[idx + 1].quote):
         return sources

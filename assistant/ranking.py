@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from assistant.answer_type import holds
 from assistant.citations import Source
+from assistant.evidence import sentences_of
 from assistant.question import Question
 from assistant.verify import bigrams
-from ingest.sentences import split_sentences
 from jianghua.records import Hit
 
 SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expected", "kind_holds", "novelty",
@@ -57,11 +57,6 @@ def token_set(tokens, text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
-def sentences_in(hit: Hit) -> list[Source]:
-    c = hit.chunk
-    return [Source(hit, c.start + s.start, c.start + s.end) for s in split_sentences(c.text)]
-
-
 def is_heading(text: str, hit: Hit) -> bool:
     """A heading or title line: one of the passage's section headings, its document's title, or a short line that
     does not end as a sentence does."""
@@ -86,7 +81,7 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
     out: list[Candidate] = []
     sets: list[set[str]] = []
     for rank, hit in enumerate(hits[:max_hits], 1):
-        sents = sentences_in(hit)
+        sents = sentences_of(hit)
         if not sents:
             continue
         toks = [token_set(tokens, s.quote) for s in sents]
