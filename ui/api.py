@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from jianghua import __version__
 from jianghua.app import Jianghua
 from ui import models as m
+from ui.documents import document_view, source_label, with_file_offsets
 from ui.security import WRITE, require_read, require_write
 from ui.sse import frame, started, stream
 from ui.uploads import receive_files, upload_dir, upload_label
@@ -34,7 +35,10 @@ def healthz(request: Request) -> dict:
 
 @router.post("/search", response_model=m.SearchResponse, tags=["检索"])
 def search(body: m.SearchRequest, app: Jianghua = Depends(get_app)):
-    return app.search(body.query, body.k, doc_id=body.doc_id, year=body.year, type=body.type, speaker=body.speaker)
+    res = app.search(body.query, body.k, doc_id=body.doc_id, year=body.year, type=body.type, speaker=body.speaker)
+    for hit in res["hits"]:
+        hit["source"] = source_label(hit.get("source"))
+    return res
 
 
 @router.post("/ask", response_model=m.AskResponse, tags=["问答"],
@@ -43,21 +47,21 @@ def search(body: m.SearchRequest, app: Jianghua = Depends(get_app)):
 def ask(body: m.AskRequest, app: Jianghua = Depends(get_app)):
     history = [t.model_dump() for t in body.history]
     if not body.stream:
-        return app.ask(body.question, history)
+        return with_file_offsets(app, app.ask(body.question, history))
     events = started(app.ask_stream(body.question, history))
 
     def render(ev: dict):
         if ev.get("type") == "delta":
             yield frame({"text": ev.get("text", "")}, "delta")
         elif ev.get("type") == "result":
-            yield frame({k: v for k, v in ev.items() if k != "type"}, "result")
+            yield frame(with_file_offsets(app, {k: v for k, v in ev.items() if k != "type"}), "result")
 
     return stream(events, render, [frame({}, "done")], lambda status, err: frame({**err, "status": status}, "error"))
 
 
 @router.post("/draft", response_model=m.DraftResponse, tags=["起草"])
 def draft(body: m.DraftRequest, app: Jianghua = Depends(get_app)):
-    return app.draft(body.topic, body.occasion, body.length)
+    return with_file_offsets(app, app.draft(body.topic, body.occasion, body.length))
 
 
 @router.post("/draft.docx", response_class=Response, tags=["起草"],
@@ -76,7 +80,14 @@ def content_disposition(topic: str, suffix: str = ".docx") -> str:
 
 @router.get("/documents", response_model=m.DocumentList, tags=["知识库"])
 def documents(app: Jianghua = Depends(get_app)):
-    return {"documents": app.documents()}
+    return {"documents": [{**d, "source": source_label(d.get("source"))} for d in app.documents()]}
+
+
+@router.get("/documents/{doc_id}", response_model=m.DocumentText, tags=["知识库"])
+def document(doc_id: str = PathParam(pattern=r"^[0-9A-Za-z_-]{1,64}$"), app: Jianghua = Depends(get_app)):
+    """The document's whole text and metadata. A citation's ``start``/``end`` index this ``text``; for a .txt/.md
+    document its ``file_start``/``file_end`` index the decoded file itself (``offsets`` maps one to the other)."""
+    return document_view(app, doc_id)
 
 
 @router.post("/documents", response_model=m.UploadResponse, tags=["知识库"], dependencies=[Depends(require_write)],

@@ -90,6 +90,10 @@ class Citation(_Response):
     start: int
     end: int
     quote: str
+    file_start: int | None = Field(None, description="for a .txt/.md document: where the quote starts in the decoded "
+                                                     "file (start/end index the document text of "
+                                                     "GET /api/documents/{doc_id}); null for other formats")
+    file_end: int | None = Field(None, description="for a .txt/.md document: where the quote ends in the decoded file")
     origin: str = Field("model", description="model: the generator wrote this marker; attributed: added after the "
                                               "fact to a sentence without one, for the passage that supports it best")
 
@@ -129,6 +133,30 @@ class DocumentInfo(_Response):
     added: str | None = None
     chars: int | None = None
     chunks: int
+
+
+class Passage(_Response):
+    start: int
+    end: int
+    section: list[str] = []
+
+
+class DocumentText(_Response):
+    doc_id: str
+    title: str
+    source: str = Field(description="the upload's file name or the file's base name (never a server path)")
+    date: str | None = None
+    speaker: str | None = None
+    occasion: str | None = None
+    type: str | None = None
+    format: str | None = Field(None, description="the file's suffix: txt, md, docx, pdf, html")
+    chars: int
+    text: str = Field(description="the cleaned document text: citations' and passages' start/end index it")
+    passages: list[Passage] = Field([], description="the document's passages with their section paths")
+    versions: list[int] = Field([], description="the knowledge-base versions that hold the document")
+    serving: bool = Field(description="the serving version holds the document")
+    offsets: list[list[int]] | None = Field(None, description="for .txt/.md: sorted [text_pos, file_pos] "
+                                                                 "breakpoints, linear in between; null otherwise")
 
 
 class DocumentList(_Response):

@@ -128,7 +128,7 @@ def _error(e: JianghuaError) -> str:
 
 # -- 问答 -----------------------------------------------------------------------------------------------------------
 def ask_tab(get_app: GetApp, settings: Settings) -> None:
-    chat = gr.Chatbot(label="对话", height=480, elem_id="jh-chat", buttons=["copy"], feedback_options=None,
+    chat = gr.Chatbot(label="对话", show_label=False, height=480, elem_id="jh-chat", buttons=["copy"], feedback_options=None,
                       placeholder="在下方输入问题。回答只依据知识库中的讲话稿，每句话后标注出处。")
     with gr.Row():
         box = gr.Textbox(show_label=False, placeholder=f"输入问题，例如：{EXAMPLE}", scale=8, elem_id="jh-question",
@@ -137,7 +137,7 @@ def ask_tab(get_app: GetApp, settings: Settings) -> None:
     with gr.Row():
         gr.Examples([[EXAMPLE], ["如何加强基层党组织建设？"]], inputs=[box], label="示例问题")
         new = gr.Button("新对话", scale=0)
-    sources = gr.HTML(label="引用来源", elem_id="jh-sources")
+    sources = gr.HTML(label="引用来源", elem_id="jh-sources")       # the latest answer's; each answer keeps its own
     history = gr.State([])
 
     def respond(question: str, messages: list, hist: list):
@@ -156,7 +156,7 @@ def ask_tab(get_app: GetApp, settings: Settings) -> None:
                     messages[-1] = {"role": "assistant", "content": render.live_html(text)}
                     yield gr.skip(), messages, hist, gr.skip()
                 elif ev.get("type") == "result":
-                    messages[-1] = {"role": "assistant", "content": render.answer_html(ev)}
+                    messages[-1] = {"role": "assistant", "content": render.answer_html(ev, sources=True)}
                     hist = (hist + [{"role": "user", "content": question},
                                     {"role": "assistant", "content": ev.get("answer", "")}])[-2 * KEEP_TURNS:]
                     yield gr.skip(), messages, hist, render.sources_html(ev)
@@ -236,10 +236,12 @@ def kb_tab(get_app: GetApp, settings: Settings):
             return ("请先选择要上传的文件。", *current())
         paths = [Path(p) for p in paths]
         try:
-            report = get_app().ingest_paths(paths, progress=True)
+            # the source recorded is the upload's own name, never Gradio's temporary path
+            report = get_app().ingest_paths(paths, progress=True,
+                                            sources={str(p): "upload:" + p.name for p in paths})
         except JianghuaError as e:
             return (_error(e), *current())
-        return (render.ingest_summary(report, {str(p): p.name for p in paths}), *current())
+        return (render.ingest_summary(report, {"upload:" + p.name: p.name for p in paths}), *current())
 
     def drop(doc: str, given: str):
         if not allowed(given):

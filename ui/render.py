@@ -20,17 +20,52 @@ CSS = """
 .jh-source .jh-meta { color: #666; font-size: 0.85em; }
 .jh-source blockquote { margin: 4px 0; }
 .jh-source mark { background: #fff3a3; }
+a.jh-cite { text-decoration: none; cursor: pointer; }
+a.jh-cite:hover { text-decoration: underline; }
+.jh-msg-sources { margin-top: 8px; font-size: 0.92em; }
+.jh-msg-sources summary { cursor: pointer; color: #555; }
+#jh-chat .label-wrap, #jh-chat > label { display: none; }
+#jh-docview { display: none; position: fixed; inset: 0; background: rgba(0, 0, 0, 0.45); z-index: 10000; }
+#jh-docview.open { display: flex; align-items: center; justify-content: center; }
+#jh-docview .jh-dv-box { background: #fff; color: #1f1f1f; width: min(920px, 94vw); height: 86vh; display: flex;
+  flex-direction: column; border-radius: 8px; padding: 14px 20px; box-shadow: 0 8px 30px rgba(0, 0, 0, 0.3); }
+#jh-docview .jh-dv-head { display: flex; align-items: flex-start; gap: 12px; }
+#jh-docview .jh-dv-title { flex: 1; font-size: 1.15em; font-weight: 700; }
+#jh-docview .jh-dv-close { border: 1px solid #ccc; border-radius: 6px; padding: 2px 10px; background: #f6f6f6;
+  cursor: pointer; }
+#jh-docview .jh-dv-meta, #jh-docview .jh-dv-section { color: #555; font-size: 0.9em; margin-top: 4px; }
+#jh-docview .jh-dv-section { color: #8a1c14; }
+#jh-docview .jh-dv-text { flex: 1; overflow-y: auto; white-space: pre-wrap; line-height: 1.9; margin-top: 8px;
+  border-top: 1px solid #e3e3e3; padding-top: 8px; font-size: 1.02em; }
+#jh-docview .jh-dv-text mark { background: #ffe066; outline: 2px solid #e0a800; border-radius: 2px; }
 """
 
 
-def _plain(text: str) -> str:
-    """Escaped text, markers styled, line breaks kept."""
-    out = html.escape(text)
-    out = MARKER.sub(r'<span class="jh-cite">[\1]</span>', out)
-    return out.replace("\n", "<br>")
+def page_head() -> str:
+    """The page's own script (the document view), inlined into the page's head."""
+    from pathlib import Path
+    return "<script>" + (Path(__file__).with_name("docview.js")).read_text(encoding="utf-8") + "</script>"
 
 
-def annotate(text: str, sentences: list[dict]) -> str:
+def cite_link(c: dict) -> str:
+    """``[n]`` as a link the page's script opens in the document view: ``#jh-doc=DOC:START:END:N``."""
+    n = int(c.get("n", 0))
+    return (f'<a class="jh-cite" href="#jh-doc={html.escape(str(c.get("doc_id", "")))}:{int(c.get("start", 0))}:'
+            f'{int(c.get("end", 0))}:{n}" title="打开原文《{html.escape(c.get("title", ""))}》">[{n}]</a>')
+
+
+def _plain(text: str, cites: dict[int, dict] | None = None) -> str:
+    """Escaped text, markers styled (a link to the source when ``cites`` has the marker's citation), line breaks
+    kept."""
+    cites = cites or {}
+
+    def marker(m: re.Match) -> str:
+        c = cites.get(int(m.group(1)))
+        return cite_link(c) if c else f'<span class="jh-cite">[{m.group(1)}]</span>'
+    return MARKER.sub(marker, html.escape(text)).replace("\n", "<br>")
+
+
+def annotate(text: str, sentences: list[dict], cites: dict[int, dict] | None = None) -> str:
     """``text`` as HTML with each unsupported sentence (not a template one) wrapped and marked ⚠."""
     out, pos = [], 0
     for s in sentences or []:
@@ -43,16 +78,17 @@ def annotate(text: str, sentences: list[dict]) -> str:
         j = i + len(core)
         j += _TAIL.match(text, j).end() - j
         flags = "、".join(s.get("flags", [])) or "low_support"
-        out.append(_plain(text[pos:i]))
+        out.append(_plain(text[pos:i], cites))
         out.append(f'<span class="jh-unsupported" title="未经资料证实（{html.escape(flags)}）">⚠ '
-                   f"{_plain(text[i:j])}</span>")
+                   f"{_plain(text[i:j], cites)}</span>")
         pos = j
-    out.append(_plain(text[pos:]))
+    out.append(_plain(text[pos:], cites))
     return "".join(out)
 
 
-def answer_html(result: dict, key: str = "answer") -> str:
-    """The verified answer (or draft) as one HTML block (no blank lines: Markdown leaves it alone)."""
+def answer_html(result: dict, key: str = "answer", sources: bool = False) -> str:
+    """The verified answer (or draft) as one HTML block (no blank lines: Markdown leaves it alone); each [n] links
+    to its passage; with ``sources``, the answer's own sources follow it (folded)."""
     sentences = result.get("sentences", [])
     bad = [s for s in sentences if not s.get("supported", True) and "template" not in s.get("flags", [])]
     declined = bool((result.get("trace") or {}).get("declined"))
@@ -69,8 +105,13 @@ def answer_html(result: dict, key: str = "answer") -> str:
         badge = '<span class="jh-badge ok">✓ 每句均有资料出处</span>'
     else:
         badge = '<span class="jh-badge warn">⚠ 部分引用需核对</span>'
-    body = annotate(result.get(key, ""), sentences)
-    return f'<div class="jh-answer">{badge}<div>{body}</div></div>'
+    cites = {int(c.get("n", 0)): c for c in result.get("citations") or []}
+    body = annotate(result.get(key, ""), sentences, cites)
+    tail = ""
+    if sources and (cites or result.get("closest")):
+        tail = (f'<details class="jh-msg-sources"><summary>引用来源（{len(cites)}）</summary>'
+                f'{sources_html(result)}</details>')
+    return f'<div class="jh-answer">{badge}<div>{body}</div>{tail}</div>'
 
 
 def live_html(text: str) -> str:
@@ -107,10 +148,10 @@ def sources_html(result: dict) -> str:
     for c in cites:
         section = " › ".join(c.get("section") or []) or "（无标题层级）"
         parts.append(
-            f'<div class="jh-source" id="jh-source-{int(c.get("n", 0))}">'
-            f'<div><span class="jh-cite">[{int(c.get("n", 0))}]</span> <b>《{html.escape(c.get("title", ""))}》</b></div>'
+            f'<div class="jh-source" data-n="{int(c.get("n", 0))}">'
+            f'<div>{cite_link(c)} <b>《{html.escape(c.get("title", ""))}》</b></div>'
             f'<div class="jh-meta">章节：{html.escape(section)} ｜ 位置：第 {int(c.get("start", 0))}–'
-            f'{int(c.get("end", 0))} 字 ｜ 文档 {html.escape(c.get("doc_id", ""))}</div>'
+            f'{int(c.get("end", 0))} 字</div>'
             f'<blockquote><mark>{html.escape(c.get("quote", ""))}</mark></blockquote></div>')
     parts.append("</div>")
     return "".join(parts)

@@ -25,7 +25,7 @@ def test_answer_marks_unsupported_sentences():
     assert out.count('class="jh-unsupported"') == 1
     unsupported = out.split('class="jh-unsupported"')[1]
     assert unsupported.index("⚠") < unsupported.index("书记要当好第一责任人") < unsupported.index("</span>")
-    assert '<span class="jh-cite">[1]</span>' in out and "1 句未经资料证实" in out
+    assert '<a class="jh-cite" href="#jh-doc=d1:10:20:1"' in out and "1 句未经资料证实" in out
     assert "\n\n" not in out                                    # one HTML block for Markdown
 
 
@@ -47,7 +47,7 @@ def test_sources_are_escaped_and_marked():
     out = render.sources_html(RESULT)
     assert "<script>" not in out and "&lt;script&gt;" in out and "关于&lt;落实&gt;主体责任的通报" in out
     assert "<mark>压实&lt;script&gt;" in out and "一、总体情况 › （一）" in out and "第 10–20 字" in out
-    assert out.count('class="jh-source"') == 2 and 'id="jh-source-2"' in out
+    assert out.count('class="jh-source"') == 2 and 'data-n="2"' in out
 
 
 def test_answer_text_is_escaped():
@@ -71,3 +71,20 @@ def test_ingest_summary_escapes_names():
     text = render.ingest_summary({"added": ["/tmp/a"], "failed": [{"source": "/tmp/b", "error": "<bad>"}],
                                   "version": 2, "serving": 1}, {"/tmp/a": "<a>.txt", "/tmp/b": "b.txt"})
     assert "&lt;a&gt;.txt：已新增" in text and "失败（&lt;bad&gt;）" in text and "候选版本 v2" in text
+
+
+def test_each_marker_links_to_its_own_passage_and_unknown_markers_stay_text():
+    res = {**RESULT, "answer": "甲[1]。乙[2]。丙[7]。"}
+    out = render.answer_html(res, sources=True)
+    for c in RESULT["citations"]:
+        assert f'href="#jh-doc={c["doc_id"]}:{c["start"]}:{c["end"]}:{c["n"]}"' in out
+    assert '<span class="jh-cite">[7]</span>' in out                # no citation 7: not a link
+    sources = out.split('<details class="jh-msg-sources">')[1]     # the answer carries its own sources
+    assert "引用来源（2）" in sources and "&lt;script&gt;" in sources and "<script>" not in out
+
+
+def test_source_label_never_shows_a_path():
+    from ui.documents import source_label
+    assert source_label("upload:讲话稿.docx") == "讲话稿.docx"
+    assert source_label("/tmp/gradio/3f2a/讲话稿.docx") == "讲话稿.docx"
+    assert source_label("C:\\Users\\x\\通报.pdf") == "通报.pdf"
