@@ -12,7 +12,9 @@ from fastapi.responses import Response
 
 from jianghua import __version__
 from jianghua.app import Jianghua
+from jianghua.errors import DocumentLoadError
 from ui import models as m
+from ui.messages import zh
 from ui.documents import document_view, source_label, with_file_offsets
 from ui.security import WRITE, require_read, require_write
 from ui.sse import frame, started, stream
@@ -111,8 +113,9 @@ async def upload(request: Request, app: Jianghua = Depends(get_app)):
     for r in received:
         key = names[str(r.path)]
         err = errors.get(key)
-        if err:   # the core names the generated file; show the client's name instead
-            err = err.replace(str(r.path), r.filename).replace(r.path.name, r.filename)
+        if err:   # the core names the generated file; show the client's name instead, in Chinese
+            err = zh(err.replace(str(r.path), r.filename).replace(r.path.name, upload_label(r.filename)),
+                     DocumentLoadError)
         files.append({"filename": r.filename, "status": "failed" if key in errors else status.get(key, "unchanged"),
                       "error": err})
     version, serving = report.get("version"), report.get("serving")

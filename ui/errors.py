@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jianghua.errors import (BusyError, DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError,
                              EmbedderUnavailableError, GateError, GeneratorError, IndexCorruptError,
                              IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError)
+
+from ui.messages import zh_error
 
 log = logging.getLogger("jianghua.api")
 
@@ -67,7 +70,7 @@ def describe(exc: Exception) -> tuple[int, dict]:
     if isinstance(exc, ApiError):
         return exc.status, error_body(exc.type, exc.message)
     if isinstance(exc, JianghuaError):
-        return status_for(exc), error_body(type(exc).__name__, str(exc))
+        return status_for(exc), error_body(type(exc).__name__, zh_error(exc))
     return 500, error_body("internal_error", INTERNAL)
 
 
@@ -84,10 +87,12 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for e in exc.errors()[:5]:
         where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
-        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        msg = str(e.get("msg", "")).removeprefix("Value error, ")
         said = _PYDANTIC.get(str(e.get("type", "")).split(".")[0])
-        parts.append(f"{where}: {said + '（' + msg + '）' if said else msg}")
-    return "请求参数不符合接口要求（" + "; ".join(parts or ["invalid request"]) + "）：请按 /docs 中的格式修改后重试"
+        if not said:      # our own validators speak Chinese; pydantic's English stays out
+            said = msg if re.search(r"[\u4e00-\u9fff]", msg) else "取值不符合要求"
+        parts.append(f"{where}：{said}")
+    return "请求参数不符合接口要求（" + "；".join(parts or ["格式不对"]) + "）：请按 /docs 中的格式修改后重试"
 
 
 def install(app: FastAPI) -> None:
@@ -98,7 +103,7 @@ def install(app: FastAPI) -> None:
         status = status_for(exc)
         if status >= 500:
             log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
-        return error_response(status, type(exc).__name__, str(exc))
+        return error_response(status, type(exc).__name__, zh_error(exc))
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError):
@@ -110,7 +115,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        message = _HTTP_MESSAGES.get(str(exc.detail), str(exc.detail))
+        detail = str(exc.detail)
+        message = _HTTP_MESSAGES.get(detail) or (detail if re.search(r"[\u4e00-\u9fff]", detail)
+                                                 else f"请求未能完成（HTTP {exc.status_code}）：接口用法见 /docs")
         return error_response(exc.status_code, HTTP_TYPES.get(exc.status_code, "http_error"), message,
                               getattr(exc, "headers", None))
 

@@ -58,7 +58,7 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
     """(question, history) from a chat transcript."""
     last = messages[-1]
     if last.role != "user":
-        raise ApiError(400, "bad_request", f"the last message must come from the user, not {last.role!r}")
+        raise ApiError(400, "bad_request", f"最后一条消息应来自用户（role 为 user），而不是 {last.role}：请把问题放在最后一条")
     history = [{"role": m.role, "content": _text(m)} for m in messages[:-1] if m.role in ("user", "assistant")]
     return _text(last), history
 

@@ -15,6 +15,7 @@ from jianghua.app import Jianghua
 from jianghua.errors import BusyError, GateError, JianghuaError
 from jianghua.settings import Settings
 from ui import render
+from ui.messages import zh_error
 from ui.security import key_matches
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
@@ -123,7 +124,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings) -> None:
 def _error(e: JianghuaError) -> str:
     if isinstance(e, BusyError):
         return "⚠ 已有评测在运行，请等它结束后再试。"
-    return f"⚠ 出错了：{html.escape(str(e))}"
+    return f"⚠ {html.escape(zh_error(e))}"
 
 
 # -- 问答 -----------------------------------------------------------------------------------------------------------
@@ -246,6 +247,8 @@ def kb_tab(get_app: GetApp, settings: Settings):
     def drop(doc: str, given: str):
         if not allowed(given):
             return ("⚠ 管理密钥不正确。", *current())
+        if not (doc or "").strip():
+            return ("请先在“要删除的文档 ID”框中填写文档 ID（见下方文档列表第一列）。", *current())
         try:
             r = get_app().remove((doc or "").strip())
         except JianghuaError as e:

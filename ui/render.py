@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 import re
 
+from jianghua.errors import DocumentLoadError
+from ui.messages import zh
+
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _TAIL = re.compile(r"(?:\s*\[\d{1,3}\]|〔[^〕]{0,20}〕)*[。！？；!?;…]*")
 _STOPS = "。！？；!?;…"
@@ -170,7 +173,7 @@ def index_status(info: dict) -> str:
     if emb.get("running"):
         text += f"\n\n正在后台向量化：{emb.get('done', 0)}/{emb.get('total', 0)}"
     if emb.get("error"):
-        text += f"\n\n向量化出错：{html.escape(str(emb['error']))}"
+        text += "\n\n后台向量化出错：关键词检索照常可用；请管理员查看服务器日志。"
     return text
 
 
@@ -193,7 +196,8 @@ def ingest_summary(report: dict, names: dict[str, str]) -> str:
     lines = []
     for key in ("added", "replaced", "unchanged"):
         lines += [f"- {name(s)}：{STATUS_ZH[key]}" for s in report.get(key, [])]
-    lines += [f"- {name(f['source'])}：失败（{html.escape(f['error'])}）" for f in report.get("failed", [])]
+    lines += [f"- {name(f['source'])}：失败（{html.escape(zh(f['error'], DocumentLoadError))}）"
+              for f in report.get("failed", [])]
     v, serving = report.get("version"), report.get("serving")
     if v is None:
         lines.append("\n没有变化，未生成新版本。")
@@ -293,7 +297,7 @@ def eval_chart(out: dict):
 def gate_refusal(message: str, report: dict | None) -> str:
     """Markdown: the gate refused; which headline metrics dropped, by how much."""
     if not report:
-        return f"### ✗ 未通过评测，未启用\n\n{html.escape(message)}"
+        return f"### ✗ 未通过评测，未启用\n\n{html.escape(zh(message))}"
     c, s = report["candidate"]["version"], report["serving"]["version"]
     lines = [f"### ✗ 未通过评测，v{c} 未启用", "",
              f"候选版本 v{c} 与服务版本 v{s} 相比（评测集 {html.escape(report['set'])}），以下核心指标下降超过容差 "

@@ -21,9 +21,9 @@ def key_matches(given: str | None, key: str | None) -> bool:
 def _check(request: Request, creds: HTTPAuthorizationCredentials | None) -> None:
     key = request.app.state.settings.api_key
     if not key_matches(creds.credentials if creds else None, key):
-        what = "a missing" if creds is None else "a wrong"
-        raise ApiError(401, "unauthorized", f"this endpoint needs the API key ({what} key was sent): "
-                       "send the header 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+        what = "未提供密钥" if creds is None else "密钥不正确"
+        raise ApiError(401, "unauthorized", f"这个接口需要 API 密钥（{what}）：请带上请求头 "
+                       "Authorization: Bearer <密钥>", headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_write(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:

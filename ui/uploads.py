@@ -44,8 +44,8 @@ def safe_name(index: int, filename: str) -> str:
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ApiError(415, "unsupported_media_type",
-                       f"{filename!r}: files of type '{suffix or '(no suffix)'}' are not supported; "
-                       f"supported types: {', '.join(SUPPORTED_SUFFIXES)}")
+                       f"{upload_label(filename)}：不支持这种文件类型（{suffix or '无扩展名'}）：支持的类型为 "
+                       f"{'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}")
     stem = _UNSAFE.sub("_", unicodedata.normalize("NFKC", base[: len(base) - len(suffix)])).strip("_")[:60]
     return f"{index:02d}-{stem or 'upload'}{suffix}"
 
@@ -72,7 +72,7 @@ async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Re
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise ApiError(415, "unsupported_media_type",
-                       "send the files as multipart/form-data (one part per file, e.g. field name 'files')")
+                       "请以 multipart/form-data 格式上传文件（每个文件一个部分，例如字段名 files）")
     files: list[Received] = []
     state = {"headers": {}, "name": b"", "value": b"", "file": None, "current": None, "field": 0}
 
@@ -96,12 +96,12 @@ async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Re
         if name is None:
             return                                   # an ordinary form field: read and ignored
         if len(files) >= MAX_FILES:
-            raise ApiError(413, "payload_too_large", f"at most {MAX_FILES} files in one upload")
+            raise ApiError(413, "payload_too_large", f"一次最多上传 {MAX_FILES} 个文件：请分批上传")
         if not name.strip():
-            raise ApiError(400, "bad_request", "a file part has an empty file name")
+            raise ApiError(400, "bad_request", "有一个文件没有文件名：请给每个文件一个名字后重试")
         rec = Received(name, dest / safe_name(len(files) + 1, name))
         if rec.path.parent != dest:                  # cannot happen with safe_name; checked all the same
-            raise ApiError(400, "bad_request", f"{name!r}: not a usable file name")
+            raise ApiError(400, "bad_request", f"{upload_label(name)}：文件名无法使用，请改名后重试")
         state["current"], state["file"] = rec, open(rec.path, "xb")
         files.append(rec)
 
@@ -111,12 +111,12 @@ async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Re
         if f is None:
             state["field"] += n
             if state["field"] > MAX_FIELD_BYTES:
-                raise ApiError(413, "payload_too_large", "a form field is too large")
+                raise ApiError(413, "payload_too_large", "表单字段过长")
             return
         rec.size += n
         if rec.size > max_bytes:
-            raise ApiError(413, "payload_too_large", f"{rec.filename!r} is larger than the upload limit of "
-                           f"{max_bytes / 2**20:g} MB per file")
+            raise ApiError(413, "payload_too_large", f"{upload_label(rec.filename)} 超过单个文件 "
+                           f"{max_bytes / 2**20:g} MB 的上传上限：请拆分后再上传")
         f.write(data[start:end])
 
     def on_part_end():
@@ -133,12 +133,12 @@ async def receive_files(request: Request, dest: Path, max_bytes: int) -> list[Re
             parser.write(chunk)
         parser.finalize()
     except FormParserError as e:
-        raise ApiError(400, "bad_request", f"malformed multipart body: {e}") from e
+        raise ApiError(400, "bad_request", "上传的请求体格式不对（multipart 无法解析）：请重新上传") from e
     finally:
         if state["file"] is not None:
             state["file"].close()
     if not files:
-        raise ApiError(400, "bad_request", "no file in the upload: send one or more parts with a file name")
+        raise ApiError(400, "bad_request", "请求中没有文件：请选择一个或多个文件后上传")
     return files
 
 

@@ -140,7 +140,7 @@ def test_ask_bad_input(client, body, status):
 def test_small_question_limit(make_client):
     c = make_client(max_question_chars=10)
     err = assert_error(c.post("/api/ask", json={"question": QUESTION + "请详细说明"}), 400, "InputError")
-    assert "limit is 10" in err["message"]
+    assert "上限 10 字" in err["message"]
 
 
 # -- draft ---------------------------------------------------------------------------------------------------------

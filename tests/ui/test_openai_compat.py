@@ -53,7 +53,7 @@ def test_chat_completion_stream(oai):
 def test_errors_reach_the_client(oai):
     with pytest.raises(openai.BadRequestError) as e:
         oai.chat.completions.create(model="jianghua", messages=[{"role": "user", "content": "问" * 3000}])
-    assert "limit" in e.value.body["message"]
+    assert "上限" in e.value.body["message"]
     with pytest.raises(openai.BadRequestError):
         oai.chat.completions.create(model="jianghua", messages=[{"role": "assistant", "content": "hi"}])
     with pytest.raises(openai.UnprocessableEntityError):
