@@ -1,28 +1,31 @@
-"""Find supported files and turn each into raw text (txt/md, docx, pdf, html)."""
+"""Find supported files and turn each into raw text (txt/md, docx, pdf, html, images and scans by OCR)."""
 from __future__ import annotations
 
 import io
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ingest.encoding import decode
 from ingest.html_text import html_text
 from ingest.office import docx_text
+from ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
 MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """Raw text of a file, and a title the format itself declares (HTML ``<title>``)."""
+    """Raw text of a file, a title the format itself declares (HTML ``<title>``), and what a paged format records
+    about its pages in raw-text offsets (``ingest.pages``: page spans, OCR'd pages and their confidence)."""
 
     text: str
     title_hint: str | None = None
+    meta: dict = field(default_factory=dict, compare=False)
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -84,7 +87,9 @@ def load(path: Path, max_bytes: int = MAX_BYTES) -> Loaded:
     if kind == "docx":
         loaded = Loaded(docx_text(data, name))
     elif kind == "pdf":
-        loaded = Loaded(_pdf_text(data, name))
+        loaded = _pdf(data, name)
+    elif kind == "image":
+        loaded = image_loaded(data, name)
     elif kind == "html":
         loaded = _html(data, name)
     else:
@@ -118,6 +123,8 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
         raise DocumentLoadError(f"{name}: 这是一个 zip 压缩包而不是 Word 文档或文本文件；请解压后导入其中的文件")
     if suffix in (".docx", ".pdf"):
         return suffix[1:]             # its own loader names the damage
+    if suffix in IMAGE_SUFFIXES:
+        return "image"                # Pillow names the damage (a PDF or Word file named .png was caught above)
     for magic, what in _MAGIC:
         if head.startswith(magic) and (magic != b"MZ" or b"\x00" in head):
             raise DocumentLoadError(f"{name}: 这是{what}，不是文本文件 (binary)，无法导入")
@@ -146,8 +153,8 @@ def _pdf_pages(reader, name: str):
         yield text
 
 
-def _pdf_text(data: bytes, name: str) -> str:
-    """Page texts joined by newlines."""
+def _pdf(data: bytes, name: str) -> Loaded:
+    """Page texts joined by newlines; a page without a text layer is OCR'd (``ingest.scans``)."""
     import pypdf
     from pypdf.errors import PyPdfError
 
@@ -155,13 +162,10 @@ def _pdf_text(data: bytes, name: str) -> str:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentLoadError(f"{name}: the PDF is password-protected; remove the password and retry")
-        text = "\n".join(_pdf_pages(reader, name))
+        layer = list(_pdf_pages(reader, name))
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as e:
         raise DocumentLoadError(f"{name}: the PDF is damaged or incomplete and cannot be read ({e})") from e
-    if not text.strip():
-        raise DocumentLoadError(f"{name}: the PDF has no text layer (probably a scanned image); "
-                                "run OCR on it first, or upload the original Word or text file")
-    return text
+    return pdf_loaded(data, name, layer)
 
 
 def _html(data: bytes, name: str) -> Loaded:

@@ -69,9 +69,9 @@ def test_only_boilerplate_is_empty(tmp_path):
 
 
 def test_errors_pass_through(tmp_path):
-    (tmp_path / "a.doc").write_text("x")
+    (tmp_path / "a.pptx").write_text("x")
     with pytest.raises(UnsupportedFileError):
-        load_document(tmp_path / "a.doc")
+        load_document(tmp_path / "a.pptx")
     (tmp_path / "b.txt").write_bytes(b"")
     with pytest.raises(DocumentLoadError, match="empty"):
         load_document(tmp_path / "b.txt")

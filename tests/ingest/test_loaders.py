@@ -60,7 +60,7 @@ def make_pdf(path: Path, lines: list[str], width: int = 35) -> Path:
 
 def test_iter_files_walks_folders_sorted_and_skips_hidden(tmp_path):
     for rel in ["b/2.txt", "b/1.MD", "a.docx", "c/d/e.pdf", "c/x.html", "c/y.htm", "z.markdown",
-                "notes.doc", "img.png", ".hidden.txt", ".git/config.txt", "b/.cache/k.txt", "~$a.docx", "noext"]:
+                "notes.pptx", "img.gif", ".hidden.txt", ".git/config.txt", "b/.cache/k.txt", "~$a.docx", "noext"]:
         p = tmp_path / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x")
@@ -76,7 +76,7 @@ def test_iter_files_mixes_files_and_folders_once_each(tmp_path):
 
 
 def test_iter_files_keeps_an_explicit_file_so_its_type_error_is_reported(tmp_path):
-    f = tmp_path / "speech.doc"
+    f = tmp_path / "speech.pptx"
     f.write_text("x")
     assert list(iter_files([f])) == [f]
     with pytest.raises(UnsupportedFileError):
@@ -256,7 +256,7 @@ def test_scanned_pdf_without_text_layer(tmp_path):
     c.rect(50, 50, 400, 600, fill=1)  # a page with only a picture-like drawing
     c.showPage()
     c.save()
-    with pytest.raises(DocumentLoadError, match="scan.pdf.*no text layer.*OCR"):
+    with pytest.raises(DocumentLoadError, match="scan.pdf.*没有文字层.*没有识别出文字"):    # OCR found nothing
         load(tmp_path / "scan.pdf")
 
 
@@ -290,7 +290,7 @@ def test_max_bytes_is_configurable(tmp_path):
         load(f, max_bytes=1024)
 
 
-@pytest.mark.parametrize("name", ["speech.doc", "speech.exe", "README", "slides.pptx", "x.txt.bak"])
+@pytest.mark.parametrize("name", ["speech.key", "speech.exe", "README", "slides.pptx", "x.txt.bak"])
 def test_unsupported_suffix(tmp_path, name):
     f = tmp_path / name
     f.write_text("内容")

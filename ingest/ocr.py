@@ -1,0 +1,189 @@
+"""Text of page images by OCR on the CPU: RapidOCR's PP-OCRv4 models (detection, direction, recognition), which ship
+inside the ``rapidocr-onnxruntime`` wheel and run on onnxruntime. Nothing is downloaded, ever: that package has no
+download code, and the engine is built from the model files inside it (checked before it is built).
+
+The engine is imported and built on the first page that needs it (a few hundred ms), never at import time, and
+kept for the process. Lines come back as boxes; ``page_lines`` undoes the page's skew (the median angle of the
+boxes), puts boxes of one visual line together, and rebuilds paragraphs the way a reader does: a line that starts
+indented, or follows a line that stopped short of the right margin, or follows a wider gap, starts a paragraph;
+any other line continues the one before (公文 text wraps mid-sentence). Each paragraph keeps the lowest recognition
+score of its lines, so text the engine was unsure of can be flagged (see ``LOW_CONFIDENCE``).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from jianghua.errors import DocumentLoadError
+
+LOW_CONFIDENCE = 0.90      # a line recognised below this is marked "OCR识别，请核对原件" in citations
+MAX_SIDE = 2000            # the detector sees the page scaled to at most this many pixels a side
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class OcrParagraph:
+    text: str
+    score: float            # the lowest recognition score of its lines (0–1)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    paragraphs: tuple[OcrParagraph, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def confidence(self) -> float:
+        """Mean recognition score, weighted by characters (1.0 for a page with no text)."""
+        n = sum(len(p.text) for p in self.paragraphs)
+        return sum(p.score * len(p.text) for p in self.paragraphs) / n if n else 1.0
+
+
+_lock = threading.Lock()
+
+
+def _package_models() -> dict[str, Path]:
+    import rapidocr_onnxruntime
+
+    root = Path(rapidocr_onnxruntime.__file__).resolve().parent / "models"
+    models = {"det": root / "ch_PP-OCRv4_det_infer.onnx", "rec": root / "ch_PP-OCRv4_rec_infer.onnx",
+              "cls": root / "ch_ppocr_mobile_v2.0_cls_infer.onnx"}
+    missing = [str(p) for p in models.values() if not p.is_file()]
+    if missing:
+        raise DocumentLoadError(f"OCR 模型文件缺失：{', '.join(missing)}；请重新安装 rapidocr-onnxruntime")
+    return models
+
+
+@functools.lru_cache(maxsize=1)
+def engine():
+    """The OCR engine, built once from the models inside the installed package."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as e:
+        raise DocumentLoadError("识别扫描件和图片需要 OCR 组件：请运行 pip install rapidocr-onnxruntime 后重试"
+                                f"（{e}）") from e
+    m = _package_models()
+    return RapidOCR(det_model_path=str(m["det"]), rec_model_path=str(m["rec"]), cls_model_path=str(m["cls"]),
+                    max_side_len=MAX_SIDE, print_verbose=False)
+
+
+def ocr_image(image) -> OcrPage:
+    """OCR one page: ``image`` is a PIL image (any mode)."""
+    import numpy as np
+
+    rgb = np.asarray(image.convert("RGB"))
+    eng = engine()
+    with _lock:                  # one page at a time: the engine uses every core for one page
+        result, _ = eng(rgb)
+    return page_lines(result or [])
+
+
+@dataclass
+class _Box:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+    score: float
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+
+def _skew(result) -> float:
+    """The page's skew in radians: the median angle of the top edges of boxes wider than they are tall."""
+    angles = []
+    for pts, _, _ in result:
+        (ax, ay), (bx, by) = pts[0], pts[1]
+        w = math.hypot(bx - ax, by - ay)
+        h = math.hypot(pts[3][0] - ax, pts[3][1] - ay)
+        if w > 3 * h > 0:
+            angles.append(math.atan2(by - ay, bx - ax))
+    angles.sort()
+    return angles[len(angles) // 2] if angles else 0.0
+
+
+def _boxes(result) -> list[_Box]:
+    a = _skew(result)
+    cos, sin = math.cos(-a), math.sin(-a)
+    out = []
+    for pts, text, score in result:
+        text = text.strip()
+        if not text:
+            continue
+        xs = [x * cos - y * sin for x, y in pts]
+        ys = [x * sin + y * cos for x, y in pts]
+        out.append(_Box(min(xs), max(xs), min(ys), max(ys), text, float(score)))
+    return out
+
+
+def _rows(boxes: list[_Box]) -> list[list[_Box]]:
+    """Boxes grouped into visual lines (centres within half a line height), each sorted left to right."""
+    rows: list[list[_Box]] = []
+    for b in sorted(boxes, key=lambda b: b.yc):
+        if rows:
+            last = rows[-1]
+            yc = sum(x.yc for x in last) / len(last)
+            h = max(x.h for x in last)
+            if abs(b.yc - yc) < 0.5 * max(h, b.h):
+                last.append(b)
+                continue
+        rows.append([b])
+    return [sorted(r, key=lambda b: b.x0) for r in rows]
+
+
+def _join(a: str, b: str) -> str:
+    """Two pieces of one line or paragraph: a space only between two Latin letters or digits."""
+    if a and b and _ASCII_WORD.match(a[-1]) and _ASCII_WORD.match(b[0]):
+        return a + " " + b
+    return a + b
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def page_lines(result) -> OcrPage:
+    """Paragraphs of a page from the engine's ``[box, text, score]`` list (see the module docstring)."""
+    boxes = _boxes(result)
+    if not boxes:
+        return OcrPage(())
+    rows = _rows(boxes)
+    h = _median([b.h for b in boxes])                    # about one character: CJK glyphs are square
+    lines = []
+    for r in rows:
+        text = r[0].text
+        for prev, b in zip(r, r[1:]):
+            text = (text + "  " + b.text) if b.x0 - prev.x1 > 2 * h else _join(text, b.text)
+        lines.append((min(b.x0 for b in r), max(b.x1 for b in r), sum(b.yc for b in r) / len(r), text,
+                      min(b.score for b in r)))
+    left = _median([x0 for x0, *_ in lines])            # most lines of a page are flush left
+    right = max(x1 for _, x1, *_ in lines)
+    steps = [b[2] - a[2] for a, b in zip(lines, lines[1:])]
+    step = _median(steps) if steps else h
+    paras: list[list] = []
+    prev = None
+    for x0, x1, yc, text, score in lines:
+        starts = (prev is None or x0 > left + 0.8 * h or prev[1] < right - 1.5 * h or yc - prev[2] > 1.6 * step
+                  or x0 < left - 0.8 * h)
+        if starts:
+            paras.append([text, score])
+        else:
+            paras[-1][0] = _join(paras[-1][0], text)
+            paras[-1][1] = min(paras[-1][1], score)
+        prev = (x0, x1, yc)
+    return OcrPage(tuple(OcrParagraph(t, s) for t, s in paras))

@@ -1,0 +1,121 @@
+"""Scanned PDFs and page images (.png .jpg .jpeg .tif .tiff .bmp) read by OCR (see ``ingest.ocr``).
+
+A PDF page whose text layer holds fewer than ``MIN_LAYER_CHARS`` characters is rendered by pypdfium2 at
+``RENDER_DPI`` and OCR'd; the other pages keep their text layer. An image is one page; a multi-page TIFF is one page
+a frame. Every limit is checked before the work: pixels of an image or a frame (a decompression bomb is refused
+before it is decoded), pages, and a time budget per OCR'd page. A progress bar (only on a terminal) follows the
+OCR'd pages.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+from ingest.pages import PageJoiner
+from jianghua.errors import DocumentLoadError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+MIN_LAYER_CHARS = 10            # a page with fewer characters in its text layer is treated as a scan
+RENDER_DPI = 200
+MAX_PIXELS = 120_000_000        # an A4 page at 1200 dpi is 140 M; at 600 dpi 35 M
+MAX_OCR_PAGES = 1000
+OCR_SECONDS_PER_PAGE = 60.0     # ~3 s a page here; the budget only stops a pathological file
+
+
+def _progress(total: int, name: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"OCR {name}"[:40], unit="page", disable=None if total > 1 else True,
+                leave=False)
+
+
+def image_loaded(data: bytes, name: str):
+    """The text of an image file, one page a frame, with its pages and OCR records (``Loaded``)."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from ingest.loaders import Loaded
+    from ingest.ocr import ocr_image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            frames = getattr(img, "n_frames", 1)
+            if frames > MAX_OCR_PAGES:
+                raise DocumentLoadError(f"{name}: 图片有 {frames} 页，超过上限 {MAX_OCR_PAGES} 页；请拆分后再导入")
+            pages = PageJoiner()
+            deadline = time.monotonic() + OCR_SECONDS_PER_PAGE * frames
+            with _progress(frames, name) as bar:
+                for frame in ImageSequence.Iterator(img):
+                    w, h = frame.size
+                    if w * h > MAX_PIXELS:
+                        raise DocumentLoadError(f"{name}: 图片有 {w}×{h} 像素，超过上限 {MAX_PIXELS // 10**6} 百万像素"
+                                                "（可能是恶意构造的文件）；请缩小分辨率后再导入")
+                    frame.load()
+                    pages.add("", ocr=ocr_image(frame))
+                    bar.update()
+                    if time.monotonic() > deadline:
+                        raise DocumentLoadError(f"{name}: 识别图片文字超时；请拆分后再导入")
+    except Image.DecompressionBombError as e:
+        raise DocumentLoadError(f"{name}: 图片像素过多，超过上限（可能是恶意构造的文件）；请缩小分辨率后再导入") from e
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as e:
+        raise DocumentLoadError(f"{name}: 图片文件已损坏或不完整，无法识别其中的文字（{e}）；请重新扫描或另存后再导入") from e
+    if not pages.text.strip():
+        raise DocumentLoadError(f"{name}: 图片中没有识别出文字（可能是空白页、照片或分辨率过低）；"
+                                "请上传清晰的扫描件（200 dpi 以上）或原始文件")
+    return Loaded(pages.text, meta=pages.meta)
+
+
+def pdf_loaded(data: bytes, name: str, layer_pages):
+    """The text of a PDF, each page from its text layer (``layer_pages``: the texts pypdf extracted, in order)
+    or, when that is (nearly) empty, from OCR of the rendered page."""
+    from ingest.loaders import Loaded
+
+    layer = list(layer_pages)
+    scans = [i for i, t in enumerate(layer) if len("".join(t.split())) < MIN_LAYER_CHARS]
+    if len(scans) > MAX_OCR_PAGES:
+        raise DocumentLoadError(f"{name}: PDF 有 {len(scans)} 页扫描页需要识别，超过上限 {MAX_OCR_PAGES} 页；"
+                                "请拆分后再导入")
+    ocr = _ocr_pdf_pages(data, name, scans) if scans else {}
+    pages = PageJoiner()
+    for i, t in enumerate(layer):
+        if i in ocr:
+            pages.add("", ocr=ocr[i])
+        else:
+            pages.add(t)
+    if not pages.text.strip():
+        raise DocumentLoadError(f"{name}: PDF 中既没有文字层，也没有识别出文字（可能是空白页或分辨率过低的扫描件）；"
+                                "请上传清晰的扫描件（200 dpi 以上）或原始 Word、文本文件")
+    return Loaded(pages.text, meta=pages.meta)
+
+
+def _ocr_pdf_pages(data: bytes, name: str, indexes: list[int]) -> dict:
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as e:
+        raise DocumentLoadError(f"{name}: 这是扫描件（没有文字层），识别它需要 pypdfium2：请运行 pip install "
+                                f"pypdfium2 rapidocr-onnxruntime 后重试（{e}）") from e
+    from ingest.ocr import ocr_image
+
+    out = {}
+    deadline = time.monotonic() + OCR_SECONDS_PER_PAGE * len(indexes)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        raise DocumentLoadError(f"{name}: 扫描版 PDF 已损坏，无法渲染页面（{e}）") from e
+    try:
+        with _progress(len(indexes), name) as bar:
+            for i in indexes:
+                page = pdf[i]
+                w, h = page.get_size()                              # points
+                scale = RENDER_DPI / 72
+                if w * h * scale * scale > MAX_PIXELS:
+                    scale = (MAX_PIXELS / (w * h)) ** 0.5
+                image = page.render(scale=scale, grayscale=True).to_pil()
+                out[i] = ocr_image(image)
+                bar.update()
+                if time.monotonic() > deadline:
+                    raise DocumentLoadError(f"{name}: 识别扫描页超时；请拆分后再导入")
+    except pdfium.PdfiumError as e:
+        raise DocumentLoadError(f"{name}: 扫描版 PDF 的第 {i + 1} 页已损坏，无法渲染（{e}）") from e
+    finally:
+        pdf.close()
+    return out
