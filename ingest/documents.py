@@ -6,6 +6,7 @@ from pathlib import Path
 from ingest.cleaning import clean
 from ingest.loaders import MAX_BYTES, load
 from ingest.metadata import extract_metadata, extract_type
+from ingest.pages import document_meta
 from jianghua.errors import DocumentLoadError, InputError
 from jianghua.records import Document, content_hash
 
@@ -20,7 +21,8 @@ def load_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
     meta = extract_metadata(cleaned.text, path.name, loaded.title_hint)
     return Document(id=content_hash(cleaned.text), source=str(path), text=cleaned.text, **meta,
                     meta={"offsets": cleaned.offsets, "suffix": path.suffix.lower(), "bytes": path.stat().st_size,
-                          "type": extract_type(cleaned.text, meta["title"])})
+                          "type": extract_type(cleaned.text, meta["title"]),
+                          **document_meta(loaded.meta, cleaned.offsets, len(cleaned.text))})
 
 
 def document_from_text(text: str, source: str, title: str | None = None) -> Document:
