@@ -95,7 +95,8 @@ class Assistant:
         version = turn.version
         turn.job = Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
                        lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
-                       lambda hit: self.searcher.following(hit, version=version), turn.evidence)
+                       lambda hit: self.searcher.following(hit, version=version), turn.evidence,
+                       lambda hit: self.searcher.around(hit, version=version))
         turn.timed("weigh", t0)
         return turn
 

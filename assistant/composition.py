@@ -21,6 +21,7 @@ class Job:
     tokens: Callable[[str], list[str]]
     neighbours: Callable[[Hit], list[Hit]] | None = None
     evidence: object | None = None          # weigh.Evidence: ranked sentences and the answer-or-decline decision
+    around: Callable[[Hit], list[Hit]] | None = None     # the hit with the passages before and after it
 
 
 @dataclass

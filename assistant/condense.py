@@ -70,7 +70,7 @@ def answer_sentences(answer: str) -> list[str]:
 
 def answer_items(answer: str) -> list[str]:
     """The items of an answer: its 一是/（一）/1. parts if it enumerates, else its sentences (markers removed)."""
-    from assistant.extractive import inner_marker, item_marker
+    from assistant.enumeration import inner_marker, item_marker
     text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
     sents = answer_sentences(answer)
     marked = []

@@ -66,8 +66,14 @@ def is_heading(text: str, hit: Hit) -> bool:
     return len(t) <= 40 and not _TERMINAL.search(t)
 
 
+HEADER_LINE = re.compile(r"^(?:标题|日期|来源|作者|发布时间|编辑|专栏|责任编辑|原标题)\s*[:：]|https?://|www\.")
+
+
 def is_meta(text: str) -> bool:
-    return bool(META.search(text.strip()))
+    """A sentence about the speech rather than of it: an announcement of its parts ("下面，我讲三点意见"), a
+    salutation, or a header line of the file (来源：https://…, 标题：…, a web address)."""
+    t = text.strip()
+    return bool(META.search(t) or HEADER_LINE.search(t))
 
 
 def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | None] | None = None,

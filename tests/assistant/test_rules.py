@@ -6,7 +6,8 @@ import pytest
 
 from assistant.answer_type import expected, holds, redacted
 from assistant.condense import answer_items, condense_without_llm, needs_history, ordinal, topic
-from assistant.extractive import as_answer_sentence, inner_marker, item_marker
+from assistant.enumeration import inner_marker, item_marker
+from assistant.extractive import as_answer_sentence
 from assistant.ranking import is_meta
 
 # -- answer_type ----------------------------------------------------------------------------------------------

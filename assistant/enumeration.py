@@ -1,0 +1,256 @@
+"""Lists in the sources: the enumeration a question asking for one (哪些, 哪三点, 分了几条, 各条标题) is answered with.
+
+An enumeration is a lead (a sentence ending in ：, one announcing a count — "这里我也提3点建议" —, or a heading) and
+its items: a run of sentences opening with one family's markers in order (一是… 二是…, （一）（二）, 1. 2., 第一，…,
+一、 二、), possibly passages apart, each item's opening sentence quoted. Listings are looked for around the best
+sentences — the lead they are, the list they belong to, the section whose heading they sit under — and the one that
+covers the question best is chosen; a single sentence that covers the question better wins over any listing.
+
+Headings (short unpunctuated lines, "（一）旗帜鲜明将政治建设摆在首位。") are items only of a lead that announces them
+(a count, a heading above them) or when the question asks for the parts or titles of a text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from assistant.citations import Source
+from assistant.evidence import sentences_of
+from jianghua.records import Hit
+
+CN = "一二三四五六七八九十"
+FAMILIES = (
+    ("shi", re.compile(rf"^([{CN}]+)(?:是|要|抓|强化|坚持)")),
+    ("paren", re.compile(rf"^[（(]([{CN}]+)[）)]")),
+    ("arabic", re.compile(r"^(\d{1,2})[.、．]")),
+    ("di", re.compile(rf"^第([{CN}]+)[，,、：:]")),
+    ("dun", re.compile(rf"^([{CN}]+)、")),
+)
+_NUM = rf"[{CN}两\d]+"
+# a count the question asks for: 哪三点, 哪5个方面, 哪几条 (None: a count not given)
+ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|方面|部分|座|位)")
+# a lead announcing its items: 提3点建议, 五个方面的基本要求, 主要有：, 如下
+ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
+                       rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)?|如下|以下几|[：:]$")
+STRUCTURE_Q = re.compile(r"几个方面|哪几个方面|几部分|哪几部分|结构|框架|提纲|标题|分了?几|各条|几大")
+
+
+def item_marker(text: str) -> tuple[str, int] | None:
+    """(family, number) of an enumeration item's opening marker."""
+    t = text.lstrip()
+    for fam, pat in FAMILIES:
+        m = pat.match(t)
+        if m:
+            g = m.group(1)
+            n = int(g) if g.isdigit() else cn_number(g)
+            if n:
+                return fam, n
+    return None
+
+
+def inner_marker(text: str) -> tuple[str, int, int] | None:
+    """(family, number, offset) of an item that opens after a colon inside the sentence ("…主要有：一是…")."""
+    for m in re.finditer(r"[：:]\s*", text):
+        mark = item_marker(text[m.end():])
+        if mark is not None:
+            return mark[0], mark[1], m.end()
+    return None
+
+
+def cn_number(g: str) -> int:
+    if g.isdigit():
+        return int(g)
+    if g == "两":
+        return 2
+    if g in CN:
+        return CN.index(g) + 1
+    if len(g) == 2 and g[0] == "十" and g[1] in CN:
+        return 10 + CN.index(g[1]) + 1
+    if len(g) == 2 and g[1] == "十" and g[0] in CN:
+        return 10 * (CN.index(g[0]) + 1)
+    return 0
+
+
+def asked_count(question: str) -> int | None:
+    m = ASKED_COUNT.search(question)
+    return cn_number(m.group(1)) or None if m and m.group(1) != "几" else None
+
+
+def heading_like(text: str) -> bool:
+    """A heading line ("（一）树立鲜明选人用人导向"): short and not ended as a sentence, or a short phrase under a
+    heading-style marker （一） 一、 1. (an 一是 item is never a heading)."""
+    t = text.strip()
+    if len(t) <= 40 and not re.search(r"[。！？；!?;：:，,]$", t):
+        return True
+    m = item_marker(t)
+    if m is None or m[0] == "shi":
+        return False
+    body = re.sub(r"^(?:[（(][^）)]{1,3}[）)]|[一二三四五六七八九十\d]{1,3}[、.．])", "", t).rstrip("。；;")
+    return len(body) <= 16 and "，" not in body
+
+
+def _rank(fam: str) -> int:
+    return {"dun": 0, "paren": 1, "di": 2, "shi": 3, "arabic": 4}.get(fam, 5)
+
+
+@dataclass
+class Listing:
+    lead: Source | None
+    items: list[Source]
+    anchor_rank: int            # rank of the sentence it was found from (0 = best)
+
+    def sources(self) -> list[Source]:
+        return ([self.lead] if self.lead is not None else []) + self.items
+
+    def text(self) -> str:
+        return " ".join(s.quote for s in self.sources())
+
+
+def run(sents: list[Source], fam: str, n: int, limit: int, headings: bool) -> list[Source]:
+    """Items ``n``, ``n+1`` … of family ``fam`` among ``sents`` (sentences between items are skipped; a marker of a
+    higher-level family, or the same family restarting, ends the run)."""
+    out = []
+    for s in sents:
+        m = item_marker(s.quote)
+        if m is None or (not headings and heading_like(s.quote)):
+            continue
+        if m[0] != fam:
+            if _rank(m[0]) < _rank(fam):
+                break
+            continue
+        if m[1] != n:
+            break
+        out.append(s)
+        n += 1
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _announces(s: Source) -> bool:
+    return bool(ANNOUNCES.search(s.quote.strip())) or heading_like(s.quote)
+
+
+def _from_lead(sents: list[Source], i: int, limit: int, headings: bool) -> list[Source] | None:
+    """The items that open within three sentences after the lead ``sents[i]``."""
+    for j in range(i + 1, min(i + 4, len(sents))):
+        m = item_marker(sents[j].quote)
+        if m is None or (not headings and heading_like(sents[j].quote)):
+            continue
+        if m[1] != 1:
+            return None
+        items = run(sents[j:], m[0], 1, limit, headings)
+        return items if len(items) >= 2 else None
+    return None
+
+
+def listings(anchor: Source, strip: list[Source], rank: int, limit: int, structure: bool) -> list[Listing]:
+    """Listings the sentence ``anchor`` leads, belongs to, or sits under, within ``strip`` (the sentences of the
+    passages around it, in document order)."""
+    idx = next((i for i, s in enumerate(strip) if s.start == anchor.start), None)
+    if idx is None:
+        return []
+    out: list[Listing] = []
+    quote = anchor.quote
+    mark = item_marker(quote)
+    inner = inner_marker(quote) if mark is None else None
+    if inner is not None and inner[1] == 1:                      # "…主要有：一是…" then 二是…
+        items = run(strip[idx + 1:], inner[0], 2, limit - 1, structure)
+        if items:
+            out.append(Listing(anchor, items, rank))
+    if mark is None:
+        headings = structure or _announces(anchor)
+        items = _from_lead(strip, idx, limit, headings)
+        if items and (headings or re.search(r"[：:]$", quote.strip()) or strip.index(items[0]) <= idx + 2):
+            out.append(Listing(anchor, items, rank))
+    else:
+        fam, n = mark
+        headings = structure or heading_like(quote)
+        back, want = [], n - 1
+        for s in reversed(strip[:idx]):
+            if want < 1:
+                break
+            m = item_marker(s.quote)
+            if m is not None and m[0] == fam and m[1] == want:
+                back.insert(0, s)
+                want -= 1
+            elif m is not None and _rank(m[0]) < _rank(fam):
+                break
+        if want < 1:
+            first = strip.index(back[0]) if back else idx
+            lead = strip[first - 1] if first > 0 and _announces(strip[first - 1]) else None
+            items = [*back, anchor, *run(strip[idx + 1:], fam, n + 1, limit, True)]
+            if len(items) >= 2:
+                out.append(Listing(lead, items[:limit], rank))
+    # the section the anchor sits under: its heading as the lead, the section's own items below it
+    section = anchor.hit.chunk.section
+    if section:
+        head = section[-1].strip()
+        at = next((i for i in range(idx, -1, -1) if strip[i].quote.strip() == head), None)
+        if at is not None and at != idx:
+            items = _from_lead(strip, at, limit, True)
+            if items:
+                out.append(Listing(strip[at], items, rank))
+    return out
+
+
+def strip_of(hit: Hit, around: Callable[[Hit], list[Hit]] | None) -> list[Source]:
+    """The sentences of the passages around ``hit`` (just its own without ``around``), in document order."""
+    hits = around(hit) if around is not None else [hit]
+    seen, out = set(), []
+    for h in hits:
+        for s in sentences_of(h):
+            if s.start not in seen:
+                seen.add(s.start)
+                out.append(s)
+    return out
+
+
+def best_listing(question, ranked, around, limit: int = 10, anchors: int = 5) -> list[Source]:
+    """The listing that answers ``question`` (an ``assistant.question.Question``) best among those around the
+    ``anchors`` best ``ranked`` sentences; [] when a single sentence covers the question better or none is found."""
+    if not ranked:
+        return []
+    structure = bool(STRUCTURE_Q.search(question.text))
+    want = asked_count(question.text)
+    strips: dict[str, list[Source]] = {}
+    found: list[Listing] = []
+    for r, cand in enumerate(ranked[:anchors]):
+        hit = cand.source.hit
+        if hit.chunk.id not in strips:
+            strips[hit.chunk.id] = strip_of(hit, around)
+        found += listings(cand.source, strips[hit.chunk.id], r, limit, structure)
+    if not found:
+        return []
+
+    def value(ls: Listing) -> float:
+        head = " ".join([ls.lead.quote if ls.lead else "", *ls.items[0].hit.chunk.section[-1:]])
+        v = question.coverage(head + " " + ls.text()) + 0.5 * question.coverage(head) - 0.05 * ls.anchor_rank
+        if want is not None:
+            v += 0.3 if len(ls.items) == want else -0.3
+        return v
+
+    def about_one_item(ls: Listing) -> bool:
+        """Found from one of its items that the question is about (its words are that item's, not the list's):
+        the answer lies in that item, not in the list of its siblings."""
+        anchor = next((s for s in ls.items if s.start == ranked[ls.anchor_rank].source.start), None)
+        if anchor is None:
+            return False
+        own = question.coverage(anchor.quote)
+        lead = question.coverage(ls.lead.quote) if ls.lead is not None else 0.0
+        others = [question.coverage(s.quote) for s in ls.items if s is not anchor]
+        return own > lead and (sum(others) / max(1, len(others))) < 0.5 * own
+
+    found = [ls for ls in found if not about_one_item(ls)]
+    if not found:
+        return []
+    best = max(found, key=value)
+    top = ranked[0]
+    single, listed = question.coverage(top.quote), question.coverage(best.text())
+    if listed + 0.05 < single:
+        return []
+    inline = top.quote.count("、") >= 2          # the best sentence lists the answer itself: 甲、乙、丙
+    if inline and all(s.start != top.source.start for s in best.sources()) and single >= 0.6 * listed:
+        return []
+    return best.sources()

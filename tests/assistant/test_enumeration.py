@@ -1,0 +1,67 @@
+"""Lists (assistant/enumeration.py): a question asking for the items of a list gets the list the source gives — its
+lead and every item in order, even when the items are headings passages apart — and a question about one item's
+content is answered from that item, not with the list of its siblings. Expected items are read off the seed files."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.enumeration import asked_count, cn_number, heading_like, item_marker
+from samples import SEEDS
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\[\d+\]", "", text)
+
+
+def _lines(name: str) -> list[str]:
+    return [ln.strip() for ln in (SEEDS / f"{name}.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+@pytest.mark.parametrize("q, n", [("哪五个方面", 5), ("提了哪3点建议", 3), ("哪两项", 2), ("哪十二条", 12),
+                                  ("有哪几条", None), ("有哪些", None)])
+def test_asked_count(q, n):
+    assert asked_count(q) == n
+
+
+def test_markers_and_numbers():
+    assert item_marker("（三）持之以恒推动正风肃纪。") == ("paren", 3)
+    assert item_marker("第二，抓好用党的科学理论武装全党。") == ("di", 2)
+    assert item_marker("三要扎实开展专项整治。") == ("shi", 3)
+    assert item_marker("三年来，我们坚持……") is None
+    assert cn_number("十二") == 12 and cn_number("二十") == 20 and cn_number("两") == 2
+    assert heading_like("（一）旗帜鲜明将政治建设摆在首位。") and not heading_like("一要加强机关文化建设，推进机关精神文明建设，形成新风尚。")
+
+
+def test_announced_headings_are_the_items(seed_app):
+    """"这里我也提3点建议" is followed by three headings (一要…/二要…/三要…), each passages apart: all three, in order."""
+    lines = _lines("市领导在基层党组织书记述职评议会议上的讲话")
+    lead = next(i for i, ln in enumerate(lines) if "提3点建议" in ln)
+    items = [re.match(r"^[^。]+", ln).group() for ln in lines[lead + 1:] if re.match(r"^[一二三]要", ln)][:3]
+    assert len(items) == 3
+    answer = _plain(seed_app.ask("市领导提出的3点建议分别是什么？", [])["answer"])
+    positions = [answer.find(it) for it in items]
+    assert all(p >= 0 for p in positions), (answer, items)
+    assert positions == sorted(positions)
+
+
+def test_a_section_lists_its_items(seed_app):
+    """The items of "七、2020年工作打算" are five paragraphs opening with （一）…（五）: a question for them gets all five."""
+    lines = _lines("关于落实全面从严治党主体责任情况通报")
+    start = next(i for i, ln in enumerate(lines) if ln.endswith("2020年工作打算"))
+    heads = [re.match(r"^（[一二三四五六七八九十]）[^。]+", ln).group() for ln in lines[start + 1:]
+             if re.match(r"^（[一二三四五六七八九十]）", ln)]
+    assert len(heads) == 5
+    answer = _plain(seed_app.ask("情况通报里2020年的工作打算有哪几条？", [])["answer"])
+    assert all(h in answer for h in heads), (answer, heads)
+
+
+def test_a_question_about_one_item_is_answered_from_it(seed_app):
+    """"三要扎实开展…专项整治" is one item of a list; what that item says it roots out is in its own sentence
+    (弱化、淡化、虚化…), not in the list of the four items."""
+    text = (SEEDS / "在区直机关党建推进会上的讲话.txt").read_text(encoding="utf-8")
+    span = re.search(r"根治基层党建([^，。]+?)6个问题", text).group(1)
+    answer = _plain(seed_app.ask("专项整治要根治基层党建中的哪些问题？", [])["answer"])
+    assert span in answer, answer
+    assert not re.search(r"四要全面落实机关", answer)
