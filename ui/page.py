@@ -132,7 +132,7 @@ def ask_tab(get_app: GetApp, settings: Settings) -> None:
     chat = gr.Chatbot(label="对话", show_label=False, height=480, elem_id="jh-chat", buttons=["copy"], feedback_options=None,
                       placeholder="在下方输入问题。回答只依据知识库中的讲话稿，每句话后标注出处。")
     with gr.Row():
-        box = gr.Textbox(show_label=False, placeholder=f"输入问题，例如：{EXAMPLE}", scale=8, elem_id="jh-question",
+        box = gr.Textbox(label="问题", show_label=False, placeholder=f"输入问题，例如：{EXAMPLE}", scale=8, elem_id="jh-question",
                          max_length=settings.max_question_chars, lines=1)
         send = gr.Button("提问", variant="primary", scale=1, elem_id="jh-send")
     with gr.Row():

@@ -151,7 +151,7 @@ def sources_html(result: dict) -> str:
     for c in cites:
         section = " › ".join(c.get("section") or []) or "（无标题层级）"
         parts.append(
-            f'<div class="jh-source" data-n="{int(c.get("n", 0))}">'
+            f'<div class="jh-source jh-n-{int(c.get("n", 0))}">'
             f'<div>{cite_link(c)} <b>《{html.escape(c.get("title", ""))}》</b></div>'
             f'<div class="jh-meta">章节：{html.escape(section)} ｜ 位置：第 {int(c.get("start", 0))}–'
             f'{int(c.get("end", 0))} 字</div>'

