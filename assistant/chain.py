@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from itertools import zip_longest
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -18,7 +19,7 @@ from langchain_core.runnables import RunnableLambda
 from assistant.attribution import attribute, normalise_markers
 from assistant.citations import renumber
 from assistant.composition import Composition, Job
-from assistant.condense import answer_sentences, condense_with_llm, condense_without_llm
+from assistant.condense import own_words, answer_sentences, condense_with_llm, condense_without_llm
 from assistant.generators import make_generator
 from assistant.question import choose_script, normalise
 from assistant.verify import verify
@@ -81,17 +82,40 @@ class Assistant:
         t0 = time.perf_counter()
         res = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version)
         turn.hits, turn.search_trace = res.hits, res.trace
+        if turn.standalone != turn.normalised and not res.trace.get("scope", {}).get("applied"):
+            self._within_conversation(turn)
         turn.timed("retrieve", t0)
         return turn
+
+    def _within_conversation(self, turn: Turn) -> None:
+        """A follow-up that names no document of its own continues in the documents the previous answer quoted (or,
+        after a decline, the ones its question retrieved): their best passages for the standalone question come
+        first — found by the follow-up's own words, which the previous topic's words would drown —, interleaved with the
+        unscoped ones for the standalone question (a follow-up may still move elsewhere)."""
+        docs = _conversation_documents(self.searcher, turn.history, turn.version)
+        if not docs:
+            return
+        own = own_words(turn.normalised)
+        query = own if len(re.sub(r"[^\u4e00-\u9fff\w]", "", own)) >= 4 else turn.standalone
+        scoped = self.searcher.search(query, ANSWER_HITS, version=turn.version, doc_id=docs).hits
+        merged, seen = [], set()
+        for pair in zip_longest(scoped, turn.hits):
+            for h in pair:
+                if h is not None and h.chunk.id not in seen:
+                    seen.add(h.chunk.id)
+                    merged.append(h)
+        turn.hits = merged[:ANSWER_HITS]
+        turn.search_trace = {**turn.search_trace, "conversation_documents": docs}
 
     def _weigh(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
         view = turn.view
         kw = view.keyword
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
+        follow_up = turn.standalone != turn.normalised
         previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
         turn.evidence = weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df, max(1, view.n_chunks), dense,
-                              previous)
+                              previous, own_words(turn.normalised) if follow_up else None)
         version = turn.version
         turn.job = Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
                        lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
@@ -179,6 +203,29 @@ def _holds_asked_kind(evidence, checks) -> bool:
     if kind is None or kind[0] == "explanation":
         return True
     return any(holds(kind, c.text, evidence.question.text) for c in checks if "template" not in c.flags)
+
+
+def _conversation_documents(searcher, history: list[dict], version) -> list[str]:
+    """The documents the last assistant turn quoted (found by its first sentences, which are verbatim source text),
+    else the two the last user question retrieves first."""
+    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
+    docs: list[str] = []
+    for sent in (answer_sentences(answers[-1]) if answers else [])[:3]:
+        if len(sent) < 8 or "资料中未找到" in sent:
+            continue
+        for h in searcher.search(sent[:120], 3, version=version, mode="keyword").hits:
+            if sent.rstrip("。") in h.chunk.text and h.chunk.doc_id not in docs:
+                docs.append(h.chunk.doc_id)
+                break
+    if docs:
+        return docs
+    last = _last_user(history)
+    if not last:
+        return []
+    for h in searcher.search(last, 6, version=version).hits:
+        if h.chunk.doc_id not in docs:
+            docs.append(h.chunk.doc_id)
+    return docs[:2]
 
 
 def _last_user(history: list[dict]) -> str:

@@ -162,6 +162,16 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     return f"{prev_topic}，{q}"
 
 
+def own_words(question: str) -> str:
+    """A follow-up without its references to the conversation (ordinals, demonstratives, pronouns, 那…呢): what it
+    asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""
+    q = ORDINAL.sub("", question.strip())
+    q = re.sub(r"^(?:那么|那|还有|除了|再说说|而|其中|里面|当中)", "", q)
+    q = DEMONSTRATIVE.sub(lambda m: m.group(1), q)
+    q = PRONOUN.sub("", q)
+    return re.sub(r"(?:呢|怎么样)[？?]?$", "", q).strip("，, ")
+
+
 def condense_with_llm(question: str, history: list[dict], generator, content_terms=None) -> str:
     """The model's rewrite, or the extractive condenser's when the rewrite is empty, too long, or drops the
     question's own content terms (``content_terms(text)`` → terms)."""

@@ -49,8 +49,11 @@ class ExtractiveGenerator:
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
+                part = clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None
                 fresh = [c for c in ranked if "previous" not in c.flags]
-                if fresh:
+                if part is not None:
+                    sources = [part]
+                elif fresh:
                     sources = self.brief(fresh, models().second_cut)
 
         def deltas() -> Iterator[str]:
@@ -77,6 +80,32 @@ class ExtractiveGenerator:
             grams.append(g)
             used += len(c.quote)
         return out
+
+
+CLAUSE_END = re.compile(r"[，,；;：:。！？]")
+
+
+def clause_window(src: Source, focus, tokens, min_cover: float = 0.5) -> Source | None:
+    """The part of the sentence ``src`` that a follow-up about it asks for: the clause holding most of the
+    follow-up's own words (``focus``, an ``assistant.question.Question``) and the clause after it ("除了这两个方案，还建立了
+    什么？" → "建立了整改工作台账，狠抓落实"), verbatim. None when no clause holds ``min_cover`` of them or the part
+    would be the whole sentence."""
+    quote = src.quote
+    bounds, at = [], 0
+    for m in CLAUSE_END.finditer(quote):
+        bounds.append((at, m.end()))
+        at = m.end()
+    if at < len(quote):
+        bounds.append((at, len(quote)))
+    if len(bounds) < 3 or not focus.terms:
+        return None
+    cover = [focus.coverage(quote[a:b], set(tokens(quote[a:b]))) for a, b in bounds]
+    i = max(range(len(bounds)), key=lambda j: (cover[j], -j))
+    if cover[i] < min_cover:
+        return None
+    a, b = bounds[i][0], bounds[min(i + 1, len(bounds) - 1)][1]
+    body = quote[a:b].rstrip("，,；;：:")
+    return Source(src.hit, src.start + a, src.start + a + len(body))
 
 
 def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int) -> bool:

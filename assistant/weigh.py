@@ -27,6 +27,7 @@ class Evidence:
     dense: list[float | None] = field(default_factory=list)
     redacted: ranking.Candidate | None = None     # the best sentence gives the asked figure only as ×××
     previous_count: int = 0                         # sentences in the previous answer of the conversation
+    focus: Question | None = None                   # a follow-up's own words (``weigh``'s ``focus``)
 
     @property
     def answerable(self) -> bool:
@@ -44,10 +45,11 @@ def asks_structure(text: str) -> bool:
 
 
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
-          previous: list[str] | None = None) -> Evidence:
+          previous: list[str] | None = None, focus: str | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
-    the previous answer in this conversation (a follow-up should say something new)."""
+    the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
+    words (its references to the conversation removed), which rank the sentences once the decision is taken."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -68,7 +70,29 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
-    return Evidence(q, kind, cands, decision, dense, red, len(previous or []))
+    fq = analyse(focus, tokens, df, n_chunks) if focus else None
+    if fq is not None and decision.answer:
+        cands = _by_focus(cands, fq, tokens, text)
+    return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq)
+
+
+FOCUS_FLOOR = 0.4
+
+
+def _by_focus(cands: list[ranking.Candidate], focus: Question, tokens, standalone: str) -> list[ranking.Candidate]:
+    """A follow-up's standalone question carries the previous topic's words, which every sentence of the previous
+    answer shares; what it asks is in its own words. Each sentence's score is scaled by the share of those words it
+    holds (at least ``FOCUS_FLOOR``), so "第三条建议要着力解决什么问题？" ranks the sentence saying 着力解决 first.
+    A sentence of the previous answer that the standalone question quotes (the item an ordinal named) is what the
+    follow-up asks about, not its answer: it goes last."""
+    if not focus.terms:
+        return cands
+    for c in cands:
+        c.score *= FOCUS_FLOOR + (1 - FOCUS_FLOOR) * focus.coverage(c.quote, ranking.token_set(tokens, c.quote))
+        core = c.quote.strip().rstrip("。；;，,：:")
+        if "previous" in c.flags and len(core) >= 6 and core[-min(len(core), 20):] in standalone:
+            c.score *= 0.1
+    return sorted(cands, key=lambda c: -c.score)
 
 
 def _after_previous(cands: list[ranking.Candidate], previous: list[str]) -> list[ranking.Candidate]:

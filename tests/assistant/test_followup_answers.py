@@ -1,0 +1,76 @@
+"""Follow-up answers (assistant/weigh.py focus, extractive.clause_window, chain's conversation documents): a
+follow-up is answered by its own words, inside the item or sentence it refers to, in the document the conversation
+is about. Expected spans are read off the seed files, not produced by the code."""
+from __future__ import annotations
+
+import re
+
+from assistant.condense import own_words
+from assistant.extractive import clause_window
+from assistant.question import analyse
+from samples import SEEDS
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\[\d+\]|〔[^〕]*〕", "", text)
+
+
+def _seed(name: str) -> str:
+    return (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def test_own_words_drop_the_references():
+    assert own_words("第三条建议要着力解决什么问题？") == "建议要着力解决什么问题？"
+    assert own_words("那学校党建呢？") == "学校党建"
+    assert own_words("其中个体工商户有多少户？") == "个体工商户有多少户？"
+    assert own_words("针对这些问题，要求什么时候整改到位？") == "针对问题，要求什么时候整改到位？"
+    assert own_words("乡镇党委书记会受到什么处理？") == "乡镇党委书记会受到什么处理？"
+
+
+def test_clause_window_quotes_the_asked_part(seed_kb):
+    """"…迅速制定了《整改落实方案》和《整改工作分工方案》，建立了整改工作台账，狠抓落实…": asked what else was set up,
+    the part is the clause that says 建立 and the one after it, verbatim at its document offsets."""
+    from index.search import HybridSearcher
+    s = HybridSearcher(seed_kb)
+    hit = next(h for h in s.search("迅速制定了整改落实方案和整改工作分工方案", 5).hits if "整改工作台账" in h.chunk.text)
+    from assistant.evidence import sentences_of
+    sent = next(x for x in sentences_of(hit) if "整改工作台账" in x.quote)
+    view = s.view()
+    focus = analyse("还建立了什么？", view.tokenizer.tokens, view.keyword.df, view.n_chunks)
+    part = clause_window(sent, focus, view.tokenizer.tokens)
+    assert part is not None and part.quote.startswith("建立了整改工作台账")
+    doc = seed_kb.document(hit.chunk.doc_id).text
+    assert doc[part.start:part.end] == part.quote and len(part.quote) < len(sent.quote)
+    assert clause_window(sent, analyse("红烧肉怎么做？", view.tokenizer.tokens, view.keyword.df, view.n_chunks),
+                         view.tokenizer.tokens) is None
+
+
+def test_an_ordinal_follow_up_is_answered_inside_the_item(seed_app):
+    """After the three 建议 are listed, "the third one: what problem must it solve?" is answered by the sentence of
+    the third item's body that says 着力解决, not by the item's heading the first answer already gave."""
+    text = _seed("市领导在基层党组织书记述职评议会议上的讲话")
+    third = re.search(r"^三要[^。\n]+", text, re.M).group()
+    body = text[text.index(third):]
+    span = re.search(r"着力解决([^，。]+?)的问题", body).group(1)
+    q1 = "市领导提出的3点建议分别是什么？"
+    r1 = seed_app.ask(q1, [])
+    assert third in _plain(r1["answer"])
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask("第三条建议着力要解决的是什么问题？", history)
+    answer = _plain(r2["answer"])
+    assert span in answer, answer
+    assert not answer.startswith(third)
+
+
+def test_a_follow_up_stays_in_the_conversation_documents(seed_app):
+    """A follow-up naming no document of its own is searched first in the document the previous answer quoted (one
+    that names a document, year or type is scoped by that instead)."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    cited = {c["doc_id"] for c in r1["citations"]}
+    assert cited
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask("除了这两个方案，还建立了什么？", history)
+    assert set(r2["trace"]["search"]["conversation_documents"]) >= cited
+    assert "整改工作台账" in _plain(r2["answer"])
+    assert _plain(r2["answer"]) != _plain(r1["answer"])
