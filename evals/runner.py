@@ -140,6 +140,8 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     app = as_app(app_or_kb)
     es = eval_set if isinstance(eval_set, EvalSet) else load_set(eval_set)
     kb = app.kb
+    from evals.review import apply_accepted
+    es = apply_accepted(es, kb)          # the golds a reviewer accepted for this knowledge base
     v = kb.resolve(version)
     have_assistant = assistant_available()
     answers = have_assistant if answers is None else answers
@@ -205,7 +207,9 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
         if answers:
             out = timed("ask", app.ask, q.text, replay(app, q, v), version=v)
             declined = bool((out.get("trace") or {}).get("declined"))
-            row.update({"declined": declined, "answer": out.get("answer", "")})
+            row.update({"declined": declined, "answer": out.get("answer", ""), "text": q.text,
+                        "citations": [{k: c.get(k) for k in ("n", "doc_id", "title", "quote")}
+                                      for c in out.get("citations") or []]})
             sents = [] if declined else out.get("sentences") or []
             row["supported_sentences"] = [sum(bool(s.get("supported")) for s in sents), len(sents)]
             if q.answerable:

@@ -12,15 +12,15 @@ import gradio as gr
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from jianghua.app import Jianghua
-from jianghua.errors import BusyError, GateError, JianghuaError
+from jianghua.errors import BusyError, JianghuaError
 from jianghua.settings import Settings
 from ui import render
+from ui.page_eval import build_eval_tab
 from ui.messages import zh_error
 from ui.security import key_matches
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
 KEEP_TURNS = 20
-NO_BASELINE = "none"
 PRIVATE = "private"      # page events are not an API: /api and /v1 are (documented at /docs)
 
 GetApp = Callable[[], Jianghua]
@@ -37,7 +37,7 @@ def build_page(get_app: GetApp, settings: Settings) -> gr.Blocks:
                 draft_tab(get_app)
             with gr.Tab("知识库", id="kb"):
                 fill, outputs = kb_tab(get_app, settings)
-            build_eval_tab(get_app, settings)
+            build_eval_tab(get_app, settings, _error)
         page.load(fill, None, outputs, api_visibility=PRIVATE)
     page.queue(default_concurrency_limit=4)
     return page
@@ -47,78 +47,6 @@ def theme() -> gr.themes.Base:
     """System fonts only: the page must not fetch web fonts (offices are often offline)."""
     return gr.themes.Default(font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
                              font_mono=["Consolas", "Noto Sans Mono CJK SC", "monospace"])
-
-
-def build_eval_tab(get_app: GetApp, settings: Settings) -> None:
-    """The 评测 tab, called inside the page's ``gr.Tabs``: evaluate a candidate version against a baseline, promote it
-    through the gate, roll back. Each needs the key as in the 知识库 tab."""
-    with gr.Tab("评测", id="eval") as tab:
-        status = gr.Markdown(elem_id="jh-eval-status")
-        with gr.Row():
-            candidate = gr.Dropdown(label="候选版本", choices=[], scale=3, elem_id="jh-eval-candidate")
-            baseline = gr.Dropdown(label="对比基线", choices=[], scale=3, elem_id="jh-eval-baseline")
-            key = gr.Textbox(label="管理密钥", type="password", visible=bool(settings.api_key), scale=2)
-        with gr.Row():
-            run = gr.Button("运行评测", variant="primary", elem_id="jh-eval-run")
-            promote = gr.Button("通过评测后启用", elem_id="jh-eval-promote")
-            back = gr.Button("回滚", variant="stop", elem_id="jh-eval-rollback")
-        verdict = gr.Markdown(elem_id="jh-eval-verdict")
-        summary = gr.Markdown(elem_id="jh-eval-summary")
-        table = gr.Dataframe(interactive=False, wrap=True, label="指标对比", elem_id="jh-eval-table")
-        chart = gr.BarPlot(x="指标", y="得分", color="版本", y_lim=[0, 1], x_label_angle=-30, label="核心指标",
-                           elem_id="jh-eval-chart")
-
-    def allowed(given: str) -> bool:
-        return not settings.api_key or key_matches(given, settings.api_key)
-
-    def fill(cand: str | None = None, base: str | None = None):
-        versions = get_app().versions()
-        choices = render.version_choices(versions)
-        values = [c[1] for c in choices]
-        serving = next((str(v["version"]) for v in versions if v["serving"]), None)
-        cand = cand if cand in values else (values[0] if values else None)
-        base = base if base in values + [NO_BASELINE] else (serving if serving != cand else NO_BASELINE)
-        return (gr.Dropdown(choices=choices, value=cand),
-                gr.Dropdown(choices=choices + [("不对比", NO_BASELINE)], value=base),
-                render.versions_status(versions))
-
-    def evaluate(cand: str | None, base: str | None, given: str, progress=gr.Progress()):
-        if not allowed(given):
-            return "⚠ 管理密钥不正确。", gr.skip(), gr.skip(), gr.skip()
-        progress((0, None), desc="正在评测")
-        try:
-            out = get_app().evaluate(cand or None, None if base in (None, NO_BASELINE) else base,
-                                     progress_cb=lambda done, total: progress((done, total), desc="正在评测"))
-        except JianghuaError as e:
-            return _error(e), gr.skip(), gr.skip(), gr.skip()
-        frame = render.eval_chart(out)
-        return "", render.eval_summary(out), render.eval_table(out), gr.BarPlot(frame, sort=list(frame["指标"]))
-
-    def promote_(cand: str | None, base: str | None, given: str):
-        if not allowed(given):
-            return ("⚠ 管理密钥不正确。", *fill(cand, base))
-        try:
-            text = render.promotion_done(get_app().promote(cand or None))
-        except GateError as e:
-            text = render.gate_refusal(str(e), e.report)
-        except JianghuaError as e:
-            text = _error(e)
-        return (text, *fill(cand, base))
-
-    def rollback(cand: str | None, base: str | None, given: str):
-        if not allowed(given):
-            return ("⚠ 管理密钥不正确。", *fill(cand, base))
-        try:
-            r = get_app().rollback()
-        except JianghuaError as e:
-            return (_error(e), *fill(cand, base))
-        return (f"### 已回滚\n\n现由 v{r['serving']} 提供服务（原服务版本 v{r['serving_before']}）。", *fill(cand, base))
-
-    picks = [candidate, baseline, key]
-    tab.select(fill, None, [candidate, baseline, status], api_visibility=PRIVATE)    # newest vs serving
-    run.click(evaluate, picks, [verdict, summary, table, chart], api_visibility=PRIVATE)
-    promote.click(promote_, picks, [verdict, candidate, baseline, status], api_visibility=PRIVATE)
-    back.click(rollback, picks, [verdict, candidate, baseline, status], api_visibility=PRIVATE)
 
 
 def _error(e: JianghuaError) -> str:
@@ -210,14 +138,15 @@ def kb_tab(get_app: GetApp, settings: Settings):
     status = gr.Markdown(elem_id="jh-kb-status")
     with gr.Row():
         files = gr.File(label="上传讲话稿（" + " / ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES) + "）",
-                        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), scale=3)
+                        file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), scale=3, elem_id="jh-kb-files")
         with gr.Column(scale=1):
             key = gr.Textbox(label="管理密钥（先输入，再选择文件）", type="password", visible=bool(settings.api_key))
             upload = gr.Button("导入知识库", variant="primary")
     # the browser's file upload goes to Gradio's own route before any handler runs: it carries the key as a cookie
     key.change(None, key, None, js=KEY_COOKIE_JS)
     result = gr.Markdown()
-    table = gr.Dataframe(headers=render.DOC_HEADERS, interactive=False, wrap=True, label="文档列表")
+    table = gr.Dataframe(headers=render.DOC_HEADERS, interactive=False, wrap=True, label="服务版本的文档")
+    changes = gr.Markdown(elem_id="jh-kb-candidate")
     with gr.Row():
         doc_id = gr.Textbox(label="要删除的文档 ID", scale=3)
         remove = gr.Button("删除文档", variant="stop", scale=1)
@@ -227,8 +156,16 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return not settings.api_key or key_matches(given, settings.api_key)
 
     def current():
+        from evals.review import document_changes
+        from ui.render_eval import document_changes_md
         app = get_app()
-        return render.document_rows(app.documents()), render.index_status(app.index_info())
+        info = app.index_info()
+        head, serving = info.get("head"), info.get("serving")
+        diff = None
+        if head is not None and serving is not None and head != serving:
+            diff = document_changes(app.kb.documents(serving), app.kb.documents(head))
+        return (render.document_rows(app.documents()), render.index_status(info),
+                document_changes_md(diff, head, serving))
 
     def ingest(paths: list[str] | None, given: str, progress=gr.Progress(track_tqdm=True)):
         if not allowed(given):
@@ -256,8 +193,8 @@ def kb_tab(get_app: GetApp, settings: Settings):
         state = "已投入使用" if r["version"] == r["serving"] else "为候选版本，需评测晋升后生效"
         return (f"已删除文档 {r['removed']}：新版本 v{r['version']} {state}。", *current())
 
-    outs = [result, table, status]
+    outs = [result, table, status, changes]
     upload.click(ingest, [files, key], outs, api_visibility=PRIVATE)
     remove.click(drop, [doc_id, key], outs, api_visibility=PRIVATE)
-    refresh.click(current, None, [table, status], api_visibility=PRIVATE)
-    return current, [table, status]
+    refresh.click(current, None, [table, status, changes], api_visibility=PRIVATE)
+    return current, [table, status, changes]

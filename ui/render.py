@@ -28,6 +28,10 @@ a.jh-cite:hover { text-decoration: underline; }
 .jh-msg-sources { margin-top: 8px; font-size: 0.92em; }
 .jh-msg-sources summary { cursor: pointer; color: #555; }
 #jh-chat .label-wrap, #jh-chat > label { display: none; }
+.jh-qdiff { border-left: 3px solid #d97706; padding: 6px 10px; margin: 10px 0; }
+.jh-qdiff table { width: 100%; border-collapse: collapse; margin-top: 4px; }
+.jh-qdiff td, .jh-qdiff th { border: 1px solid #e3e3e3; padding: 4px 8px; vertical-align: top; width: 50%;
+  text-align: left; }
 #jh-docview { display: none; position: fixed; inset: 0; background: rgba(0, 0, 0, 0.45); z-index: 10000; }
 #jh-docview.open { display: flex; align-items: center; justify-content: center; }
 #jh-docview .jh-dv-box { background: #fff; color: #1f1f1f; width: min(920px, 94vw); height: 86vh; display: flex;
@@ -208,114 +212,5 @@ def ingest_summary(report: dict, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-# -- 评测 -----------------------------------------------------------------------------------------------------------
-METRIC_ZH = {"recall@1": "首条命中率", "recall@5": "前5条召回率", "recall@10": "前10条召回率", "mrr@10": "平均倒数排名",
-             "ndcg@10": "NDCG@10", "gold_fact": "答对要点率", "answer_recall": "答案覆盖率",
-             "context_recall": "依据召回率", "citation_precision": "引用准确率", "faithfulness": "句句有据率",
-             "abstention_accuracy": "正确拒答率", "false_abstention": "误拒答率（越低越好）",
-             "draft_structure": "起草结构完整率", "draft_measures_cited": "举措有出处率", "draft_terms": "术语使用率",
-             "draft_numbers_grounded": "数字有据率", "draft_length_error": "字数偏差（越低越好）"}
-
-
-def metric_name(key: str) -> str:
-    return f"{METRIC_ZH[key]}（{key}）" if key in METRIC_ZH else key
-
-
-def _num(v: float | None, signed: bool = False) -> str:
-    return "—" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")
-
-
-def version_choices(versions: list[dict]) -> list[tuple[str, str]]:
-    """Dropdown choices, newest first: (label, version number as text)."""
-    head = max((v["version"] for v in versions), default=None)
-    out = []
-    for v in reversed(versions):
-        tag = "（服务中）" if v["serving"] else ("（最新候选）" if v["version"] == head else "")
-        out.append((f"v{v['version']}{tag} · {v['documents']} 篇 · {(v.get('created') or '')[:16].replace('T', ' ')}",
-                    str(v["version"])))
-    return out
-
-
-def versions_status(versions: list[dict]) -> str:
-    serving = next((v["version"] for v in versions if v["serving"]), None)
-    if serving is None:
-        return "**知识库为空**：请先在「知识库」页上传讲话稿。"
-    head = versions[-1]["version"]
-    text = f"**当前服务版本：v{serving}** ｜ 共 {len(versions)} 个版本"
-    if head != serving:
-        text += f" ｜ 最新版本 v{head} 尚未启用：先运行评测，再「通过评测后启用」。"
-    return text
-
-
-def eval_summary(out: dict) -> str:
-    """Markdown above the table: the set, its size, what the columns mean, the runner's notes."""
-    res, cmp = out["result"], out.get("comparison")
-    c = res["counts"]
-    text = (f"**评测集 {html.escape(res['set_name'])}**：{c['queries']} 个问题（其中 {c['unanswerable']} 个应拒答），"
-            f"{c['drafts']} 篇起草 ｜ 检索方式 {html.escape(res['mode'])}")
-    if cmp:
-        text += (f" ｜ 用时 {cmp['a']['elapsed_s'] + cmp['b']['elapsed_s']:.1f} 秒\n\n候选版本 v{cmp['b']['version']} 对比"
-                 f"基线版本 v{cmp['a']['version']}：“变化”为候选减基线，▼ 表示变差。")
-        notes = list(dict.fromkeys(cmp["a"]["notes"] + cmp["b"]["notes"]))
-    else:
-        text += f" ｜ 用时 {res['elapsed_s']:.1f} 秒\n\n版本 v{res['version']} 的评测结果（未选择对比版本）。"
-        notes = res["notes"]
-    return text + "".join(f"\n\n注：{html.escape(n)}" for n in notes)
-
-
-def eval_table(out: dict):
-    """A DataFrame: one column per version and, with a comparison, 变化 (▼ where the candidate is worse)."""
-    import pandas as pd
-    from evals.runner import LOWER_IS_BETTER
-    res, cmp = out["result"], out.get("comparison")
-    if cmp is None:
-        rows = [[metric_name(k), _num(v)] for k, v in res["metrics"].items() if v is not None]
-        return pd.DataFrame(rows, columns=["指标", f"v{res['version']}"])
-    a, b = cmp["a"], cmp["b"]
-    rows = []
-    for k, d in cmp["deltas"].items():
-        va, vb = a["metrics"].get(k), b["metrics"].get(k)
-        if va is None and vb is None:
-            continue
-        worse = d is not None and abs(d) > 1e-9 and (d > 0 if k in LOWER_IS_BETTER else d < 0)
-        rows.append([metric_name(k), _num(va), _num(vb), _num(d, True) + (" ▼" if worse else "")])
-    return pd.DataFrame(rows, columns=["指标", f"基线 v{a['version']}", f"候选 v{b['version']}", "变化"])
-
-
-def eval_chart(out: dict):
-    """A DataFrame for the bar chart of the gate's headline metrics, the versions side by side."""
-    import pandas as pd
-    from evals.gate import HEADLINE
-    cmp = out.get("comparison")
-    runs = [(f"基线 v{cmp['a']['version']}", cmp["a"]), (f"候选 v{cmp['b']['version']}", cmp["b"])] if cmp \
-        else [(f"v{out['result']['version']}", out["result"])]
-    rows = [{"指标": f"{METRIC_ZH.get(m, m)} · {label}", "版本": label, "得分": r["metrics"][m]}
-            for m in HEADLINE for label, r in runs if r["metrics"].get(m) is not None]
-    return pd.DataFrame(rows, columns=["指标", "版本", "得分"])
-
-
-def gate_refusal(message: str, report: dict | None) -> str:
-    """Markdown: the gate refused; which headline metrics dropped, by how much."""
-    if not report:
-        return f"### ✗ 未通过评测，未启用\n\n{html.escape(zh(message))}"
-    c, s = report["candidate"]["version"], report["serving"]["version"]
-    lines = [f"### ✗ 未通过评测，v{c} 未启用", "",
-             f"候选版本 v{c} 与服务版本 v{s} 相比（评测集 {html.escape(report['set'])}），以下核心指标下降超过容差 "
-             f"{report['tolerance']:g}：", "", f"| 指标 | 服务版本 v{s} | 候选版本 v{c} | 变化 |", "|---|---:|---:|---:|"]
-    lines += [f"| {metric_name(d['metric'])} | {_num(d['serving'])} | {_num(d['candidate'])} | "
-              f"{_num(d['delta'], True)} |" for d in report["drops"]]
-    lines += ["", f"当前仍由 v{s} 提供服务。请修正候选版本的文档后重新评测；确需启用时，可用命令行 "
-                  f"`jianghua index promote {c} --force` 或 API 的 `force` 参数。"]
-    return "\n".join(lines)
-
-
-def promotion_done(result: dict) -> str:
-    gate = result.get("gate")
-    text = f"### ✓ 已启用 v{result['serving']}\n\n"
-    if not gate:
-        return text + "此前没有服务版本，无需评测。"
-    how = "已强制启用（评测未通过）" if result.get("forced") else "评测通过：核心指标均未下降超过容差"
-    text += f"{how} {gate['tolerance']:g}（评测集 {html.escape(gate['set'])}）。原服务版本 v{result['serving_before']}，可用「回滚」恢复。"
-    if gate.get("skipped"):
-        text += "\n\n未比较的指标（无法评测）：" + "、".join(metric_name(m) for m in gate["skipped"])
-    return text
+from ui.render_eval import (METRIC_ZH, _num, eval_chart, eval_summary, eval_table, gate_refusal,  # noqa: E402,F401
+                            metric_name, promotion_done, version_choices, versions_status)
