@@ -132,7 +132,7 @@ def note_zh(note: str) -> str:
     for rx, t in _NOTES:
         m = rx.search(note)
         if m:
-            return t.format(*m.groups())
+            return t.format(*m.groups()).replace("upload:", "")
     return zh(note)
 
 

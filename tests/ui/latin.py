@@ -7,11 +7,13 @@ import re
 NAMES = {
     # formats and protocols
     "api", "id", "http", "https", "json", "pdf", "word", "utf", "gbk", "ocr", "url", "sse", "cli", "txt", "md",
-    "docx", "html", "htm", "markdown", "multipart", "bearer", "authorization", "openapi", "ndcg", "mrr", "force",
+    "docx", "html", "htm", "markdown", "png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "webp", "multipart", "bearer", "authorization", "openapi", "ndcg", "mrr", "force",
     # product, commands and settings a user types
     "jianghua", "ingest", "promote", "rollback", "index", "eval", "serve", "docs", "redoc", "hybrid", "keyword",
     "dense", "role", "user", "seed", "test", "dev", "genre", "cmrc", "cross", "indomain", "negatives", "followups",
     "swagger", "gradio", "chromium", "gb", "mb", "kb",
+    # metric keys shown beside their Chinese names (as in the CLI and API output)
+    "faithfulness",
     # request fields named in a message
     "question", "query", "topic", "history", "stream", "occasion", "length", "version", "against", "set", "files",
     "content", "messages", "model", "mode", "year", "type", "speaker", "body",
