@@ -10,11 +10,12 @@ from typing import Iterable, Iterator
 
 from ingest.encoding import decode
 from ingest.html_text import html_text
+from ingest.legacy import legacy_text
 from ingest.office import docx_text
 from ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -88,6 +89,8 @@ def load(path: Path, max_bytes: int = MAX_BYTES) -> Loaded:
         loaded = Loaded(docx_text(data, name))
     elif kind == "pdf":
         loaded = _pdf(data, name)
+    elif kind == "legacy":
+        loaded = Loaded(legacy_text(data, name))
     elif kind == "image":
         loaded = image_loaded(data, name)
     elif kind == "html":
@@ -106,9 +109,11 @@ def load_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
 
 # signatures of formats that are never text: (magic, what it is)
 _MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"),
-          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版 Office 文件（.doc/.xls），请另存为 .docx"),
           (b"\x7fELF", "程序文件"), (b"MZ", "Windows 程序文件"), (b"\x1f\x8b", "gzip 压缩包"),
           (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"))
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def sniff(data: bytes, suffix: str, name: str) -> str:
@@ -121,6 +126,15 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
         if suffix == ".docx" or b"word/" in data[:64 * 1024] or b"[Content_Types].xml" in head:
             return "docx"
         raise DocumentLoadError(f"{name}: 这是一个 zip 压缩包而不是 Word 文档或文本文件；请解压后导入其中的文件")
+    if head.startswith(_OLE):
+        return "legacy"               # .doc/.wps (an .xls or .ppt is named as such by the legacy reader)
+    if suffix in (".doc", ".wps"):
+        if head.lstrip().startswith(b"{\\rtf"):
+            raise DocumentLoadError(f"{name}: 这是 RTF 文件（只是扩展名为 {suffix}）；请在 Word 或 WPS 中另存为 .docx 后再导入")
+        if head.lstrip()[:1] == b"<":
+            return "html"             # Word and WPS save a web page as .doc on request
+        raise DocumentLoadError(f"{name}: 这不是 Word 97–2003 或 WPS 文字文件（文件头不对，可能已损坏，或是 WPS 2000 "
+                                "以前的旧格式）；请在 WPS 或 Word 中另存为 .docx 后再导入")
     if suffix in (".docx", ".pdf"):
         return suffix[1:]             # its own loader names the damage
     if suffix in IMAGE_SUFFIXES:

@@ -148,3 +148,18 @@ def char_accuracy(reference: str, got: str) -> float:
     """1 − edit distance / length of the reference, whitespace ignored on both sides."""
     ref, hyp = "".join(reference.split()), "".join(got.split())
     return 1 - edit_distance(ref, hyp) / len(ref)
+
+
+def lo_word97(src_txt: Path, out_dir: Path, suffix: str = ".doc") -> Path:
+    """A plain-text speech (one paragraph a line, UTF-8) saved by LibreOffice as a Word 97–2003 binary. For
+    ``suffix='.wps'`` LibreOffice is asked for a .wps and picks its 'MS Word 97' filter itself: the OLE2
+    Word-binary container that WPS Office writes under that name."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = out_dir / ".lo-profile"
+    done = subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
+                           "--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", suffix[1:], "--outdir",
+                           str(out_dir), str(src_txt)], capture_output=True, text=True, timeout=180)
+    made = out_dir / (src_txt.stem + suffix)
+    if done.returncode != 0 or not made.exists():
+        raise RuntimeError(f"soffice failed: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return made
