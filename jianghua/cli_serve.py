@@ -11,11 +11,12 @@ def register(sub, kb_flag) -> None:
     """Add this family's subcommands to the parser."""
     sp = sub.add_parser("serve", help="start the web page and the HTTP API")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
-    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--port", type=int, default=7860, help="port to listen on (default: 7860)")
     kb_flag(sp)
     sp.add_argument("--sample", action="store_true",
                     help="if the knowledge base has no documents, first ingest the bundled sample speeches")
-    sp.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    sp.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                    help="server log detail (default: info)")
     sp.add_argument("--allow-open", action="store_true",
                     help="serve a non-loopback address without JIANGHUA_API_KEY (anyone who can reach it may "
                          "upload, delete and promote)")
