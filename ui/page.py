@@ -194,7 +194,7 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return (f"已删除文档 {r['removed']}：新版本 v{r['version']} {state}。", *current())
 
     outs = [result, table, status, changes]
-    upload.click(ingest, [files, key], outs, api_visibility=PRIVATE)
+    upload.click(ingest, [files, key], outs, api_visibility=PRIVATE, show_progress_on=[result])   # one progress bar
     remove.click(drop, [doc_id, key], outs, api_visibility=PRIVATE)
     refresh.click(current, None, [table, status, changes], api_visibility=PRIVATE)
     return current, [table, status, changes]

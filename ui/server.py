@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
         gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings), path="/", css=CSS, theme=theme(),
                             auth=auth,
                             auth_message="请输入访问密钥（用户名任意）", footer_links=[],
-                            max_file_size=f"{settings.max_upload_mb}mb", show_error=True, head=page_head())
+                            max_file_size=f"{settings.max_upload_mb}mb", show_error=False, head=page_head())
     return app
 
 

@@ -39,8 +39,10 @@ def test_chat_answer_with_sources(page):
     assert page.locator("#jh-chat").get_by_text(QUESTION).count() >= 1
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
-    ask(page, "具体有哪些要求？", 2)                                      # a follow-up uses the history
+    ask(page, "那考核方面呢？", 2)                                        # a follow-up uses the history
     assert "[1]" in page.locator("#jh-chat .jh-answer").last.inner_text()
+    # the chat has no floating label to overlap its first line when it scrolls
+    assert page.locator("#jh-chat [data-testid=block-label], #jh-chat label").filter(has_text="对话").count() == 0
     page.screenshot(path=str(ARTIFACTS / "chat-followup.png"), full_page=True)
 
 
