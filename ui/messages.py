@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from ingest.loaders import SUPPORTED_SUFFIXES
 from jianghua import errors as E
 
 WHAT = {"question": "问题", "query": "检索词", "topic": "主题", "text": "文本"}
-SUPPORTED = "txt、md、docx、pdf、html"
+SUPPORTED = "、".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 AGAIN = "请另存为 UTF-8 编码的文本文件（或 Word 文件）后重新上传"
 
 # (regex on the core's message, Chinese template); {name} is the file a "NAME: …" message starts with

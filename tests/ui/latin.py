@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.loaders import SUPPORTED_SUFFIXES
+
 NAMES = {
     # formats and protocols
     "api", "id", "http", "https", "json", "pdf", "word", "utf", "gbk", "ocr", "url", "sse", "cli", "txt", "md",
@@ -18,6 +20,7 @@ NAMES = {
     "question", "query", "topic", "history", "stream", "occasion", "length", "version", "against", "set", "files",
     "content", "messages", "model", "mode", "year", "type", "speaker", "body",
 }
+NAMES |= {s.lstrip(".").lower() for s in SUPPORTED_SUFFIXES}       # every format the loaders read
 _TOKEN = re.compile(r"[A-Za-z0-9_@./:\\-]+")
 
 
