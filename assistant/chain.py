@@ -109,6 +109,24 @@ class Assistant:
 
     def _weigh(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
+        self._weigh_once(turn)
+        if (turn.history and turn.standalone == turn.normalised and turn.evidence is not None
+                and not turn.evidence.decision.answer):
+            # taken alone the question is not answerable ("能给企业省下多少？"): in a conversation it may lean on the
+            # previous turn without saying so — ask it again with the previous topic, keep that if it answers
+            forced = condense_without_llm(turn.normalised, [{**t, "content": normalise(str(t.get("content", "")))}
+                                                            for t in turn.history], force=True)
+            if forced != turn.standalone:
+                alone = (turn.standalone, turn.hits, turn.search_trace, turn.evidence, turn.job)
+                turn.standalone = forced
+                self._retrieve(turn)
+                self._weigh_once(turn)
+                if not turn.evidence.decision.answer:
+                    turn.standalone, turn.hits, turn.search_trace, turn.evidence, turn.job = alone
+        turn.timed("weigh", t0)
+        return turn
+
+    def _weigh_once(self, turn: Turn) -> None:
         view = turn.view
         kw = view.keyword
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
@@ -121,8 +139,6 @@ class Assistant:
                        lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
                        lambda hit: self.searcher.following(hit, version=version), turn.evidence,
                        lambda hit: self.searcher.around(hit, version=version))
-        turn.timed("weigh", t0)
-        return turn
 
     def _compose(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()

@@ -22,9 +22,10 @@ from ingest.sentences import split_sentences
 CN = "一二三四五六七八九十"
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
                      r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
-DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这个|那个|这项|那项|这种|那种|这一|这次|那次|这条|上述|前述|前面说的|上面说的|"
-                           rf"刚才说的|刚才提到的|[这那][两{CN[2:]}几][个项条种点类]|该|此)"
-                           r"([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里怎如为应能都还具]|$)")
+CLASSIFIERS = "个项条种点类笔位件份批块样段轮场篇句套张名家支片座"
+DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这一|这次|那次|上述|前述|前面说的|上面说的|刚才说的|刚才提到的|"
+                           rf"[这那][两{CN}几]?[{CLASSIFIERS}]|该|此)"
+                           r"([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里怎如为应能都还具主给用占由被对和与从]|$)")
 PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其)|^(?:它们|它|他们|其)")
 ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么样|如何)[？?]?$")
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
@@ -124,12 +125,13 @@ def _tail(question: str) -> str:
     return m.group() if m else "？"
 
 
-def condense_without_llm(question: str, history: list[dict], key_terms: Callable[[str], list[str]] | None = None
-                         ) -> str:
-    """The standalone form of ``question`` given the conversation so far. ``key_terms`` is unused (kept for
-    callers of the earlier signature)."""
+def condense_without_llm(question: str, history: list[dict], key_terms: Callable[[str], list[str]] | None = None,
+                         force: bool = False) -> str:
+    """The standalone form of ``question`` given the conversation so far; ``force``: also when the question looks
+    self-contained (it was, taken alone, not answerable). ``key_terms`` is unused (kept for callers of the earlier
+    signature)."""
     q = question.strip()
-    if not history or not needs_history(q):
+    if not history or not (force or needs_history(q)):
         return q
     users = [str(t["content"]) for t in history if t.get("role") == "user" and t.get("content")]
     answers = [str(t["content"]) for t in history if t.get("role") == "assistant" and t.get("content")]

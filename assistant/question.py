@@ -27,6 +27,9 @@ QUESTION_WORDS = frozenset(
 REFERENCE_WORDS = frozenset(
     "讲话 发言 表态 表态发言 通报 报告 文件 文章 材料 会议 会上 讲稿 资料 原文 文中 篇 那篇 这篇".split())
 REFERENCE_WEIGHT = 0.3
+# a demonstrative with its classifier (这笔, 这些, 该项, 那两个): it points at the conversation, it names nothing
+DEMONSTRATIVE_WORD = re.compile(r"^[这那该此本][两几一二三四五六七八九十]?(?:个|些|项|种|条|次|笔|位|件|份|类|批|块|点|样|部分|方面|段|年|"
+                                r"届|轮|次|场|篇|句|套|张|名|家|支|片|座)?$")
 
 _QUOTE_MAP = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "‘": "“", "’": "”", "〝": "“", "〞": "”",
                             "﹁": "“", "﹂": "”", "\u3000": " ", "\u00a0": " "})
@@ -106,7 +109,7 @@ def analyse(text: str, tokens, df, n_docs: int) -> Question:
     """``tokens(text)`` and ``df(term)`` come from the version's tokenizer and keyword index; ``n_docs`` is its
     number of passages (for idf)."""
     quoted = [q.strip() for q in QUOTED.findall(text) if q.strip()]
-    toks = [t for t in dict.fromkeys(tokens(text)) if t not in QUESTION_WORDS]
+    toks = [t for t in dict.fromkeys(tokens(text)) if t not in QUESTION_WORDS and not DEMONSTRATIVE_WORD.match(t)]
     seen = {t: df(t) > 0 for t in toks}
     # jieba's search mode gives a long word and its parts: an unseen compound whose parts the corpus knows is
     # a segmentation artefact, not a missing concept

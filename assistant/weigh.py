@@ -71,12 +71,22 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
+    if fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens):
+        # the standalone question carries the previous topic; what the follow-up asks in its own words is not there
+        decision = answerability.Decision(False, decision.probability, decision.model, {**x, "focus_found": 0.0})
     if fq is not None and decision.answer:
         cands = _by_focus(cands, fq, tokens, text)
     return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq)
 
 
 FOCUS_FLOOR = 0.4
+
+
+def _off_focus(focus: Question, hits: list[Hit], tokens) -> bool:
+    """None of the follow-up's own words is in the passages retrieved (its colloquial words may be unknown to the
+    corpus — "能给企业省下多少？" — so an unseen word alone does not decide)."""
+    texts = [" ".join([h.title, *h.chunk.section, h.chunk.text]) for h in hits[:6]]
+    return max((focus.coverage(t, ranking.token_set(tokens, t)) for t in texts), default=0.0) == 0.0
 
 
 def _by_focus(cands: list[ranking.Candidate], focus: Question, tokens, standalone: str) -> list[ranking.Candidate]:

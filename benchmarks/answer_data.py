@@ -73,6 +73,9 @@ def build_kb(name: str, embed: bool = True, progress: bool = True):
         elif name == "sets":        # the documents the followups / negatives / indomain sets were written over
             from evals.data import load_set
             kb.ingest(load_set("followups").corpus_files(), progress=progress, embed=False)
+        elif name == "sets2":       # the documents of followups2 (written blind to the code, 2026-12-01)
+            from evals.data import load_set
+            kb.ingest(load_set("followups2").corpus_files(), progress=progress, embed=False)
         else:
             raise SystemExit(f"unknown knowledge base {name!r}")
     if embed:

@@ -8,7 +8,8 @@ Reported, each as a share of its cases:
 - cross-corpus negatives (CMRC dev questions asked of the speeches; the project's test-half questions asked of
   the CMRC dev passages): declined;
 - ``seed:test``, ``indomain:test``: gold in the answer, declined; ``negatives:test``: declined (and for a redacted
-  figure, said so); ``followups:test`` (and ``:dev`` beside it): gold in the answer of the second turn;
+  figure, said so); ``followups:test`` and ``followups2:test`` (written blind to the code on 2026-12-01; each with ``:dev`` beside it): gold
+  in the answer of the second turn;
 - trust: answers declined yet ``grounded`` (must be 0), citations whose quote is not the document text (must be 0).
 Results: ``benchmarks/results/answer_quality.json``; a Markdown table on stdout.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 import answer_data as A  # noqa: E402  (sets sys.path)
 
 OUT = Path(__file__).resolve().parent / "results" / "answer_quality.json"
-SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups")
+SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups", "followups2")
 
 
 def _first_sentence(answer: str) -> str:
@@ -112,9 +113,12 @@ def main(argv=None) -> int:
         "negatives": lambda: A.eval_set_cases("negatives:test"),
         "followups": lambda: A.eval_set_cases("followups:test"),
         "followups_dev": lambda: A.eval_set_cases("followups:dev"),
+        "followups2": lambda: A.eval_set_cases("followups2:test", kb="sets2"),
+        "followups2_dev": lambda: A.eval_set_cases("followups2:dev", kb="sets2"),
     }
-    if "followups" in wanted:
-        wanted.append("followups_dev")
+    for name in ("followups", "followups2"):
+        if name in wanted:
+            wanted.append(f"{name}_dev")
     for name in wanted:
         results[name] = run_cases(plan[name](), apps, name)
         print(f"{name}: {json.dumps({k: v for k, v in results[name].items() if k not in ('misses', 'false_answers')}, ensure_ascii=False)}",

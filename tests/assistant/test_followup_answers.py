@@ -74,3 +74,26 @@ def test_a_follow_up_stays_in_the_conversation_documents(seed_app):
     assert set(r2["trace"]["search"]["conversation_documents"]) >= cited
     assert "整改工作台账" in _plain(r2["answer"])
     assert _plain(r2["answer"]) != _plain(r1["answer"])
+
+
+def test_a_demonstrative_with_a_classifier_leans_on_the_conversation():
+    from assistant.condense import condense_without_llm
+    from assistant.question import DEMONSTRATIVE_WORD
+    history = [{"role": "user", "content": "2016年政府工作报告安排的财政赤字总额是多少？"},
+               {"role": "assistant", "content": "今年拟安排财政赤字2.18万亿元[1]。"}]
+    out = condense_without_llm("这笔赤字里中央和地方各占多少？", history)
+    assert "2016年" in out and "这笔" not in out and out.endswith("中央和地方各占多少？")
+    assert all(DEMONSTRATIVE_WORD.match(w) for w in ("这笔", "这些", "该项", "那两个"))
+    assert not any(DEMONSTRATIVE_WORD.match(w) for w in ("这里", "赤字", "这样做"))
+
+
+def test_an_off_topic_question_in_a_conversation_is_still_declined(seed_app):
+    """The retry with the previous topic (for a question that leans on it without saying so) must not make an
+    off-topic question answerable."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    for q in ("红烧肉怎么做才好吃？", "2023年全国GDP增长了多少？", "明天北京的天气怎么样？"):
+        r = seed_app.ask(q, history)
+        assert r["trace"]["declined"], (q, r["answer"])
+        assert not r["grounded"]
