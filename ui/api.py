@@ -15,7 +15,7 @@ from jianghua.app import Jianghua
 from jianghua.errors import DocumentLoadError
 from ui import models as m
 from ui.messages import zh
-from ui.documents import document_view, source_label, with_file_offsets
+from ui.documents import document_view, public_sources, source_label, with_file_offsets
 from ui.security import WRITE, require_read, require_write
 from ui.sse import frame, started, stream
 from ui.uploads import receive_files, upload_dir, upload_label
@@ -37,10 +37,8 @@ def healthz(request: Request) -> dict:
 
 @router.post("/search", response_model=m.SearchResponse, tags=["检索"])
 def search(body: m.SearchRequest, app: Jianghua = Depends(get_app)):
-    res = app.search(body.query, body.k, doc_id=body.doc_id, year=body.year, type=body.type, speaker=body.speaker)
-    for hit in res["hits"]:
-        hit["source"] = source_label(hit.get("source"))
-    return res
+    return public_sources(app.search(body.query, body.k, doc_id=body.doc_id, year=body.year, type=body.type,
+                                     speaker=body.speaker))
 
 
 @router.post("/ask", response_model=m.AskResponse, tags=["问答"],

@@ -73,9 +73,18 @@ def with_file_offsets(app, result: dict) -> dict:
             except DocumentNotFoundError:      # pruned meanwhile: no file offsets, the answer stands
                 metas[doc] = {}
         cit["file_start"], cit["file_end"] = file_span(metas[doc], int(cit.get("start", 0)), int(cit.get("end", 0)))
-        if "source" in cit:
-            cit["source"] = source_label(cit["source"])
-    for hit in result.get("closest") or []:
-        if isinstance(hit, dict) and "source" in hit:
-            hit["source"] = source_label(hit["source"])
-    return result
+    return public_sources(result)
+
+
+def public_sources(obj):
+    """``obj`` with every ``source`` value (in citations, hits, the trace …) replaced by its label, in place."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "source" and isinstance(v, str):
+                obj[k] = source_label(v)
+            else:
+                public_sources(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            public_sources(v)
+    return obj

@@ -64,7 +64,8 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
 
 
 def _extras(result: dict) -> dict:
-    return {"citations": result.get("citations", []), "grounded": result.get("grounded"),
+    from ui.documents import public_sources
+    return {"citations": public_sources(result.get("citations", [])), "grounded": result.get("grounded"),
             "sentences": result.get("sentences", [])}
 
 

@@ -60,3 +60,16 @@ def test_uploaded_text_file_offsets_index_the_file_as_sent(make_client):
         got = raw[cit["file_start"]:cit["file_end"]]
         assert re.sub(r"\s+", "", got) == re.sub(r"\s+", "", cit["quote"])     # cleaning only touched whitespace
         assert got[0] == cit["quote"][0] and got[-1] == cit["quote"][-1]
+
+
+def test_no_server_path_in_any_response(client):
+    bodies = [client.post("/api/ask", json={"question": q}).text for q in QUESTIONS[:2]]
+    bodies.append(client.post("/api/ask", json={"question": "火星上有水吗？"}).text)      # declined: closest hits
+    bodies.append(client.post("/api/draft", json={"topic": "基层党组织建设"}).text)
+    bodies.append(client.post("/api/search", json={"query": "主体责任"}).text)
+    bodies.append(client.get("/api/documents").text)
+    bodies.append(client.post("/v1/chat/completions", json={"model": "jianghua", "messages": [
+        {"role": "user", "content": QUESTION}]}).text)
+    assert sum('"source"' in b for b in bodies) >= 5                  # the check below has something to look at
+    for b in bodies:
+        assert not re.search(r'"source":\s*"[^"]*[/\\\\]', b), b[:300]
