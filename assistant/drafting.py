@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import time
 
+from assistant.attribution import attribute, normalise_markers
 from assistant.citations import context_block, renumber, whole
 from assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
                                     source_order)
@@ -34,6 +35,7 @@ SPEAKER = re.compile(r"^[^，。、]{2,10}?(?:书记|党工委|党委|党组|党
 AFTER = re.compile(r"(?:专项)?(?:述职评议|述职|评议|会议|大会|部署会|推进会)(?:后|之后|以后)$")
 TOPIC_VERB = re.compile(LEAD_VERB.pattern.replace("(?:", "(?:转变|改进|改善|提高|抓|整顿|", 1))
 SECTION_PAST = re.compile(r"回顾|过去|成绩|总结|一年来|五年来|十年来|主要工作|取得")
+PLACEHOLDER = re.compile(r"\[待补[：:][^\]]*\]")
 DIGIT = re.compile(r"[\d０-９%％“”‘’\"]")
 THEME_POS = ("n", "nz", "nt", "nl", "j")
 
@@ -179,10 +181,21 @@ class Drafter:
             coverage = "sufficient" if len(pool) >= self.sel["sufficient_min"] else "thin"
         else:
             layout, coverage = self._draft_extractive(view, topic, occasion, length, pool)
-        text, citations, _, invalid = renumber(layout.text, layout.sources)
+        model = isinstance(self.a.generator, OpenAIGenerator)
+        text, attributed = layout.text, set()
+        if model:
+            # any marker form → [n]; a sentence borrowing a passage's formulation without a marker gets that marker
+            text, _, attributed = attribute(normalise_markers(text), [s.hit.chunk.text for s in layout.sources])
+        text, citations, mapping, invalid = renumber(text, layout.sources)
+        new_attributed = {mapping[o] for o in attributed if o in mapping}
+        for c in citations:
+            c["origin"] = "attributed" if c["n"] in new_attributed else "model"
         quotes = {c["n"]: next((s.hit.chunk.text for s in layout.sources if s.hit.chunk.id == c["chunk_id"]),
                                c["quote"]) for c in citations}
-        checks, grounded = verify(text, quotes, layout.templates, user_text=user_text)
+        templates = set(layout.templates)
+        if model:      # a [待补：…] slot says what the passages do not give: it is no claim to check
+            templates |= {i for i, x in enumerate(split_output(text)) if PLACEHOLDER.search(x)}
+        checks, grounded = verify(text, quotes, templates, user_text=user_text, detect_changes=model)
         base["trace"].update(invalid_markers=invalid, timings=_ms(t0, t1))
         return {"draft": text, "citations": citations, "grounded": grounded and not invalid and bool(citations),
                 "sentences": [c.as_dict() for c in checks], "length": len(re.sub(r"\[\d+\]", "", text)),
