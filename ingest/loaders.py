@@ -11,11 +11,12 @@ from typing import Iterable, Iterator
 from ingest.encoding import decode
 from ingest.html_text import html_text
 from ingest.legacy import legacy_text
+from ingest.ofd import ofd_loaded
 from ingest.office import docx_text
 from ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -89,6 +90,8 @@ def load(path: Path, max_bytes: int = MAX_BYTES) -> Loaded:
         loaded = Loaded(docx_text(data, name))
     elif kind == "pdf":
         loaded = _pdf(data, name)
+    elif kind == "ofd":
+        loaded = ofd_loaded(data, name)
     elif kind == "legacy":
         loaded = Loaded(legacy_text(data, name))
     elif kind == "image":
@@ -123,6 +126,8 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
+        if suffix == ".ofd" or (suffix != ".docx" and b"OFD.xml" in data[:64 * 1024]):
+            return "ofd"
         if suffix == ".docx" or b"word/" in data[:64 * 1024] or b"[Content_Types].xml" in head:
             return "docx"
         raise DocumentLoadError(f"{name}: 这是一个 zip 压缩包而不是 Word 文档或文本文件；请解压后导入其中的文件")
@@ -135,7 +140,7 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
             return "html"             # Word and WPS save a web page as .doc on request
         raise DocumentLoadError(f"{name}: 这不是 Word 97–2003 或 WPS 文字文件（文件头不对，可能已损坏，或是 WPS 2000 "
                                 "以前的旧格式）；请在 WPS 或 Word 中另存为 .docx 后再导入")
-    if suffix in (".docx", ".pdf"):
+    if suffix in (".docx", ".pdf", ".ofd"):
         return suffix[1:]             # its own loader names the damage
     if suffix in IMAGE_SUFFIXES:
         return "image"                # Pillow names the damage (a PDF or Word file named .png was caught above)

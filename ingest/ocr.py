@@ -36,6 +36,8 @@ class OcrParagraph:
 @dataclass(frozen=True)
 class OcrPage:
     paragraphs: tuple[OcrParagraph, ...]
+    opens_indented: bool = True     # the first line is indented: the page does not continue a paragraph
+    ends_full: bool = False         # the last line reaches the right margin: its paragraph may go on overleaf
 
     @property
     def text(self) -> str:
@@ -136,12 +138,13 @@ def _skew(result) -> float:
     return angles[len(angles) // 2] if angles else 0.0
 
 
-def _boxes(result) -> list[_Box]:
+def _boxes(result, normalise: bool = True) -> list[_Box]:
     a = _skew(result)
     cos, sin = math.cos(-a), math.sin(-a)
     out = []
     for pts, text, score in result:
-        text = full_width_punctuation(text.strip())
+        text = text.strip()
+        text = full_width_punctuation(text) if normalise else text
         if not text:
             continue
         xs = [x * cos - y * sin for x, y in pts]
@@ -183,9 +186,11 @@ def _median(xs: list[float]) -> float:
     return xs[len(xs) // 2]
 
 
-def page_lines(result) -> OcrPage:
-    """Paragraphs of a page from the engine's ``[box, text, score]`` list (see the module docstring)."""
-    boxes = _boxes(result)
+def page_lines(result, normalise: bool = True) -> OcrPage:
+    """Paragraphs of a page from the engine's ``[box, text, score]`` list (see the module docstring); a box is
+    four corner points, clockwise from the top left. ``normalise``: ASCII punctuation beside Chinese as full-width
+    (for recognised text, not for text a file holds)."""
+    boxes = _boxes(result, normalise)
     if not boxes:
         return OcrPage(())
     rows = _rows(boxes)
@@ -198,7 +203,8 @@ def page_lines(result) -> OcrPage:
         lines.append((min(b.x0 for b in r), max(b.x1 for b in r), sum(b.yc for b in r) / len(r), text,
                       min(b.score for b in r)))
     left = _median([x0 for x0, *_ in lines])            # most lines of a page are flush left
-    right = max(x1 for _, x1, *_ in lines)
+    ends = sorted(x1 for _, x1, *_ in lines)
+    right = ends[int(0.9 * (len(ends) - 1))]             # the margin; a line may hang a punctuation mark past it
     steps = [b[2] - a[2] for a, b in zip(lines, lines[1:])]
     step = _median(steps) if steps else h
     paras: list[list] = []
@@ -212,4 +218,6 @@ def page_lines(result) -> OcrPage:
             paras[-1][0] = _join(paras[-1][0], text)
             paras[-1][1] = min(paras[-1][1], score)
         prev = (x0, x1, yc)
-    return OcrPage(tuple(OcrParagraph(t, s) for t, s in paras))
+    first, last = lines[0], lines[-1]
+    return OcrPage(tuple(OcrParagraph(t, s) for t, s in paras), opens_indented=first[0] > left + 0.8 * h,
+                   ends_full=len(lines) > 2 and last[1] >= right - 1.5 * h)

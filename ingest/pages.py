@@ -28,11 +28,12 @@ class PageJoiner:
         self.ocr: dict[str, float] = {}
         self.low: list[list[int]] = []
 
-    def add(self, text: str, ocr=None, low: float | None = None) -> None:
-        """Append one page: its ``text``, or the ``ingest.ocr.OcrPage`` read from it (``low``: the threshold)."""
+    def add(self, text: str, ocr=None, low: float | None = None, glue: str = "\n") -> None:
+        """Append one page: its ``text``, or the ``ingest.ocr.OcrPage`` read from it (``low``: the threshold);
+        ``glue`` goes between it and the page before (``""`` when a paragraph runs on from that page)."""
         if self.parts:
-            self.parts.append("\n")
-            self.n += 1
+            self.parts.append(glue)
+            self.n += len(glue)
         start = self.n
         if ocr is not None:
             from ingest.ocr import LOW_CONFIDENCE

@@ -29,6 +29,12 @@ def _progress(total: int, name: str):
                 leave=False)
 
 
+def _glue(before, page) -> str:
+    """Nothing between two OCR'd pages when a paragraph runs on from one to the next (the first page ends on a
+    full line and the second opens unindented), else a line break."""
+    return "" if before is not None and before.ends_full and not page.opens_indented else "\n"
+
+
 def image_loaded(data: bytes, name: str):
     """The text of an image file, one page a frame, with its pages and OCR records (``Loaded``)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -43,6 +49,7 @@ def image_loaded(data: bytes, name: str):
                 raise DocumentLoadError(f"{name}: 图片有 {frames} 页，超过上限 {MAX_OCR_PAGES} 页；请拆分后再导入")
             pages = PageJoiner()
             deadline = time.monotonic() + OCR_SECONDS_PER_PAGE * frames
+            before = None
             with _progress(frames, name) as bar:
                 for frame in ImageSequence.Iterator(img):
                     w, h = frame.size
@@ -50,7 +57,9 @@ def image_loaded(data: bytes, name: str):
                         raise DocumentLoadError(f"{name}: 图片有 {w}×{h} 像素，超过上限 {MAX_PIXELS // 10**6} 百万像素"
                                                 "（可能是恶意构造的文件）；请缩小分辨率后再导入")
                     frame.load()
-                    pages.add("", ocr=ocr_image(frame))
+                    page = ocr_image(frame)
+                    pages.add("", ocr=page, glue=_glue(before, page))
+                    before = page
                     bar.update()
                     if time.monotonic() > deadline:
                         raise DocumentLoadError(f"{name}: 识别图片文字超时；请拆分后再导入")
@@ -78,7 +87,7 @@ def pdf_loaded(data: bytes, name: str, layer_pages):
     pages = PageJoiner()
     for i, t in enumerate(layer):
         if i in ocr:
-            pages.add("", ocr=ocr[i])
+            pages.add("", ocr=ocr[i], glue=_glue(ocr.get(i - 1), ocr[i]))
         else:
             pages.add(t)
     if not pages.text.strip():
