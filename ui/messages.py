@@ -48,6 +48,9 @@ KNOWN: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), t) for p, t in (
     (r"(.+?): the file cannot be read", "{name}：文件无法读取：请检查后重新上传。"),
     (r"language model at .* failed", "语言模型服务调用失败：请确认模型服务正在运行（JIANGHUA_OPENAI_BASE_URL），或稍后重试。"),
     (r"embedding server at .* failed", "向量模型服务调用失败：请确认向量服务正在运行（JIANGHUA_EMBED_BASE_URL），或稍后重试。"),
+    (r"no changed question (.+?) between v(\d+) and v(\d+)", "v{2} 与 v{3} 之间没有结果变化的问题 {1}：请先运行评测，从逐题对比中选择。"),
+    (r"the reviewer's name is empty", "请填写审核人：接受的变化会记录审核人和时间。"),
+    (r"question (\S+): the new answer holds no passage text", "问题 {1} 的新回答中没有可作为标准答案的原文：无法接受。"),
     (r"evaluation set not found|no queries\.jsonl|no qrels\.jsonl|not valid JSON",
      "评测集不存在或格式有误：请检查评测集目录（evals/sets/）。"),
 )]

@@ -210,6 +210,32 @@ class EvalResponse(_Response):
     markdown: str = Field(description="the result, or the comparison, as a Markdown table")
 
 
+class ReviewRequest(_Request):
+    version: VersionRef | None = Field(None, description="the candidate (default: the newest version)")
+    against: VersionRef | None = Field(None, description="the baseline (default: the serving version)")
+
+
+class AcceptRequest(ReviewRequest):
+    query_ids: list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_.:-]{1,64}$")]] = Field(
+        min_length=1, max_length=100, description="the changed questions whose new answer becomes their gold")
+    reviewer: Text = Field(min_length=1, max_length=100, description="who accepts (recorded with the time)")
+
+
+class ReviewResponse(_Response):
+    documents: dict = Field(description="the candidate's documents against the baseline: added, replaced, removed")
+    questions: list[dict] = Field(description="per question answered differently: outcome before/after, both "
+                                              "answers and citations, the added documents the new answer cites")
+    comparison: dict = Field(description="both results (without rows) and the metric deltas")
+    candidate: int
+    serving: int
+    set: str
+
+
+class AcceptResponse(_Response):
+    accepted: list[dict] = Field(description="the records written: who, when, the gold before and after")
+    review: ReviewResponse = Field(description="the evaluation run again with the accepted golds")
+
+
 class PromoteRequest(_Request):
     version: VersionRef | None = Field(None, description="version to serve (default: the newest)")
     force: StrictBool = Field(False, description="promote even if the gate finds a headline metric dropped")

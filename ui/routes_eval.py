@@ -1,5 +1,6 @@
 """Evaluation and promotion endpoints: ``POST /api/eval``, ``POST /api/index/promote|rollback`` and
-``GET /api/index/versions``. Evaluating and promoting (which evaluates through the gate) take tens of seconds: they
+``GET /api/index/versions``; the review of an update: ``POST /api/eval/review``, ``POST /api/eval/accept``,
+``GET /api/eval/accepted``. Evaluating and promoting (which evaluates through the gate) take tens of seconds: they
 run in the threadpool, one at a time (a second one gets 409). Writes and evaluations need the API key when one is
 configured."""
 from __future__ import annotations
@@ -39,6 +40,52 @@ async def promote(body: m.PromoteRequest | None = None, app: Jianghua = Depends(
 def rollback(app: Jianghua = Depends(get_app)):
     """Serve the version that served before the last promotion."""
     return app.rollback()
+
+
+def _review(app: Jianghua, body: m.ReviewRequest) -> dict:
+    from evals.review import review
+    out = review(app, "head" if body.version is None else body.version,
+                 "serving" if body.against is None else body.against)
+    return out
+
+
+@router.post("/eval/review", response_model=m.ReviewResponse, dependencies=[Depends(require_write)],
+             openapi_extra=WRITE)
+async def review(body: m.ReviewRequest | None = None, app: Jianghua = Depends(get_app)):
+    """Evaluate the candidate against the baseline question by question: the documents it changes and every
+    question it answers differently (``added_documents``: the new documents its new answer cites)."""
+    return await run_in_threadpool(_review, app, body or m.ReviewRequest())
+
+
+@router.post("/eval/accept", response_model=m.AcceptResponse, dependencies=[Depends(require_write)],
+             openapi_extra=WRITE)
+async def accept(body: m.AcceptRequest, app: Jianghua = Depends(get_app)):
+    """Accept the candidate's answers to ``query_ids`` (questions whose outcome changed) as their new gold for this
+    knowledge base, recorded with ``reviewer`` and the time; then evaluate again. 400 for a question that did not
+    change."""
+    from evals.data import configured_set, load_set
+    from evals.review import accept as record
+    from jianghua.errors import InputError
+
+    def work() -> dict:
+        out = _review(app, body)
+        diffs = {q["id"]: q for q in out["questions"] if q["outcome_changed"]}
+        unknown = [i for i in body.query_ids if i not in diffs]
+        if unknown:
+            raise InputError(f"no changed question {', '.join(unknown)} between v{out['candidate']} and "
+                             f"v{out['serving']}")
+        es = load_set(configured_set(app.settings))
+        done = [record(app.kb, es, diffs[i], out["stems"], body.reviewer, out["candidate"], out["serving"])
+                for i in body.query_ids]
+        return {"accepted": done, "review": _review(app, body)}
+    return await run_in_threadpool(work)
+
+
+@router.get("/eval/accepted")
+def accepted_golds(app: Jianghua = Depends(get_app)) -> dict:
+    """Every gold a reviewer accepted for this knowledge base, oldest first."""
+    from evals.review import accepted
+    return {"accepted": accepted(app.kb)}
 
 
 @router.get("/index/versions", response_model=m.VersionList)

@@ -14,7 +14,7 @@ from schemathesis import GenerationMode
 from tests.ui.conftest import settings_for
 
 # evaluating and promoting run the evaluation set (seconds each): fewer examples there
-COSTLY = r"^/api/(eval|index/promote)$"
+COSTLY = r"^/api/(eval|eval/review|eval/accept|index/promote)$"
 
 
 @pytest.fixture(scope="module")
