@@ -14,9 +14,11 @@ from ingest.legacy import legacy_text
 from ingest.ofd import ofd_loaded
 from ingest.office import docx_text
 from ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
+from ingest.tables import csv_text, xlsx_text
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm",
+                      ".xlsx", ".csv") + IMAGE_SUFFIXES
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -90,6 +92,10 @@ def load(path: Path, max_bytes: int = MAX_BYTES) -> Loaded:
         loaded = Loaded(docx_text(data, name))
     elif kind == "pdf":
         loaded = _pdf(data, name)
+    elif kind == "xlsx":
+        loaded = Loaded(xlsx_text(data, name))
+    elif kind == "csv":
+        loaded = Loaded(csv_text(data, name))
     elif kind == "ofd":
         loaded = ofd_loaded(data, name)
     elif kind == "legacy":
@@ -128,6 +134,8 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         if suffix == ".ofd" or (suffix != ".docx" and b"OFD.xml" in data[:64 * 1024]):
             return "ofd"
+        if suffix == ".xlsx" or (suffix != ".docx" and b"xl/workbook" in data[:64 * 1024]):
+            return "xlsx"
         if suffix == ".docx" or b"word/" in data[:64 * 1024] or b"[Content_Types].xml" in head:
             return "docx"
         raise DocumentLoadError(f"{name}: 这是一个 zip 压缩包而不是 Word 文档或文本文件；请解压后导入其中的文件")
@@ -140,13 +148,15 @@ def sniff(data: bytes, suffix: str, name: str) -> str:
             return "html"             # Word and WPS save a web page as .doc on request
         raise DocumentLoadError(f"{name}: 这不是 Word 97–2003 或 WPS 文字文件（文件头不对，可能已损坏，或是 WPS 2000 "
                                 "以前的旧格式）；请在 WPS 或 Word 中另存为 .docx 后再导入")
-    if suffix in (".docx", ".pdf", ".ofd"):
+    if suffix in (".docx", ".pdf", ".ofd", ".xlsx"):
         return suffix[1:]             # its own loader names the damage
     if suffix in IMAGE_SUFFIXES:
         return "image"                # Pillow names the damage (a PDF or Word file named .png was caught above)
     for magic, what in _MAGIC:
         if head.startswith(magic) and (magic != b"MZ" or b"\x00" in head):
             raise DocumentLoadError(f"{name}: 这是{what}，不是文本文件 (binary)，无法导入")
+    if suffix == ".csv":
+        return "csv"
     return "html" if suffix in (".html", ".htm") else "text"
 
 

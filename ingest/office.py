@@ -6,8 +6,9 @@ stream by expat with no DTD allowed at all (Word never writes one), so entities 
 expanded (billion laughs), and elements nested deeper than ``MAX_DEPTH`` are refused. Time and memory are linear in
 the inflated size, which the limits bound.
 
-The text is what python-docx gives: paragraphs (also inside tables, in document order) one a line, the runs and
-hyperlinks of each paragraph, with ``w:tab`` as a tab and ``w:br``/``w:cr`` as a line break.
+The text is what python-docx gives: paragraphs one a line, the runs and hyperlinks of each paragraph, with ``w:tab``
+as a tab and ``w:br``/``w:cr`` as a line break. A table (the outermost; a table nested in a cell is part of its cell)
+becomes one line a row with each value named by its column header (``ingest.tables.row_lines``).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ _REL_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 _RUN_TEXT = {f"{W} t": None, f"{W} tab": "\t", f"{W} br": "\n", f"{W} cr": "\n", f"{W} noBreakHyphen": "-",
              f"{W} ptab": "\t"}
 _P, _R, _LINK = f"{W} p", f"{W} r", f"{W} hyperlink"
+_TBL, _TR, _TC, _SPAN, _VMERGE = f"{W} tbl", f"{W} tr", f"{W} tc", f"{W} gridSpan", f"{W} vMerge"
 
 
 class _Refused(Exception):
@@ -71,7 +73,8 @@ def _document_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
     lines: list[str] = []
     line: list[str] = []
     stack: list[str] = []
-    state = {"paras": 0, "text": False}
+    state = {"paras": 0, "text": False, "tables": 0}
+    rows: list[list[list]] = []       # the outermost table being read: rows of [cell paragraphs, span, merged]
 
     def in_run() -> bool:        # a run directly in the outermost paragraph, or in one of its hyperlinks
         if state["paras"] != 1 or len(stack) < 3 or stack[-2] != _R:
@@ -80,7 +83,19 @@ def _document_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
 
     def start(tag, attrs):
         stack.append(tag)
-        if tag == _P:
+        if tag == _TBL:
+            state["tables"] += 1
+            if state["tables"] == 1:
+                rows.clear()
+        elif state["tables"] == 1 and tag == _TR:
+            rows.append([])
+        elif state["tables"] == 1 and tag == _TC and rows:
+            rows[-1].append([[], 1, False])
+        elif state["tables"] == 1 and tag == _SPAN and rows and rows[-1]:
+            rows[-1][-1][1] = max(1, min(64, int(attrs.get(f"{W} val", "1") or 1)))
+        elif state["tables"] == 1 and tag == _VMERGE and rows and rows[-1]:
+            rows[-1][-1][2] = attrs.get(f"{W} val", "continue") != "restart"
+        elif tag == _P:
             state["paras"] += 1
         elif tag in _RUN_TEXT and in_run():
             if tag == f"{W} t":
@@ -95,8 +110,15 @@ def _document_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
         elif tag == _P:
             state["paras"] -= 1
             if state["paras"] == 0:
-                lines.append("".join(line))
+                if state["tables"] and rows and rows[-1]:
+                    rows[-1][-1][0].append("".join(line))
+                else:
+                    lines.append("".join(line))
                 line.clear()
+        elif tag == _TBL:
+            state["tables"] -= 1
+            if state["tables"] == 0:
+                lines.extend(_table_lines(rows))
 
     def chars(data):
         if state["text"]:
@@ -104,6 +126,24 @@ def _document_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
 
     _parse(zf, info, MAX_PART_BYTES, start, end, chars)
     return "\n".join(lines)
+
+
+def _table_lines(rows: list[list[list]]) -> list[str]:
+    """A Word table as ``ingest.tables.row_lines`` gives it: a cell spanning n columns fills the first of them; a
+    cell continuing a vertical merge repeats the value above it."""
+    from ingest.tables import row_lines
+
+    grid: list[list[str]] = []
+    for row in rows:
+        out: list[str] = []
+        for paras, span, merged in row:
+            text = " ".join(p.strip() for p in paras if p.strip())
+            col = len(out)
+            if merged and not text and grid and col < len(grid[-1]):
+                text = grid[-1][col]
+            out.extend([text] + [""] * (span - 1))
+        grid.append(out)
+    return row_lines(grid)
 
 
 def _parse(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, start, end, chars) -> None:

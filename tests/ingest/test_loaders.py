@@ -131,8 +131,8 @@ def test_docx_tables_in_document_order(tmp_path):
     merged.cell(0, 0).merge(merged.cell(0, 1)).text = "合并单元格"
     merged.cell(0, 2).text = "末列"
     d.save(tmp_path / "t.docx")
-    assert load_text(tmp_path / "t.docx").splitlines() == [
-        lines[0], "单位", "得分", "区直机关工委", "95", lines[1], "合并单元格", "末列"]
+    assert load_text(tmp_path / "t.docx").splitlines() == [     # a row named by its header; one row: its cells
+        lines[0], "单位：区直机关工委，得分：95。", lines[1], "合并单元格", "末列"]
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
