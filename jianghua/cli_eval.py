@@ -58,12 +58,12 @@ def cmd_versions(args) -> int:
     if not rows:
         print("no versions: ingest documents first")
         return 0
-    print(f"  {'version':>7}  {'parent':>6}  {'created':<25}  {'docs':>5}  {'chunks':>6}  note")
+    print(f"  {'ver':>4}  {'parent':>6}  {'created':<25}  {'docs':>5}  {'chunks':>6}  note   (* serving)")
     for v in rows:
         ev = v.get("eval") or {}
         gate = ev.get("gate") or {}
         state = "forced" if ev.get("forced") else ("gate passed" if gate.get("ok") else "")
-        print(f"{'*' if v['serving'] else ' '} {v['version']:>7}  {v['parent'] or '-':>6}  {v['created']:<25}  "
+        print(f"{'*' if v['serving'] else ' '} {v['version']:>4}  {v['parent'] or '-':>6}  {v['created']:<25}  "
               f"{v['documents']:>5}  {v['chunks']:>6}  {v['note']}{'  [' + state + ']' if state else ''}")
     return 0
 
