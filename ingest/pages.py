@@ -110,3 +110,29 @@ def page_label(pages: list[int]) -> str:
     if not pages:
         return ""
     return f"第{pages[0]}页" if len(pages) == 1 else f"第{pages[0]}–{pages[-1]}页"
+
+
+def chunk_meta(pages: str | list | None, ocr_pages: str | list | None, ocr_low: str | list | None, start: int,
+               end: int) -> dict:
+    """A stored chunk's page metadata from its document's (JSON as SQLite's ``json_extract`` returns it, or
+    lists): ``span_meta`` of the chunk, plus ``paged`` — the document's page records, so that a citation of a span
+    inside the chunk can say its own pages (``citation_fields``). Empty for an unpaged document."""
+    import json
+
+    def load(v):
+        return json.loads(v) if isinstance(v, str) else v
+
+    paged = {"pages": load(pages) or [], "ocr_pages": load(ocr_pages) or [], "ocr_low": load(ocr_low) or []}
+    if not paged["pages"]:
+        return {}
+    return {"paged": paged, **span_meta(paged, start, end)}
+
+
+def citation_fields(chunk_meta_: dict, start: int, end: int) -> dict:
+    """What a citation of ``[start, end)`` adds for a paged document: ``pages`` (1-based), ``page_label``
+    (第3页), ``ocr`` and ``note`` (``OCR_NOTE``) when they apply; nothing for an unpaged one."""
+    paged = (chunk_meta_ or {}).get("paged")
+    if not paged:
+        return {}
+    m = span_meta(paged, start, end)
+    return {**m, "page_label": page_label(m["pages"])} if m else {}
