@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.pages import chunk_meta
 from ingest.sentences import split_sentences
 from ingest.structure import enumeration_label, paragraphs
 from jianghua.records import Chunk, Document
@@ -96,6 +97,7 @@ def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
     text = doc.text
+    paged = doc.meta or {}           # page records of paged formats (ingest.pages): 第X页 and OCR in chunk.meta
     units = _units(text, settings.size, settings.hard_max)
     chunks: list[Chunk] = []
     group: list[_Unit] = []
@@ -109,7 +111,9 @@ def chunk_document(doc: Document, settings: ChunkerSettings = ChunkerSettings())
         body = text[start:end]
         path = _common_path([u.path for u in group])      # the headings every sentence shares
         chunks.append(Chunk(id=Chunk.make_id(doc.id, start, end, body), doc_id=doc.id, text=body,
-                            section=path, start=start, end=end))
+                            section=path, start=start, end=end, meta=chunk_meta(paged.get("pages"),
+                                                                                paged.get("ocr_pages"),
+                                                                                paged.get("ocr_low"), start, end)))
         fresh = group[len(carry):]
         carry = fresh[-settings.overlap:] if settings.overlap and len(fresh) > settings.overlap else []
         group = list(carry)
