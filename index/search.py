@@ -29,6 +29,7 @@ from index.kb import KnowledgeBase
 from index.rewrite import keyword_terms
 from index.scope import Scope, explicit_scope, infer_scope
 from index.tokenize import get_tokenizer
+from ingest.pages import chunk_meta
 from jianghua.errors import InputError
 from jianghua.records import Chunk, Hit
 
@@ -301,14 +302,15 @@ class HybridSearcher:
             return []
         rows = [r for r, _ in top]
         c = self.kb.store.conn()
-        q = ('SELECT c.rowid, c.id, c.doc_id, c.text, c.section, c.start, c."end", d.title, d.source '
+        q = ('SELECT c.rowid, c.id, c.doc_id, c.text, c.section, c.start, c."end", d.title, d.source, '
+             "json_extract(d.meta, '$.pages'), json_extract(d.meta, '$.ocr_pages'), json_extract(d.meta, '$.ocr_low') "
              "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN (%s)" % ",".join("?" * len(rows)))
         data = {r[0]: r for r in c.execute(q, rows)}
         hits = []
         for r, score in top:
             row = data[r]
             chunk = Chunk(id=row[1], doc_id=row[2], text=row[3], section=tuple(json.loads(row[4])),
-                          start=row[5], end=row[6], meta={"row": r})
+                          start=row[5], end=row[6], meta={"row": r, **chunk_meta(*row[9:12], row[5], row[6])})
             hits.append(Hit(chunk, title=row[7], source=row[8], score=float(score), keyword_rank=kw_rank.get(r),
                             dense_rank=de_rank.get(r), matched=matched.get(r, [])))
         return hits
