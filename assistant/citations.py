@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.pages import citation_fields
 from jianghua.records import Hit
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -30,7 +31,8 @@ class Source:
     def entry(self, n: int) -> dict:
         c = self.hit.chunk
         return {"n": n, "chunk_id": c.id, "doc_id": c.doc_id, "title": self.hit.title, "source": self.hit.source,
-                "section": list(c.section), "start": self.start, "end": self.end, "quote": self.quote}
+                "section": list(c.section), "start": self.start, "end": self.end, "quote": self.quote,
+                **citation_fields(c.meta, self.start, self.end)}       # pages, page_label, ocr, note: paged formats
 
 
 def whole(hit: Hit) -> Source:
