@@ -84,12 +84,14 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
         return shown(out)
 
     def accept(chosen: list[str], who: str, given: str, review: dict | None, progress=gr.Progress()):
+        def refused(text: str):        # nothing changes; the chart hidden meanwhile shows again
+            return (text, *[gr.skip()] * 5, gr.BarPlot(visible=review is not None), gr.skip())
         if not allowed(given):
-            return ("⚠ 管理密钥不正确。", *[gr.skip()] * 7)
+            return refused("⚠ 管理密钥不正确。")
         if not review or not chosen:
-            return ("请先在“逐题对比”中勾选要接受的问题。", *[gr.skip()] * 7)
+            return refused("请先在“逐题对比”中勾选要接受的问题。")
         if not (who or "").strip():
-            return ("请填写审核人：接受的变化会记录审核人和时间。", *[gr.skip()] * 7)
+            return refused("请填写审核人：接受的变化会记录审核人和时间。")
         from evals.data import configured_set, load_set
         from evals.review import accept as record, review as rerun
         app = get_app()
@@ -102,7 +104,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             out = rerun(app, review["candidate"], review["serving"],
                         progress_cb=lambda d, t: progress((d, t), desc="正在重新评测"))
         except JianghuaError as e:
-            return (error(e), *[gr.skip()] * 7)
+            return refused(error(e))
         return shown(out, R.accepted_md(done))
 
     def promote_(cand: str | None, base: str | None, given: str, stop: int | None):
@@ -144,9 +146,13 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
     outs = [verdict, summary, review_box, questions, picks, table, chart, last]
     one = dict(api_visibility=PRIVATE, show_progress_on=[verdict])
     tab.select(fill, None, [candidate, baseline, status], api_visibility=PRIVATE)    # newest vs serving
-    run.click(lock, None, buttons, queue=False, api_visibility=PRIVATE) \
-        .then(lambda: None, None, blocked, api_visibility=PRIVATE).then(evaluate, ins, outs, **one).then(unlock, None, buttons, api_visibility=PRIVATE)
-    accept_btn.click(lock, None, buttons, queue=False, api_visibility=PRIVATE) \
+    # the chart is hidden while evaluating: shown again it draws the new figures (an update of the same labels
+    # with new values alone is not redrawn)
+    hide = dict(fn=lambda: (gr.BarPlot(visible=False), None), inputs=None, outputs=[chart, blocked],
+                api_visibility=PRIVATE)
+    run.click(lock, None, buttons, queue=False, api_visibility=PRIVATE).then(**hide) \
+        .then(evaluate, ins, outs, **one).then(unlock, None, buttons, api_visibility=PRIVATE)
+    accept_btn.click(lock, None, buttons, queue=False, api_visibility=PRIVATE).then(**hide) \
         .then(accept, [picks, reviewer, key, last], outs, **one).then(unlock, None, buttons, api_visibility=PRIVATE)
     promote.click(lock, None, buttons, queue=False, api_visibility=PRIVATE) \
         .then(promote_, ins + [blocked], [verdict, candidate, baseline, status], **one) \
