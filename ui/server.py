@@ -28,9 +28,14 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 DESCRIPTION = """讲话助手 jianghua: retrieval with citations over Chinese speeches.
 
-Errors always have the shape `{"error": {"type": ..., "message": ...}}`. When an API key is configured, write
-endpoints (upload, delete, promote, evaluate) need `Authorization: Bearer <key>`; with `api_key_all`, every endpoint
-but `/healthz` does."""
+Errors always have the shape `{"error": {"type": ..., "message": ...}}`; the `message` is Chinese and says what to
+do. When an API key is configured, write endpoints (upload, delete, promote, evaluate, review) need
+`Authorization: Bearer <key>`; with `api_key_all`, every endpoint but `/healthz` does.
+
+**Citation offsets.** A citation's `start`/`end` index the document text that `GET /api/documents/{doc_id}` returns
+(the cleaned text: `text[start:end] == quote`). For a `.txt`/`.md` document, `file_start`/`file_end` index the
+decoded file itself (its characters after decoding, BOM excluded); for Word, PDF and HTML they are `null`. A
+`source` is always the upload's file name or the file's base name, never a server path."""
 
 
 def create_app(settings: Settings | None = None, page: bool = True, background_embedding: bool = True,

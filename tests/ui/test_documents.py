@@ -73,3 +73,19 @@ def test_no_server_path_in_any_response(client):
     assert sum('"source"' in b for b in bodies) >= 5                  # the check below has something to look at
     for b in bodies:
         assert not re.search(r'"source":\s*"[^"]*[/\\\\]', b), b[:300]
+
+
+def test_streamed_answer_carries_file_offsets(client):
+    import json
+    with client.stream("POST", "/api/ask", json={"question": QUESTION, "stream": True}) as r:
+        text = "".join(r.iter_text())
+    result = next(json.loads(b.split("data: ", 1)[1]) for b in text.split("\n\n") if b.startswith("event: result"))
+    files = {p.name: p.read_text(encoding="utf-8-sig") for p in SEEDS.glob("*.txt")}
+    assert result["citations"]
+    for c in result["citations"]:
+        assert files[c["source"]][c["file_start"]:c["file_end"]] == c["quote"]
+
+
+def test_api_docs_state_the_offsets(client):
+    info = client.get("/openapi.json").json()
+    assert "file_start" in info["info"]["description"] and "/api/documents/{doc_id}" in info["paths"]
