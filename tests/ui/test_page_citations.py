@@ -115,3 +115,35 @@ def test_api_docs_render_with_the_network_blocked(context, served, path, ready):
     # the only request that left: ReDoc's "API docs by Redocly" badge image, which it hard-codes (not an asset)
     assert [u for u in blocked if not u.startswith("https://cdn.redoc.ly/redoc/logo")] == []
     pg.screenshot(path=str(ARTIFACTS / f"{path.strip('/')}-offline.png"))
+
+
+def test_document_view_asks_for_the_key_when_every_read_needs_it(browser, seed_kb, tmp_path):
+    import shutil
+
+    from tests.ui.conftest import QUESTION, serving
+    key = "page-key-" + "7" * 12
+    kb = tmp_path / "kb"
+    shutil.copytree(seed_kb, kb)
+    with serving(kb, JIANGHUA_API_KEY=key, JIANGHUA_API_KEY_ALL="1") as base:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
+        ctx.set_default_timeout(WAIT_MS)
+        pg = ctx.new_page()
+        pg.goto(base + "/", wait_until="load")
+        pg.locator("input[type=text]").first.fill("审核员")                  # the page's own login
+        pg.locator("input[type=password]").first.fill(key)
+        pg.locator("input[type=password]").first.press("Enter")
+        ask(pg, QUESTION, 1)
+        msg = pg.locator("#jh-chat .jh-answer:has(.jh-badge)").first
+        links = msg.locator(":scope > div:not(.jh-msg-sources) a.jh-cite")
+        links.first.click()
+        view = pg.locator("#jh-docview.open")
+        view.locator(".jh-dv-key").fill("wrong-key-000000000")
+        view.locator(".jh-dv-go").click()
+        view.get_by_text("密钥不正确").wait_for()
+        view.locator(".jh-dv-key").fill(key)
+        view.locator(".jh-dv-go").click()
+        view.locator("#jh-dv-mark").wait_for()
+        pg.keyboard.press("Escape")
+        open_and_check(pg, links.nth(links.count() - 1), msg)             # the key is kept for this tab
+        assert english_on_page(pg) == []
+        ctx.close()
