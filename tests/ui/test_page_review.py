@@ -72,6 +72,15 @@ def test_upload_review_accept_promote(page):
     verdict.get_by_text("未通过评测").wait_for()
     assert "正确拒答率" in verdict.inner_text() and "逐题对比" in verdict.inner_text()
 
+    page.get_by_role("button", name="不接受，阻止发布").click()               # the reviewer blocks it …
+    verdict.get_by_text("已阻止发布").wait_for()
+    page.get_by_role("button", name="评测并发布").click()
+    verdict.get_by_text("审核人不接受 v2 的变化").wait_for()
+    assert "当前服务版本：v1" in page.locator("#jh-eval-status").inner_text()
+    page.get_by_role("button", name="运行评测").click()                      # … and decides anew after a rerun
+    page.locator("#jh-eval-run[disabled]").wait_for()
+    page.locator("#jh-eval-run:not([disabled])").wait_for()
+
     page.locator("#jh-eval-picks").get_by_text(qid).click()
     page.locator("#jh-eval-reviewer textarea, #jh-eval-reviewer input").first.fill("张三")
     page.get_by_role("button", name="接受所选变化并重新评测").click()
