@@ -73,6 +73,25 @@ def image_loaded(data: bytes, name: str):
     return Loaded(pages.text, meta=pages.meta)
 
 
+def ocr_image_bytes(data: bytes, name: str):
+    """OCR of one encoded image (a page image inside another format, e.g. OFD), within the pixel limit."""
+    from PIL import Image, UnidentifiedImageError
+
+    from ingest.ocr import ocr_image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise DocumentLoadError(f"{name}: 页面图片有 {w}×{h} 像素，超过上限 {MAX_PIXELS // 10**6} 百万像素")
+            img.load()
+            return ocr_image(img)
+    except Image.DecompressionBombError as e:
+        raise DocumentLoadError(f"{name}: 页面图片像素过多，超过上限（可能是恶意构造的文件）") from e
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as e:
+        raise DocumentLoadError(f"{name}: 页面图片已损坏，无法识别其中的文字（{e}）") from e
+
+
 def pdf_loaded(data: bytes, name: str, layer_pages):
     """The text of a PDF, each page from its text layer (``layer_pages``: the texts pypdf extracted, in order)
     or, when that is (nearly) empty, from OCR of the rendered page."""

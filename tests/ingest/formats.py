@@ -215,3 +215,24 @@ def easyofd_ofd(pdf: Path, out: Path) -> Path:
         data = OFD().pdf2ofd(pdf.read_bytes(), optional_text=True)
     out.write_bytes(data)
     return out
+
+
+def easyofd_scan(images, out: Path) -> Path:
+    """Page images as a scanned OFD (one image a page, no text), written by easyofd."""
+    import contextlib
+    import logging
+    import tempfile
+    import warnings
+
+    logging.disable(logging.WARNING)
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch), \
+            contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        from loguru import logger
+
+        logger.remove()
+        from easyofd.ofd import OFD
+
+        data = OFD().jpg2ofd([im.convert("RGB") for im in images])
+    out.write_bytes(data)
+    return out

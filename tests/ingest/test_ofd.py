@@ -18,7 +18,8 @@ from ingest.pages import span_meta  # noqa: E402
 from jianghua.errors import DocumentLoadError  # noqa: E402
 from jianghua.settings import Settings  # noqa: E402
 from samples import SEEDS  # noqa: E402
-from tests.ingest.formats import easyofd_ofd, lo_pdf, soffice  # noqa: E402
+from tests.ingest.formats import (char_accuracy, easyofd_ofd, easyofd_scan, lo_pdf, page_reference,  # noqa: E402
+                                  pages_of, render_page, seed_text, soffice)
 
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -67,6 +68,16 @@ def test_pages_are_recorded_and_agree_with_the_pdf(made, seed):
     seen = sorted({p for c in chunks for p in span_meta(doc.meta, c.start, c.end)["pages"]})
     assert seen == list(range(1, len(spans) + 1))
     assert "ocr" not in span_meta(doc.meta, chunks[0].start, chunks[0].end)
+
+
+def test_a_scanned_ofd_is_read_by_ocr_page_by_page(tmp_path):
+    pytest.importorskip("rapidocr_onnxruntime")
+    pages = pages_of(seed_text(4))[:2]
+    ofd = easyofd_scan([render_page(p, 200) for p in pages], tmp_path / "扫描件.ofd")
+    loaded = load(ofd)
+    assert loaded.meta["ocr_pages"] == [1, 2] and not loaded.meta["ocr_low"]
+    for (a, b), lines in zip(loaded.meta["pages"], pages):
+        assert char_accuracy(page_reference(lines), loaded.text[a:b]) >= 0.98
 
 
 def test_an_ofd_named_txt_is_read_as_ofd(made, tmp_path):
