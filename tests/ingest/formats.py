@@ -5,6 +5,7 @@ image a page), legacy Word and WPS binaries by LibreOffice, OFD by easyofd, spre
 Used by the tests under tests/ingest and by benchmarks/ocr.py; each maker writes to a path it is given."""
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import subprocess
@@ -196,6 +197,19 @@ def lo_pdf(src_txt: Path, out_dir: Path) -> Path:
     return convert(src, out_dir, "pdf", ".pdf")
 
 
+@contextlib.contextmanager
+def _chdir(path: str):
+    """contextlib.chdir, which Python 3.10 lacks."""
+    import os
+
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def easyofd_ofd(pdf: Path, out: Path) -> Path:
     """``pdf`` converted to OFD by easyofd (its PDF → OFD writer, text kept as text objects)."""
     import contextlib
@@ -204,7 +218,7 @@ def easyofd_ofd(pdf: Path, out: Path) -> Path:
     import warnings
 
     logging.disable(logging.WARNING)
-    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch), \
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch, _chdir(scratch), \
             contextlib.redirect_stdout(io.StringIO()):          # it writes ./test and prints as it goes
         warnings.simplefilter("ignore")
         from loguru import logger
@@ -225,7 +239,7 @@ def easyofd_scan(images, out: Path) -> Path:
     import warnings
 
     logging.disable(logging.WARNING)
-    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch), \
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as scratch, _chdir(scratch), \
             contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         from loguru import logger
