@@ -84,8 +84,21 @@ class Assistant:
         turn.hits, turn.search_trace = res.hits, res.trace
         if turn.standalone != turn.normalised and not res.trace.get("scope", {}).get("applied"):
             self._within_conversation(turn)
+        if turn.history and CONTINUES.search(turn.normalised):
+            self._after_quoted(turn)
         turn.timed("retrieve", t0)
         return turn
+
+    def _after_quoted(self, turn: Turn) -> None:
+        """"报告接着怎么说？": what follows the passage the previous answer quoted comes first."""
+        quoted = _quoted_passages(self.searcher, turn.history, turn.version)
+        if not quoted:
+            return
+        last = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start))
+        nxt = self.searcher.following(last, 2, version=turn.version)
+        ids = {h.chunk.id for h in nxt}
+        turn.hits = (nxt + [h for h in turn.hits if h.chunk.id not in ids])[:ANSWER_HITS]
+        turn.search_trace = {**turn.search_trace, "continued_from": last.chunk.id}
 
     def _within_conversation(self, turn: Turn) -> None:
         """A follow-up that names no document of its own continues in the documents the previous answer quoted (or,
@@ -221,18 +234,27 @@ def _holds_asked_kind(evidence, checks) -> bool:
     return any(holds(kind, c.text, evidence.question.text) for c in checks if "template" not in c.flags)
 
 
-def _conversation_documents(searcher, history: list[dict], version) -> list[str]:
-    """The documents the last assistant turn quoted (found by its first sentences, which are verbatim source text),
-    else the two the last user question retrieves first."""
+CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下一(?:句|段|条|部分)")
+
+
+def _quoted_passages(searcher, history: list[dict], version) -> list[Hit]:
+    """The passages the last assistant turn quoted, found by its first sentences (verbatim source text)."""
     answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
-    docs: list[str] = []
+    out: list[Hit] = []
     for sent in (answer_sentences(answers[-1]) if answers else [])[:3]:
         if len(sent) < 8 or "资料中未找到" in sent:
             continue
         for h in searcher.search(sent[:120], 3, version=version, mode="keyword").hits:
-            if sent.rstrip("。") in h.chunk.text and h.chunk.doc_id not in docs:
-                docs.append(h.chunk.doc_id)
+            if sent.rstrip("。") in h.chunk.text:
+                if all(h.chunk.id != o.chunk.id for o in out):
+                    out.append(h)
                 break
+    return out
+
+
+def _conversation_documents(searcher, history: list[dict], version) -> list[str]:
+    """The documents the last assistant turn quoted, else the two the last user question retrieves first."""
+    docs = list(dict.fromkeys(h.chunk.doc_id for h in _quoted_passages(searcher, history, version)))
     if docs:
         return docs
     last = _last_user(history)

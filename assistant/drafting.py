@@ -193,8 +193,12 @@ class Drafter:
         quotes = {c["n"]: next((s.hit.chunk.text for s in layout.sources if s.hit.chunk.id == c["chunk_id"]),
                                c["quote"]) for c in citations}
         templates = set(layout.templates)
-        if model:      # a [待补：…] slot says what the passages do not give: it is no claim to check
-            templates |= {i for i, x in enumerate(split_output(text)) if PLACEHOLDER.search(x)}
+        if model:
+            # a frame sentence that attribution found a source for is a claim like any other; a [待补：…] slot says
+            # what the passages do not give: it is no claim to check
+            sents = split_output(text)
+            templates = {i for i in templates if i < len(sents) and not re.search(r"\[\d+\]", sents[i])}
+            templates |= {i for i, x in enumerate(sents) if PLACEHOLDER.search(x) and not re.search(r"\[\d+\]", x)}
         checks, grounded = verify(text, quotes, templates, user_text=user_text, detect_changes=model)
         base["trace"].update(invalid_markers=invalid, timings=_ms(t0, t1))
         return {"draft": text, "citations": citations, "grounded": grounded and not invalid and bool(citations),

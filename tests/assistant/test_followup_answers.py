@@ -97,3 +97,16 @@ def test_an_off_topic_question_in_a_conversation_is_still_declined(seed_app):
         r = seed_app.ask(q, history)
         assert r["trace"]["declined"], (q, r["answer"])
         assert not r["grounded"]
+
+
+def test_what_comes_next_is_read_after_the_quoted_passage(seed_app):
+    """"接着讲了什么？" after an answer: the answer comes from the same document, after what was quoted."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    first = r1["citations"][0]
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask("通报接着讲了什么？", history)
+    assert not r2["trace"]["declined"], r2["answer"]
+    assert r2["trace"]["search"].get("continued_from")
+    c = r2["citations"][0]
+    assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
