@@ -6,7 +6,8 @@ The engine is imported and built on the first page that needs it (a few hundred 
 kept for the process. Lines come back as boxes; ``page_lines`` undoes the page's skew (the median angle of the
 boxes), puts boxes of one visual line together, and rebuilds paragraphs the way a reader does: a line that starts
 indented, or follows a line that stopped short of the right margin, or follows a wider gap, starts a paragraph;
-any other line continues the one before (公文 text wraps mid-sentence). Each paragraph keeps the lowest recognition
+any other line continues the one before (公文 text wraps mid-sentence) — unless the page's lines are all shorter than
+``MIN_MEASURE`` characters (a list, a narrow column): those stay one a line. Each paragraph keeps the lowest recognition
 score of its lines, so text the engine was unsure of can be flagged (see ``LOW_CONFIDENCE``).
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jianghua.errors import DocumentLoadError
 LOW_CONFIDENCE = 0.90      # a line recognised below this is marked "OCR识别，请核对原件" in citations
 MAX_SIDE = 1600            # the detector sees the page scaled to at most this many pixels a side (at 1280 it
                            # missed a whole line of a rendered scan; 2000 reads the same as 1600, detection ~1.6× slower)
+MIN_MEASURE = 16           # lines narrower than this many characters are never joined into paragraphs
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _HALF_PUNCT = re.compile(r"(?<=[\u3400-\u9fff\u201d\uff09])([,:;!?])|([,:;!?])(?=[\u3400-\u9fff\u201c\uff08])")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
@@ -208,10 +210,11 @@ def page_lines(result, normalise: bool = True) -> OcrPage:
     right = ends[int(0.9 * (len(ends) - 1))]             # the margin; a line may hang a punctuation mark past it
     steps = [b[2] - a[2] for a, b in zip(lines, lines[1:])]
     step = _median(steps) if steps else h
+    wide = right - left >= MIN_MEASURE * h              # a block of short lines (a list, a column) is not prose
     paras: list[list] = []
     prev = None
     for x0, x1, yc, text, score in lines:
-        starts = (prev is None or x0 > left + 0.8 * h or prev[1] < right - 1.5 * h or yc - prev[2] > 1.6 * step
+        starts = (prev is None or not wide or x0 > left + 0.8 * h or prev[1] < right - 1.5 * h or yc - prev[2] > 1.6 * step
                   or x0 < left - 0.8 * h)
         if starts:
             paras.append([text, score])
@@ -221,4 +224,4 @@ def page_lines(result, normalise: bool = True) -> OcrPage:
         prev = (x0, x1, yc)
     first, last = lines[0], lines[-1]
     return OcrPage(tuple(OcrParagraph(t, s) for t, s in paras), opens_indented=first[0] > left + 0.8 * h,
-                   ends_full=len(lines) > 2 and last[1] >= right - 1.5 * h)
+                   ends_full=wide and len(lines) > 2 and last[1] >= right - 1.5 * h)

@@ -24,7 +24,7 @@ _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[0-9
                         r"(?<=[0-9A-Za-z]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])")
 
 
-def _typographic_spaces(text: str) -> str:
+def typographic_spaces(text: str) -> str:
     """A single space between a Chinese character and a digit or Latin letter dropped: fixed-layout producers write
     the typographic gap they leave there (autospacing) as a space character; Chinese text has none."""
     return _CJK_SPACE.sub("", text)
@@ -106,7 +106,7 @@ def ofd_loaded(data: bytes, name: str):
                 runs = [r for r in page.runs if r.text.strip()]
                 em = _em(runs) if runs else 1.0
                 laid = page_lines([(_box(r, em), r.text, 1.0) for r in runs], normalise=False) if runs else None
-                text = _typographic_spaces(laid.text) if laid else ""
+                text = typographic_spaces(laid.text) if laid else ""
                 scan = None if text.strip() else _ocr_page(doc, page, name)
                 if scan is not None:
                     laid = scan

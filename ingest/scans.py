@@ -1,7 +1,8 @@
 """Scanned PDFs and page images (.png .jpg .jpeg .tif .tiff .bmp) read by OCR (see ``ingest.ocr``).
 
 A PDF page whose text layer holds fewer than ``MIN_LAYER_CHARS`` characters is rendered by pypdfium2 at
-``RENDER_DPI`` and OCR'd; the other pages keep their text layer. An image is one page; a multi-page TIFF is one page
+``RENDER_DPI`` and OCR'd; the other pages keep their text layer, rebuilt into paragraphs from pdfium's text
+rectangles when that gives exactly pypdf's characters. An image is one page; a multi-page TIFF is one page
 a frame. Every limit is checked before the work: pixels of an image or a frame (a decompression bomb is refused
 before it is decoded), pages, and a time budget per OCR'd page. A progress bar (only on a terminal) follows the
 OCR'd pages.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import time
 
+from ingest.ocr import OcrPage, OcrParagraph
 from ingest.pages import PageJoiner
 from jianghua.errors import DocumentLoadError
 
@@ -103,16 +105,94 @@ def pdf_loaded(data: bytes, name: str, layer_pages):
         raise DocumentLoadError(f"{name}: PDF 有 {len(scans)} 页扫描页需要识别，超过上限 {MAX_OCR_PAGES} 页；"
                                 "请拆分后再导入")
     ocr = _ocr_pdf_pages(data, name, scans) if scans else {}
+    laid = _layer_paragraphs(data, layer, set(scans))
     pages = PageJoiner()
+    before = None
     for i, t in enumerate(layer):
         if i in ocr:
-            pages.add("", ocr=ocr[i], glue=_glue(ocr.get(i - 1), ocr[i]))
+            page = ocr[i]
+            pages.add("", ocr=page, glue=_glue(before, page))
+        elif laid.get(i) is not None:
+            page = laid[i]
+            pages.add(page.text, glue=_glue(before, page))
         else:
+            page = None
             pages.add(t)
+        before = page
     if not pages.text.strip():
         raise DocumentLoadError(f"{name}: PDF 中既没有文字层，也没有识别出文字（可能是空白页或分辨率过低的扫描件）；"
                                 "请上传清晰的扫描件（200 dpi 以上）或原始 Word、文本文件")
     return Loaded(pages.text, meta=pages.meta)
+
+
+def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
+    """Text-layer pages rebuilt into paragraphs from pdfium's text rectangles (one a run of text on a line), by
+    the rules of OCR'd lines (``ingest.ocr.page_lines``). A page is used only when it holds exactly the characters
+    pypdf extracted (whitespace aside): the layout changes line breaks, never the text. Without pypdfium2, or for
+    a file pdfium cannot open, nothing: the pages keep pypdf's lines."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        return {}
+    from ingest.ocr import page_lines
+    from ingest.ofd import typographic_spaces
+
+    out: dict = {}
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return {}
+    try:
+        if len(pdf) != len(layer):
+            return {}
+        for i, want in enumerate(layer):
+            if i in skip:
+                continue
+            boxes = _runs(pdf[i])
+            got = page_lines(boxes, normalise=False) if boxes else None
+            if got is not None:
+                got = OcrPage(tuple(OcrParagraph(typographic_spaces(p.text), p.score) for p in got.paragraphs),
+                              got.opens_indented, got.ends_full)
+                if "".join(got.text.split()) == "".join(want.split()):
+                    out[i] = got
+    except pdfium.PdfiumError:
+        return {}
+    finally:
+        pdf.close()
+    return out
+
+
+def _runs(page) -> list:
+    """A page's characters as runs on one line, ``[corners, text, 1.0]`` as the OCR engine gives lines: characters
+    in pdfium's order, a run broken at a line break or where the next character is not beside the last one."""
+    height = page.get_height()
+    tp = page.get_textpage()
+    n = tp.count_chars()
+    if n > 200_000:
+        return []
+    text = tp.get_text_range(0, n)
+    if len(text) != n:
+        return []
+    runs: list[list] = []                  # [left, bottom, right, top, chars]
+    for k, ch in enumerate(text):
+        if ch in "\r\n":
+            runs.append(None)
+            continue
+        left, bottom, right, top = tp.get_charbox(k)
+        cur = runs[-1] if runs else None
+        if cur is not None and (top - bottom) > 0:
+            mid, cmid = (top + bottom) / 2, (cur[3] + cur[1]) / 2
+            size = max(top - bottom, cur[3] - cur[1])
+            if abs(mid - cmid) < 0.5 * size and -0.5 * size < left - cur[2] < 3 * size:
+                cur[0], cur[1], cur[2], cur[3] = min(cur[0], left), min(cur[1], bottom), max(cur[2], right), \
+                    max(cur[3], top)
+                cur[4].append(ch)
+                continue
+        if ch.isspace():
+            continue
+        runs.append([left, bottom, right, top, [ch]])
+    return [([(r[0], height - r[3]), (r[2], height - r[3]), (r[2], height - r[1]), (r[0], height - r[1])],
+              "".join(r[4]), 1.0) for r in runs if r is not None and "".join(r[4]).strip()]
 
 
 def _ocr_pdf_pages(data: bytes, name: str, indexes: list[int]) -> dict:

@@ -139,8 +139,13 @@ def test_docx_tables_in_document_order(tmp_path):
 def test_pdf_round_trip(tmp_path, path):
     lines = seed_lines(path)
     text = load_text(make_pdf(tmp_path / "speech.pdf", lines))
-    assert nonspace(text) == nonspace("".join(lines))  # a PDF keeps characters, not paragraphs
-    assert text.splitlines()[0] == lines[0][:35]
+    assert nonspace(text) == nonspace("".join(lines))  # a PDF keeps its characters
+    # lines are rebuilt into paragraphs (tests/ingest/test_ofd.py: a real PDF gives the .txt's paragraphs); this
+    # layout (no indent, no justification) is ambiguous, but a break only ever falls where make_pdf broke a line
+    pieces = [nonspace(line[i:i + 35]) for line in lines for i in range(0, len(line), 35)]
+    cuts = {sum(map(len, pieces[:k])) for k in range(len(pieces) + 1)}
+    got = [nonspace(ln) for ln in text.splitlines() if ln.strip()]
+    assert {sum(map(len, got[:k])) for k in range(len(got) + 1)} <= cuts
 
 
 def test_pdf_pages_joined_by_newline(tmp_path):

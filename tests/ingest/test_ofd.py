@@ -1,6 +1,7 @@
 """OFD files (ingest/ofd.py) written by a real OFD writer: each seed speech set as a 公文 .docx, laid out into a PDF by
-LibreOffice, converted to OFD by easyofd. The OFD reads back to the same document, chunks and section paths as the
-.txt; its pages are recorded and agree with the PDF's; damaged and hostile OFDs are refused alone in a batch."""
+LibreOffice, converted to OFD by easyofd. The OFD (and the PDF) reads back to the same document, chunks and section
+paths as the .txt; its pages are recorded and agree with the PDF's; a scanned OFD is OCR'd; damaged and hostile OFDs
+are refused alone in a batch."""
 import io
 import zipfile
 from pathlib import Path
@@ -48,6 +49,15 @@ def test_a_seed_saved_as_ofd_chunks_like_the_txt(made, seed):
     txt, doc = load_document(SEEDS / seed), load_document(ofd)
     assert doc.id == txt.id and doc.title == txt.title and doc.date == txt.date
     assert _chunks(doc) == _chunks(txt)
+
+
+@pytest.mark.parametrize("seed", [p.name for p in SEED_FILES])
+def test_the_pdf_it_was_made_from_chunks_like_the_txt_too(made, seed):
+    """The LibreOffice PDF's text layer, rebuilt into paragraphs (ingest/scans.py), is the .txt's text."""
+    pdf, _ = made[seed]
+    txt, doc = load_document(SEEDS / seed), load_document(pdf)
+    assert doc.id == txt.id and _chunks(doc) == _chunks(txt)
+    assert len(doc.meta["pages"]) > 1 and "ocr_pages" not in doc.meta
 
 
 @pytest.mark.parametrize("seed", [SEED_FILES[1].name, SEED_FILES[4].name])
