@@ -7,7 +7,7 @@ import pytest
 
 from tests.ui.browser import (ARGS, ARTIFACTS, CHROMIUM, WAIT_MS, ask, english_on_page, offline,
                               require_browser)
-from tests.ui.test_documents import QUESTIONS
+from tests.ui.test_document_route import QUESTIONS
 
 pytestmark = pytest.mark.slow
 
