@@ -7,7 +7,9 @@ kept for the process. Lines come back as boxes; ``page_lines`` undoes the page's
 boxes), puts boxes of one visual line together, and rebuilds paragraphs the way a reader does: a line that starts
 indented, or follows a line that stopped short of the right margin, or follows a wider gap, starts a paragraph;
 any other line continues the one before (公文 text wraps mid-sentence) — unless the page's lines are all shorter than
-``MIN_MEASURE`` characters (a list, a narrow column): those stay one a line. Each paragraph keeps the lowest recognition
+``MIN_MEASURE`` characters (a list, a narrow column): those stay one a line. Lines split into cells by wide gaps,
+two or more in a row with as many cells, are a table: each row becomes a line naming its header's cells
+(``ingest.tables.row_lines``). Each paragraph keeps the lowest recognition
 score of its lines, so text the engine was unsure of can be flagged (see ``LOW_CONFIDENCE``).
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ class OcrPage:
     paragraphs: tuple[OcrParagraph, ...]
     opens_indented: bool = True     # the first line is indented: the page does not continue a paragraph
     ends_full: bool = False         # the last line reaches the right margin: its paragraph may go on overleaf
+    source: str = ""                # every character of the boxes, whitespace aside (what the layout was made of)
 
     @property
     def text(self) -> str:
@@ -189,6 +192,27 @@ def _median(xs: list[float]) -> float:
     return xs[len(xs) // 2]
 
 
+def _tables(paras: list[list]) -> list[list]:
+    """Runs of two or more lines split into the same number of cells (by wide gaps) are a table: its rows as
+    ``ingest.tables.row_lines`` writes them, each value named by its header."""
+    from ingest.tables import row_lines
+
+    out: list[list] = []
+    i = 0
+    while i < len(paras):
+        j = i
+        while j < len(paras) and paras[j][2] is not None and len(paras[j][2]) == len(paras[i][2] or ()):
+            j += 1
+        if j - i >= 2:
+            score = min(p[1] for p in paras[i:j])
+            out.extend([line, score, None] for line in row_lines([p[2] for p in paras[i:j]]))
+            i = j
+        else:
+            out.append(paras[i])
+            i += 1
+    return out
+
+
 def page_lines(result, normalise: bool = True) -> OcrPage:
     """Paragraphs of a page from the engine's ``[box, text, score]`` list (see the module docstring); a box is
     four corner points, clockwise from the top left. ``normalise``: ASCII punctuation beside Chinese as full-width
@@ -200,10 +224,13 @@ def page_lines(result, normalise: bool = True) -> OcrPage:
     h = _median([b.h for b in boxes])                    # about one character: CJK glyphs are square
     lines = []
     for r in rows:
-        text = r[0].text
+        cells = [r[0].text]
         for prev, b in zip(r, r[1:]):
-            text = (text + "  " + b.text) if b.x0 - prev.x1 > 2 * h else _join(text, b.text)
-        lines.append((min(b.x0 for b in r), max(b.x1 for b in r), sum(b.yc for b in r) / len(r), text,
+            if b.x0 - prev.x1 > 2 * h:                  # a wide gap: the next cell of a table row
+                cells.append(b.text)
+            else:
+                cells[-1] = _join(cells[-1], b.text)
+        lines.append((min(b.x0 for b in r), max(b.x1 for b in r), sum(b.yc for b in r) / len(r), cells,
                       min(b.score for b in r)))
     left = _median([x0 for x0, *_ in lines])            # most lines of a page are flush left
     ends = sorted(x1 for _, x1, *_ in lines)
@@ -211,17 +238,20 @@ def page_lines(result, normalise: bool = True) -> OcrPage:
     steps = [b[2] - a[2] for a, b in zip(lines, lines[1:])]
     step = _median(steps) if steps else h
     wide = right - left >= MIN_MEASURE * h              # a block of short lines (a list, a column) is not prose
-    paras: list[list] = []
+    paras: list[list] = []                              # [text, score, cells or None]
     prev = None
-    for x0, x1, yc, text, score in lines:
-        starts = (prev is None or not wide or x0 > left + 0.8 * h or prev[1] < right - 1.5 * h or yc - prev[2] > 1.6 * step
-                  or x0 < left - 0.8 * h)
+    for x0, x1, yc, cells, score in lines:
+        text = "  ".join(cells)
+        starts = (prev is None or not wide or len(cells) > 1 or prev[3] > 1 or x0 > left + 0.8 * h
+                  or prev[1] < right - 1.5 * h or yc - prev[2] > 1.6 * step or x0 < left - 0.8 * h)
         if starts:
-            paras.append([text, score])
+            paras.append([text, score, cells if len(cells) > 1 else None])
         else:
             paras[-1][0] = _join(paras[-1][0], text)
             paras[-1][1] = min(paras[-1][1], score)
-        prev = (x0, x1, yc)
+        prev = (x0, x1, yc, len(cells))
+    paras = _tables(paras)
     first, last = lines[0], lines[-1]
-    return OcrPage(tuple(OcrParagraph(t, s) for t, s in paras), opens_indented=first[0] > left + 0.8 * h,
-                   ends_full=wide and len(lines) > 2 and last[1] >= right - 1.5 * h)
+    return OcrPage(tuple(OcrParagraph(t, s) for t, s, _ in paras), opens_indented=first[0] > left + 0.8 * h,
+                   ends_full=wide and len(lines) > 2 and last[1] >= right - 1.5 * h,
+                   source="".join("".join(b.text for b in boxes).split()))

@@ -127,8 +127,9 @@ def pdf_loaded(data: bytes, name: str, layer_pages):
 
 def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
     """Text-layer pages rebuilt into paragraphs from pdfium's text rectangles (one a run of text on a line), by
-    the rules of OCR'd lines (``ingest.ocr.page_lines``). A page is used only when it holds exactly the characters
-    pypdf extracted (whitespace aside): the layout changes line breaks, never the text. Without pypdfium2, or for
+    the rules of OCR'd lines (``ingest.ocr.page_lines``). A page is used only when its boxes hold exactly the
+    characters pypdf extracted (whitespace aside): the layout changes line breaks (and names a table's cells by
+    their headers), never the text. Without pypdfium2, or for
     a file pdfium cannot open, nothing: the pages keep pypdf's lines."""
     try:
         import pypdfium2 as pdfium
@@ -151,10 +152,9 @@ def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
             boxes = _runs(pdf[i])
             got = page_lines(boxes, normalise=False) if boxes else None
             if got is not None:
-                got = OcrPage(tuple(OcrParagraph(typographic_spaces(p.text), p.score) for p in got.paragraphs),
-                              got.opens_indented, got.ends_full)
-                if "".join(got.text.split()) == "".join(want.split()):
-                    out[i] = got
+                if got.source == "".join(want.split()):
+                    out[i] = OcrPage(tuple(OcrParagraph(typographic_spaces(p.text), p.score) for p in got.paragraphs),
+                                     got.opens_indented, got.ends_full, got.source)
     except pdfium.PdfiumError:
         return {}
     finally:

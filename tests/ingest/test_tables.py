@@ -144,3 +144,30 @@ def test_a_bad_workbook_fails_alone_in_a_batch(tmp_path):
     failed = {Path(s).name: e for s, e in report.failed}
     assert list(failed) == ["坏.xlsx"] and "\n" not in failed["坏.xlsx"]
     kb.close()
+
+
+def test_a_table_in_a_pdf_or_an_ofd_keeps_its_headers(tmp_path):
+    """A .docx table laid out by LibreOffice into a PDF (and that PDF converted to OFD by easyofd): its rows are
+    found by their cells' wide gaps and named by the header row like the .docx's own rows."""
+    import docx
+
+    from tests.ingest.formats import convert, soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    d = docx.Document()
+    d.add_paragraph("一、2024年发展主要预期目标")
+    t = d.add_table(rows=len(TARGETS), cols=3)
+    t.style = "Table Grid"
+    for r, row in enumerate(TARGETS):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    d.add_paragraph("二、2024年政府工作任务。坚持稳中求进工作总基调，完整、准确、全面贯彻新发展理念。")
+    d.save(tmp_path / "目标.docx")
+    want = load_text(tmp_path / "目标.docx").splitlines()
+    pdf = convert(tmp_path / "目标.docx", tmp_path / "out", "pdf", ".pdf")
+    assert load_text(pdf).splitlines() == want
+    pytest.importorskip("easyofd")
+    from tests.ingest.formats import easyofd_ofd
+
+    assert load_text(easyofd_ofd(pdf, tmp_path / "目标.ofd")).splitlines() == want
