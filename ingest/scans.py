@@ -141,7 +141,7 @@ def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
     out: dict = {}
     try:
         pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError:
+    except (pdfium.PdfiumError, ValueError, OSError):
         return {}
     try:
         if len(pdf) != len(layer):
@@ -155,7 +155,7 @@ def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
                 if got.source == "".join(want.split()):
                     out[i] = OcrPage(tuple(OcrParagraph(typographic_spaces(p.text), p.score) for p in got.paragraphs),
                                      got.opens_indented, got.ends_full, got.source)
-    except pdfium.PdfiumError:
+    except (pdfium.PdfiumError, ValueError, OSError):       # the layout is an improvement, never a requirement
         return {}
     finally:
         pdf.close()
