@@ -16,6 +16,7 @@ and UTF-16 runs. Word 95 and older files, and encrypted ones, are refused with a
 from __future__ import annotations
 
 import io
+import re
 import struct
 
 from jianghua.errors import DocumentLoadError
@@ -82,6 +83,7 @@ def _text(ole, name: str) -> str:
     if lcb_clx == 0 or fc_clx + lcb_clx > len(table):
         raise _Bad("找不到文本片段表（CLX）")
     pieces = _pieces(table[fc_clx:fc_clx + lcb_clx])
+    flags = _para_flags(wd, table, fc_lcb)
     out: list[str] = []
     need = ccp_text
     for cp0, cp1, fc, compressed in pieces:
@@ -94,14 +96,118 @@ def _text(ole, name: str) -> str:
             chunk = wd[fc:fc + n]
             if len(chunk) < n:
                 raise _Bad("文本片段超出数据流末尾")
-            out.append(chunk.decode("cp1252", errors="replace"))
+            out.append(_marks(chunk.decode("cp1252", errors="replace"), fc, 1, flags))
         else:
             chunk = wd[fc:fc + 2 * n]
             if len(chunk) < 2 * n:
                 raise _Bad("文本片段超出数据流末尾")
-            out.append(chunk.decode("utf-16-le", errors="replace"))
+            out.append(_marks(chunk.decode("utf-16-le", errors="replace"), fc, 2, flags))
         need -= n
-    return _plain("".join(out))
+    return _assemble(_plain("".join(out)))
+
+
+_CELL, _ROW, _IN_CELL = "\ue000", "\ue001", "\ue002"
+
+
+def _marks(text: str, fc: int, width: int, flags: dict[int, tuple[bool, bool]]) -> str:
+    """Paragraph and cell marks told apart by their paragraph properties: the end of a table row, of a cell, of a
+    paragraph inside a cell. ``flags``: byte offset just past a paragraph mark → (in a table, ends a row)."""
+    if not flags or ("\x07" not in text and "\r" not in text):
+        return text
+    out = list(text)
+    for k, ch in enumerate(text):
+        if ch in "\x07\r":
+            in_table, row_end = flags.get(fc + (k + 1) * width, (False, False))
+            if ch == "\x07":
+                out[k] = _ROW if row_end else _CELL
+            elif in_table:
+                out[k] = _IN_CELL
+    return "".join(out)
+
+
+def _para_flags(wd: bytes, table: bytes, fc_lcb: int) -> dict[int, tuple[bool, bool]]:
+    """From the paragraph properties (PlcfBtePapx → PAPX FKPs): the byte offset just past each paragraph mark →
+    (sprmPFInTable, sprmPFTtp). Empty when they cannot be read: a table's cells then come out one a line."""
+    try:
+        fc, lcb = _U32.unpack_from(wd, fc_lcb + 13 * 8)[0], _U32.unpack_from(wd, fc_lcb + 13 * 8 + 4)[0]
+        if lcb < 12 or fc + lcb > len(table):
+            return {}
+        n = (lcb - 4) // 8
+        out: dict[int, tuple[bool, bool]] = {}
+        for k in range(min(n, 100_000)):
+            pn = _U32.unpack_from(table, fc + 4 * (n + 1) + 4 * k)[0] & 0x3FFFFF
+            fkp = wd[pn * 512:(pn + 1) * 512]
+            if len(fkp) < 512:
+                continue
+            crun = fkp[511]
+            rgfc = struct.unpack_from(f"<{crun + 1}I", fkp, 0)
+            for i in range(crun):
+                off = fkp[4 * (crun + 1) + 13 * i] * 2
+                in_table = row_end = False
+                if off:
+                    cb = fkp[off]
+                    start, size = (off + 3, cb * 2 - 3) if cb else (off + 4, fkp[off + 1] * 2 - 2)
+                    for op, val in _sprms(fkp[start:start + max(0, size)]):
+                        if op == 0x2416 and val[:1] not in (b"", b"\x00"):
+                            in_table = True
+                        elif op == 0x2417 and val[:1] not in (b"", b"\x00"):
+                            in_table = row_end = True
+                out[rgfc[i + 1]] = (in_table, row_end)
+        return out
+    except (struct.error, IndexError):
+        return {}
+
+
+def _sprms(grpprl: bytes):
+    """(opcode, operand) of each sprm; the operand's size is in the opcode's top three bits ([MS-DOC] 2.2.5.1)."""
+    j = 0
+    while j + 2 <= len(grpprl):
+        op = _U16.unpack_from(grpprl, j)[0]
+        j += 2
+        spra = op >> 13
+        size = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}.get(spra)
+        if size is None:                                   # variable: a length byte first
+            if j >= len(grpprl):
+                return
+            size = grpprl[j] + 1
+        yield op, grpprl[j:j + size]
+        j += size
+
+
+def _assemble(text: str) -> str:
+    """Table rows (cells ended by cell marks, the row by a row mark) as ``ingest.tables.row_lines`` lines."""
+    if _CELL not in text and _ROW not in text:
+        return text.replace(_IN_CELL, " ")
+    from ingest.tables import row_lines
+
+    lines: list[str] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
+    current = ""
+    for piece in re.split(f"([\n{_CELL}{_ROW}])", text.replace(_IN_CELL, " ")):
+        if piece == _CELL:
+            row.append(current)
+            current = ""
+        elif piece == _ROW:
+            rows.append(row)
+            row, current = [], ""
+        elif piece == "\n":
+            if row:
+                rows.append(row)
+                row = []
+            if rows:
+                lines.extend(row_lines(rows))
+                rows = []
+            lines.append(current)
+            current = ""
+        else:
+            current += piece
+    if row:
+        rows.append(row)
+    if rows:
+        lines.extend(row_lines(rows))
+    lines.append(current)
+    return "\n".join(lines)
 
 
 def _pieces(clx: bytes) -> list[tuple[int, int, int, bool]]:
