@@ -5,9 +5,10 @@ file is opened by olefile; the FIB names the table stream (0Table or 1Table) and
 table says where each run of the document's characters lies in the WordDocument stream and whether it is stored
 as UTF-16 or as compressed 8-bit (cp1252) text. Only the main document (character positions ``0 … ccpText``) is
 read — footnotes, headers and comments are not the speech. Word's control characters become text: ``\\r`` (end
-of paragraph) and ``\\x07`` (end of a table cell or row) a line break, ``\\x0b`` a line break, ``\\x0c`` (page or
-section break) a line break; of a field (``\\x13`` code ``\\x14`` result ``\\x15``) only its result is kept;
-anchors of pictures, footnotes and comments are dropped.
+of paragraph) a line break, ``\\x0b`` a line break, ``\\x0c`` (page or section break) a line break; a table
+(``\\x07`` ends a cell and a row, told apart by the paragraph properties) one line a row, each value named by its
+header (``ingest.tables.row_lines``), as the .docx reader writes it; of a field (``\\x13`` code ``\\x14`` result
+``\\x15``) only its result is kept; anchors of pictures, footnotes and comments are dropped.
 
 Unlike reading from ``fcMin`` to ``fcMac`` (which is what simple readers do, and which holds only for a file saved
 in one piece), the piece table is right for files Word saved quickly (in several pieces) and for files mixing 8-bit
