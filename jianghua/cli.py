@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "$JIANGHUA_EMBEDDER or e5fast)")
 
     sp = sub.add_parser("ingest", help="add files or folders to the knowledge base")
-    sp.add_argument("paths", nargs="+", help="files or folders (recursive): .txt .md .docx .pdf .html")
+    sp.add_argument("paths", nargs="+", help="files or folders (recursive): .txt .md .docx .doc .wps .ofd .pdf .html .xlsx .csv and page images")
     kb_flag(sp)
     sp.add_argument("--json", action="store_true", help="print the ingest report as JSON")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
