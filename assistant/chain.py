@@ -49,6 +49,7 @@ class Turn:
     composition: Composition | None = None
     text: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    quoted: list[Hit] | None = None          # passages the previous answer quoted (``Assistant._quoted``)
 
     def timed(self, stage: str, t0: float) -> None:
         self.timings[f"{stage}_ms"] = (time.perf_counter() - t0) * 1000
@@ -70,7 +71,7 @@ class Assistant:
         turn.view, turn.version = view, view.version   # pinned: a promotion meanwhile cannot mix versions
         kw = view.keyword
         turn.normalised = choose_script(normalise(turn.question), view.tokenizer.tokens, kw.df)
-        history = [{**t, "content": normalise(str(t.get("content", "")))} for t in turn.history]
+        history = _normalised(turn.history)
         if getattr(self.generator, "condenses", False) and history:
             turn.standalone = condense_with_llm(turn.normalised, history, self.generator, view.tokenizer.tokens)
         else:
@@ -91,7 +92,7 @@ class Assistant:
 
     def _after_quoted(self, turn: Turn) -> None:
         """"报告接着怎么说？": what follows the passage the previous answer quoted comes first."""
-        quoted = _quoted_passages(self.searcher, turn.history, turn.version)
+        quoted = self._quoted(turn)
         if not quoted:
             return
         last = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start))
@@ -100,12 +101,19 @@ class Assistant:
         turn.hits = (nxt + [h for h in turn.hits if h.chunk.id not in ids])[:ANSWER_HITS]
         turn.search_trace = {**turn.search_trace, "continued_from": last.chunk.id}
 
+    def _quoted(self, turn: Turn) -> list[Hit]:
+        """The passages the previous answer quoted, looked up once per turn (a retry retrieves again)."""
+        if turn.quoted is None:
+            turn.quoted = _quoted_passages(self.searcher, turn.history, turn.version)
+        return turn.quoted
+
     def _within_conversation(self, turn: Turn) -> None:
         """A follow-up that names no document of its own continues in the documents the previous answer quoted (or,
         after a decline, the ones its question retrieved): their best passages for the standalone question come
         first — found by the follow-up's own words, which the previous topic's words would drown —, interleaved with the
         unscoped ones for the standalone question (a follow-up may still move elsewhere)."""
-        docs = _conversation_documents(self.searcher, turn.history, turn.version)
+        docs = list(dict.fromkeys(h.chunk.doc_id for h in self._quoted(turn))) or _asked_documents(
+            self.searcher, turn.history, turn.version)
         if not docs:
             return
         own = own_words(turn.normalised)
@@ -127,8 +135,7 @@ class Assistant:
                 and not turn.evidence.decision.answer):
             # taken alone the question is not answerable ("能给企业省下多少？"): in a conversation it may lean on the
             # previous turn without saying so — ask it again with the previous topic, keep that if it answers
-            forced = condense_without_llm(turn.normalised, [{**t, "content": normalise(str(t.get("content", "")))}
-                                                            for t in turn.history], force=True)
+            forced = condense_without_llm(turn.normalised, _normalised(turn.history), force=True)
             if forced != turn.standalone:
                 alone = (turn.standalone, turn.hits, turn.search_trace, turn.evidence, turn.job)
                 turn.standalone = forced
@@ -252,18 +259,21 @@ def _quoted_passages(searcher, history: list[dict], version) -> list[Hit]:
     return out
 
 
-def _conversation_documents(searcher, history: list[dict], version) -> list[str]:
-    """The documents the last assistant turn quoted, else the two the last user question retrieves first."""
-    docs = list(dict.fromkeys(h.chunk.doc_id for h in _quoted_passages(searcher, history, version)))
-    if docs:
-        return docs
+def _asked_documents(searcher, history: list[dict], version) -> list[str]:
+    """The two documents the last user question retrieves first (when the previous answer quoted none)."""
     last = _last_user(history)
+    docs: list[str] = []
     if not last:
-        return []
+        return docs
     for h in searcher.search(last, 6, version=version).hits:
         if h.chunk.doc_id not in docs:
             docs.append(h.chunk.doc_id)
     return docs[:2]
+
+
+def _normalised(history: list[dict]) -> list[dict]:
+    """The conversation with every turn's text normalised as a question is (quotes, width, script)."""
+    return [{**t, "content": normalise(str(t.get("content", "")))} for t in history]
 
 
 def _last_user(history: list[dict]) -> str:

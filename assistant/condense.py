@@ -17,9 +17,9 @@ import re
 from typing import Callable
 
 from assistant.citations import strip_markers
+from assistant.enumeration import CN, cn_number, inner_marker, item_marker
 from ingest.sentences import split_sentences
 
-CN = "一二三四五六七八九十"
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
                      r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
 CLASSIFIERS = "个项条种点类笔位件份批块样段轮场篇句套张名家支片座"
@@ -31,7 +31,6 @@ ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
 QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|什么|吗|呢)?[？?。！!]*$")
 QUESTION_WORDS = re.compile(r"哪些|哪几|什么|多少|怎么|如何|哪个|哪位|谁|几个|几项")
-CN_NUM = {c: i for i, c in enumerate(CN, 1)}
 
 
 def ordinal(question: str) -> int | None:
@@ -42,7 +41,7 @@ def ordinal(question: str) -> int | None:
     if m.group(2):
         return -1 if m.group(2) in ("最后", "末") else 1
     g = m.group(1)
-    return int(g) if g.isdigit() else CN_NUM.get(g)
+    return cn_number(g) or None
 
 
 def _own_content(question: str) -> str:
@@ -71,7 +70,6 @@ def answer_sentences(answer: str) -> list[str]:
 
 def answer_items(answer: str) -> list[str]:
     """The items of an answer: its 一是/（一）/1. parts if it enumerates, else its sentences (markers removed)."""
-    from assistant.enumeration import inner_marker, item_marker
     text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
     sents = answer_sentences(answer)
     marked = []

@@ -21,7 +21,7 @@ import re
 import time
 
 from assistant.attribution import attribute, normalise_markers
-from assistant.citations import context_block, renumber, whole
+from assistant.citations import MARKER, context_block, renumber, whole
 from assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
                                     source_order)
 from assistant.evidence import score_sentences
@@ -197,8 +197,8 @@ class Drafter:
             # a frame sentence that attribution found a source for is a claim like any other; a [待补：…] slot says
             # what the passages do not give: it is no claim to check
             sents = split_output(text)
-            templates = {i for i in templates if i < len(sents) and not re.search(r"\[\d+\]", sents[i])}
-            templates |= {i for i, x in enumerate(sents) if PLACEHOLDER.search(x) and not re.search(r"\[\d+\]", x)}
+            templates = {i for i in templates if i < len(sents) and not MARKER.search(sents[i])}
+            templates |= {i for i, x in enumerate(sents) if PLACEHOLDER.search(x) and not MARKER.search(x)}
         checks, grounded = verify(text, quotes, templates, user_text=user_text, detect_changes=model)
         base["trace"].update(invalid_markers=invalid, timings=_ms(t0, t1))
         return {"draft": text, "citations": citations, "grounded": grounded and not invalid and bool(citations),

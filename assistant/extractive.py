@@ -15,7 +15,7 @@ from assistant.citations import Source
 from assistant.composition import Composition, Job, declined
 from assistant.enumeration import STRUCTURE_Q, best_listing
 from assistant.evidence import sentences_of
-from assistant.ranking import Candidate
+from assistant.ranking import Candidate, token_set
 from assistant.verify import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
@@ -99,7 +99,7 @@ def clause_window(src: Source, focus, tokens, min_cover: float = 0.5) -> Source 
         bounds.append((at, len(quote)))
     if len(bounds) < 3 or not focus.terms:
         return None
-    cover = [focus.coverage(quote[a:b], set(tokens(quote[a:b]))) for a, b in bounds]
+    cover = [focus.coverage(quote[a:b], token_set(tokens, quote[a:b])) for a, b in bounds]
     i = max(range(len(bounds)), key=lambda j: (cover[j], -j))
     if cover[i] < min_cover:
         return None

@@ -286,15 +286,12 @@ class HybridSearcher:
         """``hit`` with up to ``before`` passages before it and ``after`` after it in its document, in document
         order and the same version (a list whose items lie passages apart)."""
         view = self.view(version)
-        conn = self.kb.store.conn()
-        q = ("SELECT c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=? AND "
-             "c.doc_id=? AND ")
-        prev = conn.execute(q + "c.\"end\" <= ? ORDER BY c.start DESC LIMIT ?",
-                            (view.version, hit.chunk.doc_id, hit.chunk.start, before)).fetchall()
-        nxt = conn.execute(q + "c.start >= ? ORDER BY c.start LIMIT ?",
-                           (view.version, hit.chunk.doc_id, hit.chunk.end, after)).fetchall()
+        prev = self.kb.store.conn().execute(
+            "SELECT c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=? AND "
+            "c.doc_id=? AND c.\"end\" <= ? ORDER BY c.start DESC LIMIT ?",
+            (view.version, hit.chunk.doc_id, hit.chunk.start, before)).fetchall()
         prev_hits = self._hits([(r[0], 0.0) for r in prev], {}, {}, {})
-        next_hits = self._hits([(r[0], 0.0) for r in nxt], {}, {}, {})
+        next_hits = self.following(hit, after, version=view.version)
         return sorted(prev_hits, key=lambda h: h.chunk.start) + [hit] + sorted(next_hits, key=lambda h: h.chunk.start)
 
     def _hits(self, top, kw_rank, de_rank, matched) -> list[Hit]:
