@@ -156,8 +156,7 @@ class Assistant:
                               previous, own_words(turn.normalised) if follow_up else None)
         version = turn.version
         turn.job = Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
-                       lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens,
-                       lambda hit: self.searcher.following(hit, version=version), turn.evidence,
+                       lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens, turn.evidence,
                        lambda hit: self.searcher.around(hit, version=version))
 
     def _compose(self, turn: Turn) -> Turn:

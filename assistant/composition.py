@@ -19,7 +19,6 @@ class Job:
     terms: list[str]
     idf: Callable[[str], float]
     tokens: Callable[[str], list[str]]
-    neighbours: Callable[[Hit], list[Hit]] | None = None
     evidence: object | None = None          # weigh.Evidence: ranked sentences and the answer-or-decline decision
     around: Callable[[Hit], list[Hit]] | None = None     # the hit with the passages before and after it
 
