@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from assistant.question import Question
+from jianghua.assistant.question import Question
 
 ANSWER_FEATURES = ("best_score", "best_cov", "best_cov_window", "max_cov", "max_passage_cov", "unseen_share",
                    "log_terms", "quoted_found", "kind_expected", "kind_found", "dense_top", "agree")
@@ -62,7 +62,7 @@ class Models:
 
 @lru_cache(maxsize=1)
 def models() -> Models:
-    d = json.loads(resources.files("assistant").joinpath("answerability.json").read_text(encoding="utf-8"))
+    d = json.loads(resources.files("jianghua.assistant").joinpath("answerability.json").read_text(encoding="utf-8"))
     return Models(Logistic.from_dict(d["sentence"]), Logistic.from_dict(d["answer_dense"]),
                   Logistic.from_dict(d["answer_lexical"]), float(d["second_cut"]), float(d["relevance_cut"]),
                   d.get("fitted_on", {}))

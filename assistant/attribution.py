@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.verify import THRESHOLD, split_output, support_score
+from jianghua.assistant.verify import THRESHOLD, split_output, support_score
 
 _NUM = r"\d{1,3}"
 _LIST = rf"{_NUM}(?:\s*[,，、;；\-–]\s*{_NUM})*"

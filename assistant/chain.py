@@ -16,15 +16,15 @@ from typing import Iterator
 
 from langchain_core.runnables import RunnableLambda
 
-from assistant.attribution import attribute, normalise_markers
-from assistant.citations import renumber
-from assistant.composition import Composition, Job
-from assistant.condense import own_words, answer_sentences, condense_with_llm, condense_without_llm
-from assistant.generators import make_generator
-from assistant.question import choose_script, normalise
-from assistant.verify import verify
-from assistant.weigh import Evidence, weigh
-from index.search import HybridSearcher
+from jianghua.assistant.attribution import attribute, normalise_markers
+from jianghua.assistant.citations import renumber
+from jianghua.assistant.composition import Composition, Job
+from jianghua.assistant.condense import own_words, answer_sentences, condense_with_llm, condense_without_llm
+from jianghua.assistant.generators import make_generator
+from jianghua.assistant.question import choose_script, normalise
+from jianghua.assistant.verify import verify
+from jianghua.assistant.weigh import Evidence, weigh
+from jianghua.index.search import HybridSearcher
 from jianghua.records import Hit
 from jianghua.settings import Settings
 
@@ -227,13 +227,13 @@ class Assistant:
         yield {"type": "result", **self._finish(turn)}
 
     def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
-        from assistant.drafting import Drafter
+        from jianghua.assistant.drafting import Drafter
         return Drafter(self).draft(topic, occasion, length, version=version)
 
 
 def _holds_asked_kind(evidence, checks) -> bool:
     """Some sentence of the answer holds an answer of the kind the question asks for (or it asks for no kind)."""
-    from assistant.answer_type import holds
+    from jianghua.assistant.answer_type import holds
     kind = getattr(evidence, "kind", None)
     if kind is None or kind[0] == "explanation":
         return True

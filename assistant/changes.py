@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.verify import bigrams
-from ingest.sentences import split_sentences
+from jianghua.assistant.verify import bigrams
+from jianghua.ingest.sentences import split_sentences
 
 NEGATION = re.compile(r"不|未|没有|无|非|禁止|严禁|杜绝|决不|绝不|不得|不能")
 MODAL_CLASSES = {

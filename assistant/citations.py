@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.pages import citation_fields
+from jianghua.ingest.pages import citation_fields
 from jianghua.records import Hit
 
 MARKER = re.compile(r"\[(\d{1,3})\]")

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from assistant.citations import strip_markers
-from assistant.enumeration import CN, cn_number, inner_marker, item_marker
-from ingest.sentences import split_sentences
+from jianghua.assistant.citations import strip_markers
+from jianghua.assistant.enumeration import CN, cn_number, inner_marker, item_marker
+from jianghua.ingest.sentences import split_sentences
 
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
                      r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
@@ -47,7 +47,7 @@ def ordinal(question: str) -> int | None:
 def _own_content(question: str) -> str:
     """What is left of a question without its question words (具体有哪些要求 → ""): a question with nothing of its
     own leans on the conversation."""
-    from assistant.question import QUESTION_WORDS
+    from jianghua.assistant.question import QUESTION_WORDS
     t = re.sub(r"[^\u4e00-\u9fff\w]", "", question)
     for w in sorted(QUESTION_WORDS, key=len, reverse=True):
         t = t.replace(w, "")
@@ -178,7 +178,7 @@ def condense_with_llm(question: str, history: list[dict], generator, content_ter
     fallback = condense_without_llm(question, history)
     if not history:
         return question
-    from prompts import load
+    from jianghua.prompts import load
     lines = [f"{'用户' if t.get('role') == 'user' else '助手'}：{strip_markers(str(t.get('content', '')))[:300]}"
              for t in history[-6:]]
     prompt = load("condense.txt").replace("{history}", "\n".join(lines)).replace("{question}", question)

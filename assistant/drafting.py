@@ -20,15 +20,15 @@ from __future__ import annotations
 import re
 import time
 
-from assistant.attribution import attribute, normalise_markers
-from assistant.citations import MARKER, context_block, renumber, whole
-from assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
+from jianghua.assistant.attribution import attribute, normalise_markers
+from jianghua.assistant.citations import MARKER, context_block, renumber, whole
+from jianghua.assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
                                     source_order)
-from assistant.evidence import score_sentences
-from assistant.generators import OpenAIGenerator
-from assistant.verify import split_output, verify
-from assistant.voice import rewrite
-from prompts import load, load_json
+from jianghua.assistant.evidence import score_sentences
+from jianghua.assistant.generators import OpenAIGenerator
+from jianghua.assistant.verify import split_output, verify
+from jianghua.assistant.voice import rewrite
+from jianghua.prompts import load, load_json
 
 TOPIC_TAIL = re.compile(r"(?:的)?(?:表态发言|表态|发言|讲话|讲话稿)$")
 SPEAKER = re.compile(r"^[^，。、]{2,10}?(?:书记|党工委|党委|党组|党组织|党支部|支部|单位|部门)(?=抓|落实|推动|推进|做好|加强|关于)")

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from assistant.citations import Source
-from assistant.evidence import sentences_of
+from jianghua.assistant.citations import Source
+from jianghua.assistant.evidence import sentences_of
 from jianghua.records import Hit
 
 CN = "一二三四五六七八九十"

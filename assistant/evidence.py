@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.citations import Source
-from ingest.sentences import split_sentences
+from jianghua.assistant.citations import Source
+from jianghua.ingest.sentences import split_sentences
 from jianghua.records import Hit
 
 

@@ -56,7 +56,7 @@ def draft_to_docx(result: dict, topic: str, now: datetime | None = None) -> byte
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.shared import Mm, Pt
 
-    from assistant.docx_parts import Footnotes, add_font_substitutes, page_number_footer, set_fonts
+    from jianghua.assistant.docx_parts import Footnotes, add_font_substitutes, page_number_footer, set_fonts
 
     doc = Document()
     now = now or datetime.now(timezone.utc)

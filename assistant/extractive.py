@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from assistant.answerability import models
-from assistant.citations import Source
-from assistant.composition import Composition, Job, declined
-from assistant.enumeration import STRUCTURE_Q, best_listing
-from assistant.evidence import sentences_of
-from assistant.ranking import Candidate, token_set
-from assistant.verify import bigrams
+from jianghua.assistant.answerability import models
+from jianghua.assistant.citations import Source
+from jianghua.assistant.composition import Composition, Job, declined
+from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing
+from jianghua.assistant.evidence import sentences_of
+from jianghua.assistant.ranking import Candidate, token_set
+from jianghua.assistant.verify import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
                     r"是什么标准|有什么要求|哪[一二三四五六七八九十两\d]")

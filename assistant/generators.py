@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from assistant.citations import context_block, whole
-from assistant.composition import DECLINE, Composition, Generator, Job, declined
-from assistant.extractive import LIST_Q, ExtractiveGenerator, as_answer_sentence
+from jianghua.assistant.citations import context_block, whole
+from jianghua.assistant.composition import DECLINE, Composition, Generator, Job, declined
+from jianghua.assistant.extractive import LIST_Q, ExtractiveGenerator, as_answer_sentence
 from jianghua.errors import GeneratorError
 from jianghua.settings import Settings
 
@@ -70,7 +70,7 @@ class OpenAIGenerator:
         if ev.redacted is not None:
             return declined(job, "redacted")
         sources = [whole(h) for h in job.hits]
-        from prompts import load
+        from jianghua.prompts import load
         system = load(self.prompt).replace("{context}", context_block(sources))
         return Composition(sources, self.stream_text(self.messages(system, job.history, job.question)))
 

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.answer_type import holds
-from assistant.citations import Source
-from assistant.evidence import sentences_of
-from assistant.question import Question
-from assistant.verify import bigrams
+from jianghua.assistant.answer_type import holds
+from jianghua.assistant.citations import Source
+from jianghua.assistant.evidence import sentences_of
+from jianghua.assistant.question import Question
+from jianghua.assistant.verify import bigrams
 from jianghua.records import Hit
 
 SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expected", "kind_holds", "novelty",

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.citations import MARKER, strip_markers
-from ingest.sentences import split_sentences
+from jianghua.assistant.citations import MARKER, strip_markers
+from jianghua.ingest.sentences import split_sentences
 
 THRESHOLD = 0.6
 NUMBER = re.compile(r"\d+(?:[.．]\d+)?%?")
@@ -88,7 +88,7 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
     if score < threshold:
         flags.append("low_support")
     if detect_changes:
-        from assistant.changes import changes
+        from jianghua.assistant.changes import changes
         flags += changes(body, passages)
     ok = score >= threshold and not any(f.startswith(("number_", "quote_", "invalid_")) or f in CHANGE_KINDS
                                         for f in flags)
@@ -106,7 +106,7 @@ def split_output(text: str) -> list[str]:
 
 
 def relevance_cut() -> float:
-    from assistant.answerability import models
+    from jianghua.assistant.answerability import models
     return models().relevance_cut
 
 

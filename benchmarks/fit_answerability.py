@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 import answer_data as A  # noqa: E402  (sets sys.path)
-from assistant import answerability as AN
-from assistant import ranking as R
+from jianghua.assistant import answerability as AN
+from jianghua.assistant import ranking as R
 
 OUT = Path(__file__).resolve().parent.parent / "assistant" / "answerability.json"
 
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         fitted[name] = model
 
     # 4. second_cut and relevance_cut, on the answerable cases the dense model answers
-    from assistant.extractive import ExtractiveGenerator
+    from jianghua.assistant.extractive import ExtractiveGenerator
     gen = ExtractiveGenerator()
     gen_cuts = {}
     ans = [(c, t) for c, t, x in rows if c.answerable and c.gold and t.evidence.ranked]
@@ -166,7 +166,7 @@ def main(argv=None) -> int:
         "answer_dense": fitted["answer_dense"].to_dict(),
         "answer_lexical": fitted["answer_lexical"].to_dict(),
     }
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     atomic_write(args.out, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps({k: out["fitted_on"][k] for k in ("cases", "report")}, ensure_ascii=False, indent=1))
     print(f"second_cut {second_cut}  relevance_cut {relevance_cut:.3f}  → {args.out}", file=sys.stderr)

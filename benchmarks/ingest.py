@@ -124,10 +124,10 @@ def run_corpus(name: str, path: str, embedder: str, embed_limit: int | None, no_
     from tqdm import tqdm
 
     tqdm.set_lock(threading.RLock())      # no multiprocessing lock in this child: nothing to leak at exit
-    from index.embedding import pending_texts
-    from index.kb import KnowledgeBase
-    from index.search import HybridSearcher
-    from ingest.loaders import iter_files
+    from jianghua.index.embedding import pending_texts
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
+    from jianghua.ingest.loaders import iter_files
     from jianghua.settings import Settings
 
     out: dict = {"corpus": name, "path": path}
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.queries < 200:
         ap.error("--queries must be at least 200")
-    from samples import SEEDS
+    from jianghua.samples import SEEDS
     paths = {"seed": SEEDS, "genre": GENRE}
     names = [c.strip() for c in args.corpus.split(",") if c.strip()]
     for n in names:
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: corpus folder {paths[n]} not found (set JIANGHUA_GENRE_DIR)", file=sys.stderr)
             return 2
     if not args.no_dense:
-        from index.embedders import make_embedder
+        from jianghua.index.embedders import make_embedder
         from jianghua.errors import JianghuaError
         try:
             emb = make_embedder(args.embedder)

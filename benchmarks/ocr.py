@@ -35,7 +35,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]     # this folder would shadow `ingest`
 sys.path.insert(0, str(ROOT))
 
-from ingest.ocr import LOW_CONFIDENCE, ocr_image  # noqa: E402
+from jianghua.ingest.ocr import LOW_CONFIDENCE, ocr_image  # noqa: E402
 from tests.ingest.formats import (char_accuracy, page_paragraphs, page_reference, pages_of, photograph,  # noqa: E402
                                   render_page, scanned_pdf, seed_text)
 
@@ -117,7 +117,7 @@ def _summary(rows: list[dict], target: float) -> dict:
 
 
 def _pdf() -> dict:
-    from ingest.loaders import load
+    from jianghua.ingest.loaders import load
 
     text = seed_text(0)
     pages = pages_of(text)

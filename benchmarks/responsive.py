@@ -34,16 +34,16 @@ OUT = ROOT / "benchmarks" / "results" / "responsive.json"
 
 def build_kb(kb: Path) -> None:
     sys.path.insert(0, str(ROOT))
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     from jianghua.settings import Settings
-    from samples import SEEDS
+    from jianghua.samples import SEEDS
     k = KnowledgeBase.open(Settings(kb=kb), create=True)
     k.ingest([SEEDS], progress=False)
     k.close()
 
 
 def unpunctuated(path: Path, mb: int) -> int:
-    from samples import SEEDS
+    from jianghua.samples import SEEDS
     letters = "".join(ch for f in sorted(SEEDS.glob("*.txt")) for ch in f.read_text(encoding="utf-8")
                       if "\u4e00" <= ch <= "\u9fff")
     n = mb * 2**20 // 3                          # three UTF-8 bytes per character

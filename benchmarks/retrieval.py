@@ -38,8 +38,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from evals import metrics as M  # noqa: E402
-from evals.data import load_set  # noqa: E402
+from jianghua.evals import metrics as M  # noqa: E402
+from jianghua.evals.data import load_set  # noqa: E402
 
 OUT = _HERE / "results" / "retrieval.json"
 K = 10
@@ -49,7 +49,7 @@ MODES = ("keyword", "dense", "hybrid")
 
 
 def open_kb(kbdir: Path, files: list[Path] | None = None, docs=None):
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     from jianghua.settings import Settings
     kb = KnowledgeBase.open(Settings(kb=kbdir), create=True)
     if files is not None:
@@ -61,7 +61,7 @@ def open_kb(kbdir: Path, files: list[Path] | None = None, docs=None):
 
 
 def searcher_for(kb):
-    import index.search as S
+    import jianghua.index.search as S
     S.QUERY_CACHE = 1 << 20          # every question embedded once per run, whatever the configuration
     return S.HybridSearcher(kb)
 
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         result["ask_ms"] = ask_latency(args.genre_kb, texts[:args.ask])
     result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["elapsed_s"] = round(time.perf_counter() - t0, 1)
-    from index.kb import atomic_write
+    from jianghua.index.kb import atomic_write
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out, json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(to_markdown(result))

@@ -48,9 +48,9 @@ def main() -> int:
     args = ap.parse_args()
 
     from tqdm import tqdm
-    from index.kb import KnowledgeBase
-    from index.search import HybridSearcher
-    from ingest.documents import document_from_text
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
+    from jianghua.ingest.documents import document_from_text
     from jianghua.settings import Settings
 
     kbdir = args.kb or Path(tempfile.mkdtemp(prefix="jianghua-scale-")) / "kb"

@@ -181,7 +181,7 @@ def load_set(path: str | Path | None = None, split: str | None = None) -> EvalSe
 
 def _source_set(root: Path, meta: dict, split: str | None) -> EvalSet:
     """A set whose queries come from a data file (``evals/squad.py``), e.g. CMRC 2018."""
-    from evals.squad import squad_parts
+    from jianghua.evals.squad import squad_parts
     if split is not None:
         raise InputError(f"{root.name} has no {split} half")
     queries, qrels, passages = squad_parts(root, meta["source"], _resolve_file)

@@ -6,15 +6,15 @@ that either side could not measure is listed as skipped, never counted as a drop
 """
 from __future__ import annotations
 
-from evals.data import configured_set, load_set
-from evals.runner import compare, run_eval
+from jianghua.evals.data import configured_set, load_set
+from jianghua.evals.runner import compare, run_eval
 
 HEADLINE = ("recall@5", "mrr@10", "gold_fact", "faithfulness", "abstention_accuracy")
 
 
 def run_gate(kb, candidate: int, serving: int, progress: bool = False, eval_set=None) -> tuple[bool, dict]:
     """``(ok, report)``; report: message, tolerance, drops, skipped, both results and their comparison."""
-    from evals.runner import as_app
+    from jianghua.evals.runner import as_app
     tol = float(kb.settings.gate_tolerance)
     es = load_set(eval_set if eval_set is not None else configured_set(kb.settings))
     app = as_app(kb)

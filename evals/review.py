@@ -17,8 +17,8 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from evals.data import EvalSet, Qrel
-from evals.metrics import strip_markers
+from jianghua.evals.data import EvalSet, Qrel
+from jianghua.evals.metrics import strip_markers
 from jianghua.errors import InputError
 
 FILE = "accepted_gold.json"
@@ -113,8 +113,8 @@ def review(app, candidate, baseline, set_path=None, progress_cb=None) -> dict:
     """Evaluate ``candidate`` and ``baseline`` on the configured set (or ``set_path``), one evaluation at a time
     like ``Jianghua.evaluate``; the comparison, the documents the candidate changes and the questions it answers
     differently."""
-    from evals.data import configured_set, load_set
-    from evals.runner import compare, run_eval, to_json, to_markdown
+    from jianghua.evals.data import configured_set, load_set
+    from jianghua.evals.runner import compare, run_eval, to_json, to_markdown
     with app._one_evaluation():
         es = load_set(set_path if set_path is not None else configured_set(app.settings))
         kb = app.kb

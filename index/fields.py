@@ -18,7 +18,7 @@ from importlib import resources
 
 import numpy as np
 
-from index.keyword import B, K1
+from jianghua.index.keyword import B, K1
 
 _WEIGHTS = None
 
@@ -26,7 +26,7 @@ _WEIGHTS = None
 def field_weights() -> dict:
     global _WEIGHTS
     if _WEIGHTS is None:
-        _WEIGHTS = json.loads(resources.files("index").joinpath("fields.json").read_text(encoding="utf-8"))
+        _WEIGHTS = json.loads(resources.files("jianghua.index").joinpath("fields.json").read_text(encoding="utf-8"))
     return _WEIGHTS
 
 

@@ -25,7 +25,7 @@ def adaptive_config() -> dict:
     if _ADAPTIVE is None:
         import json
         from importlib import resources
-        _ADAPTIVE = json.loads(resources.files("index").joinpath("fusion.json").read_text(encoding="utf-8"))
+        _ADAPTIVE = json.loads(resources.files("jianghua.index").joinpath("fusion.json").read_text(encoding="utf-8"))
     return _ADAPTIVE
 
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from index.embedders import Embedder, make_embedder
-from index.embedding import VectorMirror, embed_pending
-from index.store import Store
-from index.tokenize import Tokenizer, get_tokenizer
-from index.writing import load_doc as _load_doc, write_chunk_rows, write_version
-from ingest.chunking import ChunkerSettings
+from jianghua.index.embedders import Embedder, make_embedder
+from jianghua.index.embedding import VectorMirror, embed_pending
+from jianghua.index.store import Store
+from jianghua.index.tokenize import Tokenizer, get_tokenizer
+from jianghua.index.writing import load_doc as _load_doc, write_chunk_rows, write_version
+from jianghua.ingest.chunking import ChunkerSettings
 from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError, IndexCorruptError,
                              IndexNotFoundError, JianghuaError, UnsupportedFileError, VersionError)
 from jianghua.records import Document
@@ -171,8 +171,8 @@ class KnowledgeBase:
 
         ``sources`` maps a file path to the source name to record instead (an upload's original file name), so
         that a file uploaded again with other content replaces its earlier version."""
-        from ingest.documents import load_document
-        from ingest.loaders import iter_files
+        from jianghua.ingest.documents import load_document
+        from jianghua.ingest.loaders import iter_files
 
         files = list(iter_files(paths))
         report = IngestReport()

@@ -20,7 +20,7 @@ BOILERPLATE = frozenset(
 
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, list[str]]:
-    data = json.loads(resources.files("index").joinpath("synonyms.json").read_text(encoding="utf-8"))
+    data = json.loads(resources.files("jianghua.index").joinpath("synonyms.json").read_text(encoding="utf-8"))
     return data["pairs"]
 
 

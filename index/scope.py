@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.catalog import Catalog
-from ingest.doctype import congress_year
+from jianghua.index.catalog import Catalog
+from jianghua.ingest.doctype import congress_year
 from jianghua.errors import InputError
 
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?!度|代)(?:\s*(\d{1,2})\s*月)?")

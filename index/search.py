@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.batching import QueryBatcher
-from index.catalog import Catalog
-from index.fields import FieldIndex
-from index.fusion import adaptive_config, adaptive_weights, keyword_coverage, rrf
-from index.keyword import KeywordIndex, add_scores, top_k
-from index.kb import KnowledgeBase
-from index.rewrite import keyword_terms
-from index.scope import Scope, explicit_scope, infer_scope
-from index.tokenize import get_tokenizer
-from ingest.pages import chunk_meta
+from jianghua.index.batching import QueryBatcher
+from jianghua.index.catalog import Catalog
+from jianghua.index.fields import FieldIndex
+from jianghua.index.fusion import adaptive_config, adaptive_weights, keyword_coverage, rrf
+from jianghua.index.keyword import KeywordIndex, add_scores, top_k
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.rewrite import keyword_terms
+from jianghua.index.scope import Scope, explicit_scope, infer_scope
+from jianghua.index.tokenize import get_tokenizer
+from jianghua.ingest.pages import chunk_meta
 from jianghua.errors import InputError
 from jianghua.records import Chunk, Hit
 
@@ -125,7 +125,7 @@ class HybridSearcher:
         self.stages = {s: s not in DEFAULT_OFF for s in STAGES}
         self.reranker = None
         if self.settings.reranker:
-            from index.rerank import CrossEncoderReranker
+            from jianghua.index.rerank import CrossEncoderReranker
             self.reranker = CrossEncoderReranker(self.settings.reranker)
 
     def view(self, version: int | str | None = None) -> VersionView:

@@ -21,7 +21,7 @@ _cache: dict[str, "Tokenizer"] = {}
 
 
 def builtin_lexicon() -> list[str]:
-    text = resources.files("index").joinpath("lexicon.txt").read_text(encoding="utf-8")
+    text = resources.files("jianghua.index").joinpath("lexicon.txt").read_text(encoding="utf-8")
     return _parse(text)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from index.kb import KnowledgeBase, now
+from jianghua.index.kb import KnowledgeBase, now
 from jianghua.errors import GateError, VersionError
 
 # The gate: a function (kb, candidate, serving, progress) -> (ok, report dict). Set by evals.gate at import.
@@ -34,7 +34,7 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
     report: dict = {"candidate": target, "serving_before": serving, "forced": False}
     if serving is not None:
         if gate is None:
-            from evals.gate import run_gate as gate
+            from jianghua.evals.gate import run_gate as gate
         ok, result = gate(kb, target, serving, progress)
         report["gate"] = result
         if not ok and not force:

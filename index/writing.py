@@ -13,11 +13,11 @@ import sqlite3
 import time
 from typing import Iterable
 
-from index.embedding import passage_text
-from index.keyword import postings_rows
-from index.store import Store
-from index.tokenize import Tokenizer
-from ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.index.embedding import passage_text
+from jianghua.index.keyword import postings_rows
+from jianghua.index.store import Store
+from jianghua.index.tokenize import Tokenizer
+from jianghua.ingest.chunking import ChunkerSettings, chunk_document
 from jianghua.errors import DocumentLoadError
 from jianghua.records import Chunk, Document, content_hash
 

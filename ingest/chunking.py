@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.pages import chunk_meta
-from ingest.sentences import split_sentences
-from ingest.structure import enumeration_label, paragraphs
+from jianghua.ingest.pages import chunk_meta
+from jianghua.ingest.sentences import split_sentences
+from jianghua.ingest.structure import enumeration_label, paragraphs
 from jianghua.records import Chunk, Document
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.cleaning import clean
-from ingest.loaders import MAX_BYTES, load
-from ingest.metadata import extract_metadata, extract_type
-from ingest.pages import document_meta
+from jianghua.ingest.cleaning import clean
+from jianghua.ingest.loaders import MAX_BYTES, load
+from jianghua.ingest.metadata import extract_metadata, extract_type
+from jianghua.ingest.pages import document_meta
 from jianghua.errors import DocumentLoadError, InputError
 from jianghua.records import Document, content_hash
 

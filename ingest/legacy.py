@@ -179,7 +179,7 @@ def _assemble(text: str) -> str:
     """Table rows (cells ended by cell marks, the row by a row mark) as ``ingest.tables.row_lines`` lines."""
     if _CELL not in text and _ROW not in text:
         return text.replace(_IN_CELL, " ")
-    from ingest.tables import row_lines
+    from jianghua.ingest.tables import row_lines
 
     lines: list[str] = []
     rows: list[list[str]] = []

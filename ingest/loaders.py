@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ingest.encoding import decode
-from ingest.html_text import html_text
-from ingest.legacy import legacy_text
-from ingest.ofd import ofd_loaded
-from ingest.office import docx_text
-from ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
-from ingest.tables import csv_text, xlsx_text
+from jianghua.ingest.encoding import decode
+from jianghua.ingest.html_text import html_text
+from jianghua.ingest.legacy import legacy_text
+from jianghua.ingest.ofd import ofd_loaded
+from jianghua.ingest.office import docx_text
+from jianghua.ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
+from jianghua.ingest.tables import csv_text, xlsx_text
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from ingest.doctype import document_type, fallback_year
+from jianghua.ingest.doctype import document_type, fallback_year
 
 _TOP = 12          # first non-empty lines searched for header lines
 _BOTTOM = 6        # last non-empty lines searched for a signature date

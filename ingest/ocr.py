@@ -195,7 +195,7 @@ def _median(xs: list[float]) -> float:
 def _tables(paras: list[list]) -> list[list]:
     """Runs of two or more lines split into the same number of cells (by wide gaps) are a table: its rows as
     ``ingest.tables.row_lines`` writes them, each value named by its header."""
-    from ingest.tables import row_lines
+    from jianghua.ingest.tables import row_lines
 
     out: list[list] = []
     i = 0

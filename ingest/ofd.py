@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ingest.pages import PageJoiner
+from jianghua.ingest.pages import PageJoiner
 from jianghua.errors import DocumentLoadError
 
 MAX_PAGES = 5000
@@ -78,8 +78,8 @@ def _ocr_page(doc, page, name: str):
         return None
     if not images:
         return None
-    from ingest.ocr import OcrPage
-    from ingest.scans import ocr_image_bytes
+    from jianghua.ingest.ocr import OcrPage
+    from jianghua.ingest.scans import ocr_image_bytes
 
     got = [ocr_image_bytes(data, name) for data in images[:MAX_IMAGES_PER_PAGE]]
     paras = tuple(p for g in got for p in g.paragraphs)
@@ -92,8 +92,8 @@ def ofd_loaded(data: bytes, name: str):
         import ofdkit
     except ImportError as e:
         raise DocumentLoadError(f"{name}: 读取 OFD 文件需要 ofdkit：请运行 pip install ofdkit 后重试（{e}）") from e
-    from ingest.loaders import Loaded
-    from ingest.ocr import page_lines
+    from jianghua.ingest.loaders import Loaded
+    from jianghua.ingest.ocr import page_lines
 
     pages = PageJoiner()
     blank: list[int] = []

@@ -131,7 +131,7 @@ def _document_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
 def _table_lines(rows: list[list[list]]) -> list[str]:
     """A Word table as ``ingest.tables.row_lines`` gives it: a cell spanning n columns fills the first of them; a
     cell continuing a vertical merge repeats the value above it."""
-    from ingest.tables import row_lines
+    from jianghua.ingest.tables import row_lines
 
     grid: list[list[str]] = []
     for row in rows:

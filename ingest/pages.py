@@ -36,7 +36,7 @@ class PageJoiner:
             self.n += len(glue)
         start = self.n
         if ocr is not None:
-            from ingest.ocr import LOW_CONFIDENCE
+            from jianghua.ingest.ocr import LOW_CONFIDENCE
 
             low = LOW_CONFIDENCE if low is None else low
             at = start

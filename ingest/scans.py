@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import time
 
-from ingest.ocr import OcrPage, OcrParagraph
-from ingest.pages import PageJoiner
+from jianghua.ingest.ocr import OcrPage, OcrParagraph
+from jianghua.ingest.pages import PageJoiner
 from jianghua.errors import DocumentLoadError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -41,8 +41,8 @@ def image_loaded(data: bytes, name: str):
     """The text of an image file, one page a frame, with its pages and OCR records (``Loaded``)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    from ingest.loaders import Loaded
-    from ingest.ocr import ocr_image
+    from jianghua.ingest.loaders import Loaded
+    from jianghua.ingest.ocr import ocr_image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -79,7 +79,7 @@ def ocr_image_bytes(data: bytes, name: str):
     """OCR of one encoded image (a page image inside another format, e.g. OFD), within the pixel limit."""
     from PIL import Image, UnidentifiedImageError
 
-    from ingest.ocr import ocr_image
+    from jianghua.ingest.ocr import ocr_image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -97,7 +97,7 @@ def ocr_image_bytes(data: bytes, name: str):
 def pdf_loaded(data: bytes, name: str, layer_pages):
     """The text of a PDF, each page from its text layer (``layer_pages``: the texts pypdf extracted, in order)
     or, when that is (nearly) empty, from OCR of the rendered page."""
-    from ingest.loaders import Loaded
+    from jianghua.ingest.loaders import Loaded
 
     layer = list(layer_pages)
     scans = [i for i, t in enumerate(layer) if len("".join(t.split())) < MIN_LAYER_CHARS]
@@ -135,8 +135,8 @@ def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
         import pypdfium2 as pdfium
     except ImportError:
         return {}
-    from ingest.ocr import page_lines
-    from ingest.ofd import typographic_spaces
+    from jianghua.ingest.ocr import page_lines
+    from jianghua.ingest.ofd import typographic_spaces
 
     out: dict = {}
     try:
@@ -201,7 +201,7 @@ def _ocr_pdf_pages(data: bytes, name: str, indexes: list[int]) -> dict:
     except ImportError as e:
         raise DocumentLoadError(f"{name}: 这是扫描件（没有文字层），识别它需要 pypdfium2：请运行 pip install "
                                 f"pypdfium2 rapidocr-onnxruntime 后重试（{e}）") from e
-    from ingest.ocr import ocr_image
+    from jianghua.ingest.ocr import ocr_image
 
     out = {}
     deadline = time.monotonic() + OCR_SECONDS_PER_PAGE * len(indexes)

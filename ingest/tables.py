@@ -78,7 +78,7 @@ def csv_lines(text: str) -> list[str]:
 
 
 def csv_text(data: bytes, name: str) -> str:
-    from ingest.encoding import decode
+    from jianghua.ingest.encoding import decode
 
     text = decode(data, name)
     try:

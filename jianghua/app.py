@@ -32,7 +32,7 @@ class Jianghua:
     def kb(self):
         with self._lock:
             if self._kb is None:
-                from index.kb import KnowledgeBase
+                from jianghua.index.kb import KnowledgeBase
                 self._kb = KnowledgeBase.open(self.settings, create=self.create)
             return self._kb
 
@@ -40,7 +40,7 @@ class Jianghua:
     def searcher(self):
         with self._lock:
             if self._searcher is None:
-                from index.search import HybridSearcher
+                from jianghua.index.search import HybridSearcher
                 self._searcher = HybridSearcher(self.kb)
             return self._searcher
 
@@ -48,7 +48,7 @@ class Jianghua:
     def assistant(self):
         with self._lock:
             if self._assistant is None:
-                from assistant.chain import Assistant
+                from jianghua.assistant.chain import Assistant
                 self._assistant = Assistant(self.searcher, self.settings)
             return self._assistant
 
@@ -81,7 +81,7 @@ class Jianghua:
                                     version=version)
 
     def draft_docx(self, topic: str, occasion: str | None = None, length: int = 600) -> bytes:
-        from assistant.export import draft_to_docx
+        from jianghua.assistant.export import draft_to_docx
         return draft_to_docx(self.draft(topic, occasion, length), topic)
 
     def documents(self) -> list[dict]:
@@ -146,7 +146,7 @@ class Jianghua:
 
     def versions(self) -> list[dict]:
         """Every knowledge-base version, oldest first, each with ``serving`` true for the one being served."""
-        from index.versions import list_versions
+        from jianghua.index.versions import list_versions
         return [{k: v for k, v in row.items() if k != "settings"} for row in list_versions(self.kb)]
 
     # -- evaluation and promotion -----------------------------------------------------------------------------
@@ -164,8 +164,8 @@ class Jianghua:
         """Evaluate ``version`` (default: the serving one) on ``set_path`` (default: the configured set); with
         ``against``, that version too and the comparison (deltas: version − against). ``progress_cb(done, total)``
         counts the queries and drafts of all runs."""
-        from evals.data import configured_set, load_set
-        from evals.runner import compare, run_eval, to_json, to_markdown
+        from jianghua.evals.data import configured_set, load_set
+        from jianghua.evals.runner import compare, run_eval, to_json, to_markdown
         with self._one_evaluation():
             es = load_set(set_path if set_path is not None else configured_set(self.settings))
             runs = [self.kb.resolve(version)] + ([self.kb.resolve(against)] if against is not None else [])
@@ -182,11 +182,11 @@ class Jianghua:
     def promote(self, version=None, force: bool = False) -> dict:
         """Serve ``version`` (default: the newest) if the evaluation gate passes it (or ``force``); GateError
         (with the gate's report) if not. Searches and answers follow on their next request."""
-        from index.versions import promote
+        from jianghua.index.versions import promote
         with self._one_evaluation():
             return promote(self.kb, version, force=force, progress=False)
 
     def rollback(self) -> dict:
         """Serve the version that served before the last promotion."""
-        from index.versions import rollback
+        from jianghua.index.versions import rollback
         return rollback(self.kb)

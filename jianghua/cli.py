@@ -19,7 +19,7 @@ def _print_json(obj) -> None:
 
 
 def _open(args, create: bool = False):
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     return KnowledgeBase.open(_settings(args), create=create)
 
 
@@ -28,7 +28,7 @@ def cmd_ingest(args) -> int:
     report = kb.ingest(args.paths, progress=not args.quiet, embed=not args.no_embed)
     refused = None
     if args.promote and report.version is not None and report.version != kb.serving():
-        from index.versions import promote
+        from jianghua.index.versions import promote
         from jianghua.errors import GateError
         try:
             result = promote(kb, report.version, force=args.force, progress=not args.quiet)
@@ -53,8 +53,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from index.kb import KnowledgeBase
-    from index.search import HybridSearcher
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
     kb = KnowledgeBase.open(_settings(args))
     res = HybridSearcher(kb).search(args.query, args.k, version=args.version, mode=args.mode, doc_id=args.doc_id,
                                     year=args.year, type=args.type, speaker=args.speaker)

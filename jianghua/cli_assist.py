@@ -38,10 +38,10 @@ def cmd_draft(args) -> int:
     app = _app(args)
     result = app.draft(args.topic, args.occasion, args.length)
     if args.docx:
-        from assistant.export import draft_to_docx
+        from jianghua.assistant.export import draft_to_docx
         Path(args.docx).write_bytes(draft_to_docx(result, args.topic))
     if args.markdown:
-        from assistant.export import draft_to_markdown
+        from jianghua.assistant.export import draft_to_markdown
         Path(args.markdown).write_text(draft_to_markdown(result, args.topic), encoding="utf-8")
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

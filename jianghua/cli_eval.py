@@ -15,7 +15,7 @@ def _settings(args) -> Settings:
 
 
 def _open(args):
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     return KnowledgeBase.open(_settings(args))
 
 
@@ -25,8 +25,8 @@ def _print_json(obj) -> None:
 
 # -- eval -------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from evals.data import configured_set, load_set
-    from evals.runner import as_app, compare, own_corpus_app, run_eval, to_json, to_markdown
+    from jianghua.evals.data import configured_set, load_set
+    from jianghua.evals.runner import as_app, compare, own_corpus_app, run_eval, to_json, to_markdown
     settings = _settings(args)
     from jianghua.app import Jianghua
     es = load_set(configured_set(settings))
@@ -50,7 +50,7 @@ def cmd_eval(args) -> int:
 
 # -- index ------------------------------------------------------------------------------------------------------
 def cmd_versions(args) -> int:
-    from index.versions import list_versions
+    from jianghua.index.versions import list_versions
     rows = list_versions(_open(args))
     if args.json:
         _print_json(rows)
@@ -69,8 +69,8 @@ def cmd_versions(args) -> int:
 
 
 def cmd_promote(args) -> int:
-    from evals.gate import run_gate
-    from index.versions import promote
+    from jianghua.evals.gate import run_gate
+    from jianghua.index.versions import promote
     kb = _open(args)
     seen: dict = {}
 
@@ -100,13 +100,13 @@ def cmd_promote(args) -> int:
 
 
 def _gate_table(report: dict) -> str:
-    from evals.runner import EvalResult, compare, to_markdown
+    from jianghua.evals.runner import EvalResult, compare, to_markdown
     cmp = compare(EvalResult.from_dict(report["serving"]), EvalResult.from_dict(report["candidate"]))
     return to_markdown(cmp) + "\n\n" + report["message"]
 
 
 def cmd_rollback(args) -> int:
-    from index.versions import rollback
+    from jianghua.index.versions import rollback
     result = rollback(_open(args))
     if args.json:
         _print_json(result)
@@ -116,7 +116,7 @@ def cmd_rollback(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    from index.versions import prune
+    from jianghua.index.versions import prune
     result = prune(_open(args), args.keep)
     if args.json:
         _print_json(result)

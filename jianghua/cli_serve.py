@@ -25,7 +25,7 @@ def register(sub, kb_flag) -> None:
 
 def seed_samples(app) -> None:
     """Ingest ``samples.SEEDS`` into an empty knowledge base (vectors follow in the background)."""
-    from samples import SEEDS
+    from jianghua.samples import SEEDS
     if app.documents():
         return
     print(f"knowledge base {app.settings.kb} is empty: ingesting the sample speeches from {SEEDS}", file=sys.stderr)
@@ -37,7 +37,7 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from jianghua.settings import Settings
-    from ui.server import create_app
+    from jianghua.ui.server import create_app
 
     settings = Settings.from_env(kb=args.kb, embedder=args.embedder)
     if not settings.api_key and not is_loopback(args.host):

@@ -22,9 +22,9 @@ from tests.llm_server import llm_server  # noqa: E402,F401  (session fixture: re
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from index.kb import KnowledgeBase  # noqa: E402
+from jianghua.index.kb import KnowledgeBase  # noqa: E402
 from jianghua.settings import Settings  # noqa: E402
-from samples import SEEDS  # noqa: E402
+from jianghua.samples import SEEDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

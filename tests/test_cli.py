@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from jianghua.cli import main
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 SEARCH_KEYS = {"chunk_id", "doc_id", "title", "source", "section", "start", "end", "text", "score"}
 REPORT_KEYS = {"added", "unchanged", "replaced", "failed", "version", "serving", "embedded"}

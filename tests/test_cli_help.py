@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from jianghua.cli import build_parser, main
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 
 def _parsers(p: argparse.ArgumentParser, path=("jianghua",)):

@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from jianghua import __version__
 from jianghua.app import Jianghua
 from jianghua.errors import DocumentLoadError
-from ui import models as m
-from ui.messages import zh
-from ui.documents import document_view, public_sources, source_label, with_file_offsets
-from ui.security import WRITE, require_read, require_write
-from ui.sse import frame, started, stream
-from ui.uploads import receive_files, upload_dir, upload_label
+from jianghua.ui import models as m
+from jianghua.ui.messages import zh
+from jianghua.ui.documents import document_view, public_sources, source_label, with_file_offsets
+from jianghua.ui.security import WRITE, require_read, require_write
+from jianghua.ui.sse import frame, started, stream
+from jianghua.ui.uploads import receive_files, upload_dir, upload_label
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -14,7 +14,7 @@ from jianghua.errors import (BusyError, DocumentLoadError, DocumentNotFoundError
                              EmbedderUnavailableError, GateError, GeneratorError, IndexCorruptError,
                              IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError)
 
-from ui.messages import zh_error
+from jianghua.ui.messages import zh_error
 
 log = logging.getLogger("jianghua.api")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ui.errors import HTTP_TYPES, error_body, error_response
+from jianghua.ui.errors import HTTP_TYPES, error_body, error_response
 
 MAX_JSON_BYTES = 1024 * 1024  # request bodies other than uploads
 _PAGE_ROUTES = ("/gradio_api/", "/login", "/logout", "/config", "/queue/", "/upload")
@@ -131,7 +131,7 @@ class PageUploadKey:
             from http.cookies import SimpleCookie
             from urllib.parse import unquote
 
-            from ui.security import key_matches
+            from jianghua.ui.security import key_matches
             headers = dict(scope["headers"])
             auth = headers.get(b"authorization", b"").decode("latin-1")
             given = auth[7:] if auth[:7].lower() == "bearer " else None

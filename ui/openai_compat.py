@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from jianghua.app import Jianghua
-from ui.api import get_app
-from ui.errors import ApiError
-from ui.models import ERRORS, MAX_HISTORY, MAX_TURN_CHARS, Text
-from ui.security import require_read
-from ui.sse import frame, started, stream
+from jianghua.ui.api import get_app
+from jianghua.ui.errors import ApiError
+from jianghua.ui.models import ERRORS, MAX_HISTORY, MAX_TURN_CHARS, Text
+from jianghua.ui.security import require_read
+from jianghua.ui.sse import frame, started, stream
 
 MODEL = "jianghua"
 CREATED = int(time.time())
@@ -64,7 +64,7 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
 
 
 def _extras(result: dict) -> dict:
-    from ui.documents import public_sources
+    from jianghua.ui.documents import public_sources
     return {"citations": public_sources(result.get("citations", [])), "grounded": result.get("grounded"),
             "sentences": result.get("sentences", [])}
 

@@ -10,14 +10,14 @@ from typing import Callable
 
 import gradio as gr
 
-from ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.ingest.loaders import SUPPORTED_SUFFIXES
 from jianghua.app import Jianghua
 from jianghua.errors import BusyError, JianghuaError
 from jianghua.settings import Settings
-from ui import render
-from ui.page_eval import build_eval_tab
-from ui.messages import zh_error
-from ui.security import key_matches
+from jianghua.ui import render
+from jianghua.ui.page_eval import build_eval_tab
+from jianghua.ui.messages import zh_error
+from jianghua.ui.security import key_matches
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
 KEEP_TURNS = 20
@@ -156,8 +156,8 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return not settings.api_key or key_matches(given, settings.api_key)
 
     def current():
-        from evals.review import document_changes
-        from ui.render_eval import document_changes_md
+        from jianghua.evals.review import document_changes
+        from jianghua.ui.render_eval import document_changes_md
         app = get_app()
         info = app.index_info()
         head, serving = info.get("head"), info.get("serving")

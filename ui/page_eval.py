@@ -10,8 +10,8 @@ import gradio as gr
 from jianghua.app import Jianghua
 from jianghua.errors import GateError, JianghuaError
 from jianghua.settings import Settings
-from ui import render_eval as R
-from ui.security import key_matches
+from jianghua.ui import render_eval as R
+from jianghua.ui.security import key_matches
 
 NO_BASELINE = "none"
 PRIVATE = "private"
@@ -77,7 +77,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             if base in (None, NO_BASELINE):
                 out = get_app().evaluate(cand or None, None, progress_cb=cb)
             else:
-                from evals.review import review
+                from jianghua.evals.review import review
                 out = review(get_app(), cand or "head", base, progress_cb=cb)
         except JianghuaError as e:
             return (error(e), *[gr.skip()] * 7)
@@ -92,8 +92,8 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             return refused("请先在“逐题对比”中勾选要接受的问题。")
         if not (who or "").strip():
             return refused("请填写审核人：接受的变化会记录审核人和时间。")
-        from evals.data import configured_set, load_set
-        from evals.review import accept as record, review as rerun
+        from jianghua.evals.data import configured_set, load_set
+        from jianghua.evals.review import accept as record, review as rerun
         app = get_app()
         try:
             es = load_set(configured_set(app.settings))

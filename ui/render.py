@@ -6,7 +6,7 @@ import html
 import re
 
 from jianghua.errors import DocumentLoadError
-from ui.messages import zh
+from jianghua.ui.messages import zh
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _TAIL = re.compile(r"(?:\s*\[\d{1,3}\]|〔[^〕]{0,20}〕)*[。！？；!?;…]*")
@@ -215,5 +215,5 @@ def ingest_summary(report: dict, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-from ui.render_eval import (METRIC_ZH, _num, eval_chart, eval_summary, eval_table, gate_refusal,  # noqa: E402,F401
+from jianghua.ui.render_eval import (METRIC_ZH, _num, eval_chart, eval_summary, eval_table, gate_refusal,  # noqa: E402,F401
                             metric_name, promotion_done, version_choices, versions_status)

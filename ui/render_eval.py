@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from ui.messages import zh
+from jianghua.ui.messages import zh
 
 METRIC_ZH = {"recall@1": "首条命中率", "recall@5": "前5条召回率", "recall@10": "前10条召回率", "mrr@10": "平均倒数排名",
              "ndcg@10": "NDCG@10", "gold_fact": "答对要点率", "answer_recall": "答案覆盖率",
@@ -64,7 +64,7 @@ def eval_summary(out: dict) -> str:
 def eval_table(out: dict):
     """A DataFrame: one column per version and, with a comparison, 变化 (▼ where the candidate is worse)."""
     import pandas as pd
-    from evals.runner import LOWER_IS_BETTER
+    from jianghua.evals.runner import LOWER_IS_BETTER
     res, cmp = out["result"], out.get("comparison")
     if cmp is None:
         rows = [[metric_name(k), _num(v)] for k, v in res["metrics"].items() if v is not None]
@@ -83,7 +83,7 @@ def eval_table(out: dict):
 def eval_chart(out: dict):
     """A DataFrame for the bar chart of the gate's headline metrics, the versions side by side."""
     import pandas as pd
-    from evals.gate import HEADLINE
+    from jianghua.evals.gate import HEADLINE
     cmp = out.get("comparison")
     runs = [(f"基线 v{cmp['a']['version']}", cmp["a"]), (f"候选 v{cmp['b']['version']}", cmp["b"])] if cmp \
         else [(f"v{out['result']['version']}", out["result"])]
@@ -149,7 +149,7 @@ def document_changes_md(changes: dict | None, candidate: int | None, serving: in
         return head + "文档没有变化。"
     lines = [head + "、".join(f"{CHANGE_ZH[k]} {len(changes[k])} 篇" for k in CHANGE_ZH if changes.get(k)), "",
              "| 变化 | 标题 | 来源文件 | 文档 ID |", "|---|---|---|---|"]
-    from ui.documents import source_label
+    from jianghua.ui.documents import source_label
     lines += [f"| {k} | {html.escape(d.get('title') or '')} | {html.escape(source_label(d.get('source')))} | "
               f"`{html.escape(d['doc_id'])}` |" for k, d in rows]
     return "\n".join(lines)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from evals.data import SETS_DIR
+from jianghua.evals.data import SETS_DIR
 from jianghua.app import Jianghua
-from ui import models as m
-from ui.api import get_app
-from ui.security import WRITE, require_read, require_write
+from jianghua.ui import models as m
+from jianghua.ui.api import get_app
+from jianghua.ui.security import WRITE, require_read, require_write
 
 router = APIRouter(prefix="/api", tags=["评测"], dependencies=[Depends(require_read)], responses=m.ERRORS)
 
@@ -43,7 +43,7 @@ def rollback(app: Jianghua = Depends(get_app)):
 
 
 def _review(app: Jianghua, body: m.ReviewRequest) -> dict:
-    from evals.review import review
+    from jianghua.evals.review import review
     out = review(app, "head" if body.version is None else body.version,
                  "serving" if body.against is None else body.against)
     return out
@@ -63,8 +63,8 @@ async def accept(body: m.AcceptRequest, app: Jianghua = Depends(get_app)):
     """Accept the candidate's answers to ``query_ids`` (questions whose outcome changed) as their new gold for this
     knowledge base, recorded with ``reviewer`` and the time; then evaluate again. 400 for a question that did not
     change."""
-    from evals.data import configured_set, load_set
-    from evals.review import accept as record
+    from jianghua.evals.data import configured_set, load_set
+    from jianghua.evals.review import accept as record
     from jianghua.errors import InputError
 
     def work() -> dict:
@@ -84,7 +84,7 @@ async def accept(body: m.AcceptRequest, app: Jianghua = Depends(get_app)):
 @router.get("/eval/accepted")
 def accepted_golds(app: Jianghua = Depends(get_app)) -> dict:
     """Every gold a reviewer accepted for this knowledge base, oldest first."""
-    from evals.review import accepted
+    from jianghua.evals.review import accepted
     return {"accepted": accepted(app.kb)}
 
 

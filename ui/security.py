@@ -7,7 +7,7 @@ import hmac
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ui.errors import ApiError
+from jianghua.ui.errors import ApiError
 
 WRITE = {"x-jianghua-write": True}   # openapi_extra of the write endpoints: they keep the bearer scheme in /docs
 

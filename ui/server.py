@@ -18,9 +18,9 @@ from jianghua import __version__
 from jianghua.app import Jianghua
 from jianghua.errors import InputError
 from jianghua.settings import Settings
-from ui import errors
-from ui.errors import ApiError
-from ui.middleware import MAX_JSON_BYTES, BodyLimit, ErrorShape, PageUploadKey  # noqa: F401  (re-exported)
+from jianghua.ui import errors
+from jianghua.ui.errors import ApiError
+from jianghua.ui.middleware import MAX_JSON_BYTES, BodyLimit, ErrorShape, PageUploadKey  # noqa: F401  (re-exported)
 
 log = logging.getLogger("jianghua.api")
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from ui.uploads import remove_stale_upload_dirs
+        from jianghua.ui.uploads import remove_stale_upload_dirs
         for d in remove_stale_upload_dirs():              # left by a server killed mid-upload
             log.warning("removed the stale upload directory %s", d)
         jh = Jianghua(settings)
@@ -83,14 +83,14 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     def openapi() -> dict:
         if app.openapi_schema is None:
             from fastapi.openapi.utils import get_openapi
-            from ui.security import document_security
+            from jianghua.ui.security import document_security
             app.openapi_schema = document_security(get_openapi(title=app.title, version=app.version,
                                                                description=app.description, routes=app.routes),
                                                    settings.api_key_all)
         return app.openapi_schema
     app.openapi = openapi
 
-    from ui import api, openai_compat, routes_eval
+    from jianghua.ui import api, openai_compat, routes_eval
     app.include_router(api.health)
     app.include_router(api.router)
     app.include_router(routes_eval.router)
@@ -107,11 +107,11 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
 
     if page:
         import gradio as gr
-        from ui.page import build_page, theme
-        from ui.render import CSS, page_head
+        from jianghua.ui.page import build_page, theme
+        from jianghua.ui.render import CSS, page_head
         auth = None
         if settings.api_key_all:
-            from ui.security import key_matches
+            from jianghua.ui.security import key_matches
             auth = lambda user, password: key_matches(password, settings.api_key)  # noqa: E731
         gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings), path="/", css=CSS, theme=theme(),
                             auth=auth,

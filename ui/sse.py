@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from fastapi.responses import StreamingResponse
 
-from ui.errors import describe
+from jianghua.ui.errors import describe
 
 log = logging.getLogger("jianghua.api")
 

@@ -22,8 +22,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from ingest.loaders import SUPPORTED_SUFFIXES
-from ui.errors import ApiError
+from jianghua.ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.ui.errors import ApiError
 
 TMP_PREFIX = "jianghua-upload-"
 MAX_FILES = 50

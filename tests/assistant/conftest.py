@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from evals.data import load_set
+from jianghua.evals.data import load_set
 
 
 @pytest.fixture(scope="session")
 def seed_app(seed_kb):
     """``Jianghua`` sharing the open seed knowledge base (how the evaluation runner does it)."""
-    from evals.runner import as_app
+    from jianghua.evals.runner import as_app
     app = as_app(seed_kb)
     assert app.kb is seed_kb
     return app

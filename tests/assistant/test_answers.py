@@ -128,7 +128,7 @@ def test_traditional_question_is_answered_like_the_simplified_one(seed_app):
 
 
 def test_answer_opens_with_the_answer_not_a_title_or_meta_sentence(seed_answers):
-    from assistant.ranking import is_meta
+    from jianghua.assistant.ranking import is_meta
     for q, r in seed_answers.values():
         if r["trace"]["declined"]:
             continue
@@ -150,7 +150,7 @@ def test_follow_up_answer_differs_from_the_previous_answer(seed_app):
 
 def test_cross_corpus_questions_are_declined(seed_app):
     """CMRC 2018 dev questions (Wikipedia) asked of the party speeches: the corpus cannot answer any of them."""
-    from evals.data import load_set
+    from jianghua.evals.data import load_set
     try:
         cross = load_set("cross")
     except Exception as e:                          # noqa: BLE001
@@ -163,7 +163,7 @@ def test_cross_corpus_questions_are_declined(seed_app):
 
 def test_an_answer_without_the_asked_kind_is_not_grounded(seed_app):
     """A number question answered by sentences that hold no number is flagged, whatever its bigram support."""
-    from assistant.answer_type import expected, holds
+    from jianghua.assistant.answer_type import expected, holds
     for q, r in [(q, seed_app.ask(q)) for q in ("村级办公经费提高到每年多少？", "乡镇党委书记述职评议会议是哪天召开的？")]:
         if r["trace"]["declined"]:
             continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.attribution import attribute, normalise_markers
+from jianghua.assistant.attribution import attribute, normalise_markers
 
 P1 = "各级党组织书记要牢固树立抓党建是本职的理念，切实担负起第一责任人的职责。"
 P2 = "今年要把村干部年报酬提高到3万元，村级办公经费提高到每年5万元。"

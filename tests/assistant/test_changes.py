@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.changes import changes
-from assistant.verify import check_sentence
+from jianghua.assistant.changes import changes
+from jianghua.assistant.verify import check_sentence
 
 SRC = ("各党组织书记要牢固树立抓党建是本职的理念，切实担负起第一责任人的职责。"
        "软弱涣散村级党组织整顿工作必须在6月底前全部完成。区委组织部要尽快研究制定具体意见。"

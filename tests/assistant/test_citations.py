@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.citations import renumber, whole
+from jianghua.assistant.citations import renumber, whole
 
 MARKER = re.compile(r"\[(\d+)\]")
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.condense import condense_without_llm
+from jianghua.assistant.condense import condense_without_llm
 
 LIST_QUESTION = "表态发言里基层组织建设方面检视出哪几个问题？"
 FOLLOW_UP = "那第二条具体怎么做？"

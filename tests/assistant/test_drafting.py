@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from assistant.drafting import clean_topic
-from assistant.voice import refusal, rewrite
-from prompts import load_json
+from jianghua.assistant.drafting import clean_topic
+from jianghua.assistant.voice import refusal, rewrite
+from jianghua.prompts import load_json
 
 MARKER = re.compile(r"\[(\d+)\]")
 ORDINAL = re.compile(r"^([一二三四五六七八九十])是")
@@ -262,7 +262,7 @@ def test_drafting_app_input_check(seed_app):
 
 
 def test_page_shows_coverage(seed_app):
-    from ui.render import draft_note, sources_html
+    from jianghua.ui.render import draft_note, sources_html
     thin = seed_app.draft("量子计算产业发展", None, 1500)
     none = {"draft": "", "citations": [], "coverage": "none", "length": 0, "target_length": 600,
             "closest": [{"title": "某文", "text": "最接近的段落"}]}

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from assistant.enumeration import asked_count, cn_number, heading_like, item_marker
-from samples import SEEDS
+from jianghua.assistant.enumeration import asked_count, cn_number, heading_like, item_marker
+from jianghua.samples import SEEDS
 
 
 def _plain(text: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assistant.export import AUTHOR, draft_to_docx, draft_to_markdown, title_of
+from jianghua.assistant.export import AUTHOR, draft_to_docx, draft_to_markdown, title_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MARKER = re.compile(r"\[(\d+)\]")

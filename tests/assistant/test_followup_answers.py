@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.condense import own_words
-from assistant.extractive import clause_window
-from assistant.question import analyse
-from samples import SEEDS
+from jianghua.assistant.condense import own_words
+from jianghua.assistant.extractive import clause_window
+from jianghua.assistant.question import analyse
+from jianghua.samples import SEEDS
 
 
 def _plain(text: str) -> str:
@@ -30,10 +30,10 @@ def test_own_words_drop_the_references():
 def test_clause_window_quotes_the_asked_part(seed_kb):
     """"…迅速制定了《整改落实方案》和《整改工作分工方案》，建立了整改工作台账，狠抓落实…": asked what else was set up,
     the part is the clause that says 建立 and the one after it, verbatim at its document offsets."""
-    from index.search import HybridSearcher
+    from jianghua.index.search import HybridSearcher
     s = HybridSearcher(seed_kb)
     hit = next(h for h in s.search("迅速制定了整改落实方案和整改工作分工方案", 5).hits if "整改工作台账" in h.chunk.text)
-    from assistant.evidence import sentences_of
+    from jianghua.assistant.evidence import sentences_of
     sent = next(x for x in sentences_of(hit) if "整改工作台账" in x.quote)
     view = s.view()
     focus = analyse("还建立了什么？", view.tokenizer.tokens, view.keyword.df, view.n_chunks)
@@ -77,8 +77,8 @@ def test_a_follow_up_stays_in_the_conversation_documents(seed_app):
 
 
 def test_a_demonstrative_with_a_classifier_leans_on_the_conversation():
-    from assistant.condense import condense_without_llm
-    from assistant.question import DEMONSTRATIVE_WORD
+    from jianghua.assistant.condense import condense_without_llm
+    from jianghua.assistant.question import DEMONSTRATIVE_WORD
     history = [{"role": "user", "content": "2016年政府工作报告安排的财政赤字总额是多少？"},
                {"role": "assistant", "content": "今年拟安排财政赤字2.18万亿元[1]。"}]
     out = condense_without_llm("这笔赤字里中央和地方各占多少？", history)

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from assistant.attribution import normalise_markers
-from assistant.chain import UNSUPPORTED_MARK, Assistant
-from index.search import HybridSearcher
+from jianghua.assistant.attribution import normalise_markers
+from jianghua.assistant.chain import UNSUPPORTED_MARK, Assistant
+from jianghua.index.search import HybridSearcher
 from jianghua.errors import GeneratorError
 from tests.fake_llm import INVENTED, FakeLLM
 

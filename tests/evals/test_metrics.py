@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from evals import metrics as M
-from evals.runner import EvalResult, compare, to_json, to_markdown
+from jianghua.evals import metrics as M
+from jianghua.evals.runner import EvalResult, compare, to_json, to_markdown
 
 # Two gold answers in document A, one in B. Hits are (document stem, chunk text) in rank order.
 QRELS = [("A", "10月底"), ("A", "心中有党"), ("B", "三会一课")]

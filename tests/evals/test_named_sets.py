@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.data import load_set
+from jianghua.evals.data import load_set
 
 
 @pytest.mark.parametrize("name, kind", [("followups", "followup"), ("negatives", "unanswerable"),
@@ -37,7 +37,7 @@ def test_cross_set_is_declined_on_its_own_corpus(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     from dataclasses import replace
 
-    from evals.runner import own_corpus_app, run_eval
+    from jianghua.evals.runner import own_corpus_app, run_eval
     from jianghua.settings import Settings
     es = load_set("cross")
     es = replace(es, queries=es.queries[:80])

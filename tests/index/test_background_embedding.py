@@ -3,9 +3,9 @@ embedding of a long unpunctuated document stay fast, and a stop request ends it 
 import threading
 import time
 
-from index.search import HybridSearcher
-from ingest.documents import document_from_text
-from samples import SEEDS
+from jianghua.index.search import HybridSearcher
+from jianghua.ingest.documents import document_from_text
+from jianghua.samples import SEEDS
 
 QUERIES = ["书记述职评议", "软弱涣散党组织整顿", "主体责任清单", "机关作风建设", "基层党建经费保障",
            "党员发展工作", "意识形态工作责任制", "巡察整改", "三会一课", "一岗双责"]

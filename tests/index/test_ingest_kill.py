@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import pending_texts
-from index.kb import KnowledgeBase
-from index.search import HybridSearcher
-from index.vectors import FaissVectorIndex
+from jianghua.index.embedding import pending_texts
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.search import HybridSearcher
+from jianghua.index.vectors import FaissVectorIndex
 from jianghua import cli
 from jianghua.settings import Settings
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 GENRE = Path("/work/shared/corpus/genre")
 ROOT = Path(__file__).resolve().parents[2]

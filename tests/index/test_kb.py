@@ -6,16 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import pending_texts
-from index.kb import KnowledgeBase
-from index.search import HybridSearcher
-from index.vectors import FaissVectorIndex
-from index.versions import list_versions, promote, prune
-from ingest.chunking import chunk_document
-from ingest.documents import document_from_text, load_document
+from jianghua.index.embedding import pending_texts
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.search import HybridSearcher
+from jianghua.index.vectors import FaissVectorIndex
+from jianghua.index.versions import list_versions, promote, prune
+from jianghua.ingest.chunking import chunk_document
+from jianghua.ingest.documents import document_from_text, load_document
 from jianghua.errors import DocumentNotFoundError, IndexNotFoundError, VersionError
 from jianghua.settings import Settings
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 STATEMENT = SEEDS / "全面从严治党表态发言.txt"

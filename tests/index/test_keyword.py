@@ -4,11 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from index.embedding import passage_text
-from index.kb import KnowledgeBase
-from index.keyword import KeywordIndex, postings_rows
-from index.search import HybridSearcher
-from index.store import Store
+from jianghua.index.embedding import passage_text
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.keyword import KeywordIndex, postings_rows
+from jianghua.index.search import HybridSearcher
+from jianghua.index.store import Store
 from jianghua.records import Document
 from jianghua.settings import Settings
 
@@ -113,7 +113,7 @@ DOCS = [
 
 
 def make_docs(texts):
-    from ingest.documents import document_from_text
+    from jianghua.ingest.documents import document_from_text
     return [document_from_text(t, source=f"doc{i}.txt") for i, t in enumerate(texts)]
 
 

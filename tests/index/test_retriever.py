@@ -2,8 +2,8 @@
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from index.retriever import JianghuaRetriever
-from index.search import HybridSearcher
+from jianghua.index.retriever import JianghuaRetriever
+from jianghua.index.search import HybridSearcher
 
 
 def test_retriever_returns_the_searchers_hits_as_langchain_documents(seed_kb):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from index.catalog import Catalog, DocInfo
-from index.scope import explicit_scope, infer_scope
+from jianghua.index.catalog import Catalog, DocInfo
+from jianghua.index.scope import explicit_scope, infer_scope
 from jianghua.errors import InputError
 
 

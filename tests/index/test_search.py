@@ -1,8 +1,8 @@
 """Hybrid search (index/search.py) over the seed knowledge base: provenance, modes, fusion, validation."""
 import pytest
 
-from index.kb import KnowledgeBase
-from index.search import HybridSearcher
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.search import HybridSearcher
 from jianghua.errors import InputError, VersionError
 
 QUERY = "软弱涣散村级党组织什么时候整顿完成"

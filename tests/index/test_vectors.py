@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from index.vectors import FaissVectorIndex, NumpyVectorIndex, VectorIndex
+from jianghua.index.vectors import FaissVectorIndex, NumpyVectorIndex, VectorIndex
 
 DIM = 16
 

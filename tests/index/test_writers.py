@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from index.kb import KnowledgeBase
-from index.store import Store
-from index.versions import promote, rollback
-from ingest.documents import load_document
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.store import Store
+from jianghua.index.versions import promote, rollback
+from jianghua.ingest.documents import load_document
 from jianghua.errors import BusyError, VersionError
 from jianghua.settings import Settings
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 FONT_INDEX_SC = 2                 # the .ttc holds JP, KR, SC, TC, HK in that order

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import ChunkerSettings, chunk_document
-from ingest.documents import load_document
-from ingest.sentences import split_sentences
+from jianghua.ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.sentences import split_sentences
 from jianghua.records import Chunk
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 SIZES = (200, 300, 500)
@@ -156,7 +156,7 @@ def test_a_run_longer_than_the_cap_is_cut_at_a_comma_with_exact_offsets():
 
 def test_an_unpunctuated_megabyte_is_cut_into_capped_chunks_in_linear_time():
     import time
-    from ingest.documents import document_from_text
+    from jianghua.ingest.documents import document_from_text
     seed = (SEEDS / "在区直机关党建推进会上的讲话.txt").read_text(encoding="utf-8")
     letters = "".join(ch for ch in seed if "\u4e00" <= ch <= "\u9fff")
     times = {}

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cleaning import clean
+from jianghua.ingest.cleaning import clean
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "samples" / "seeds").glob("*.txt"))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.documents import load_document
-from ingest.doctype import cn_number, congress_year, document_type, fallback_year
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.doctype import cn_number, congress_year, document_type, fallback_year
 
 GENRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre"
 needs_corpus = pytest.mark.skipif(not GENRE.is_dir(), reason="shared corpus not beside the repository")

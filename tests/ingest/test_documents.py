@@ -4,8 +4,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.cleaning import Cleaned, clean
-from ingest.documents import document_from_text, load_document
+from jianghua.ingest.cleaning import Cleaned, clean
+from jianghua.ingest.documents import document_from_text, load_document
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 from jianghua.records import Document, content_hash
 

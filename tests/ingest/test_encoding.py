@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.encoding import decode
+from jianghua.ingest.encoding import decode
 from jianghua.errors import DocumentLoadError
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "samples" / "seeds").glob("*.txt"))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from index.kb import KnowledgeBase
-from ingest.chunking import chunk_document
-from ingest.documents import load_document
-from ingest.loaders import iter_files, load, load_text
+from jianghua.index.kb import KnowledgeBase
+from jianghua.ingest.chunking import chunk_document
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.loaders import iter_files, load, load_text
 from jianghua.errors import DocumentLoadError
 from jianghua.settings import Settings
 from tests.ingest.test_loaders import QUZHI, make_docx, make_pdf, seed_lines
@@ -63,7 +63,7 @@ def test_zip_bomb_docx_is_refused_in_bounded_memory(tmp_path, good_docx):
     assert bomb.stat().st_size < 2 * 2**20                       # ~1 MB on disk, 200 MB inflated
     with pytest.raises(DocumentLoadError, match="bomb.docx.*解压后有 200 MB"):
         load(bomb)
-    imports = "from ingest.loaders import load\nfrom pathlib import Path\n"
+    imports = "from jianghua.ingest.loaders import load\nfrom pathlib import Path\n"
     idle = peak_rss_mb(imports)
     peak = peak_rss_mb(imports + f"try:\n    load(Path({str(bomb)!r}))\nexcept Exception as e:\n    print(e)")
     assert peak < idle + 30, (idle, peak)

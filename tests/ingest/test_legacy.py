@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from index.kb import KnowledgeBase
-from ingest.chunking import chunk_document
-from ingest.documents import load_document
-from ingest.loaders import load, load_text
+from jianghua.index.kb import KnowledgeBase
+from jianghua.ingest.chunking import chunk_document
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.loaders import load, load_text
 from jianghua.errors import DocumentLoadError
 from jianghua.settings import Settings
-from samples import SEEDS
+from jianghua.samples import SEEDS
 from tests.ingest.formats import convert, lo_word97, soffice
 
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")

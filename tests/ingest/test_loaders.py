@@ -5,7 +5,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load, load_text
+from jianghua.ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load, load_text
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "samples" / "seeds"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cleaning import clean
-from ingest.metadata import extract_metadata
+from jianghua.ingest.cleaning import clean
+from jianghua.ingest.metadata import extract_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = ROOT / "samples" / "seeds"

@@ -14,12 +14,12 @@ pytest.importorskip("pypdfium2")
 
 from PIL import Image  # noqa: E402
 
-from index.kb import KnowledgeBase  # noqa: E402
-from ingest.chunking import chunk_document  # noqa: E402
-from ingest.documents import load_document  # noqa: E402
-from ingest.loaders import load  # noqa: E402
-from ingest.ocr import LOW_CONFIDENCE, ocr_image  # noqa: E402
-from ingest.pages import OCR_NOTE, span_meta  # noqa: E402
+from jianghua.index.kb import KnowledgeBase  # noqa: E402
+from jianghua.ingest.chunking import chunk_document  # noqa: E402
+from jianghua.ingest.documents import load_document  # noqa: E402
+from jianghua.ingest.loaders import load  # noqa: E402
+from jianghua.ingest.ocr import LOW_CONFIDENCE, ocr_image  # noqa: E402
+from jianghua.ingest.pages import OCR_NOTE, span_meta  # noqa: E402
 from jianghua.errors import DocumentLoadError  # noqa: E402
 from jianghua.settings import Settings  # noqa: E402
 from tests.ingest.formats import (char_accuracy, page_paragraphs, page_reference, pages_of, photograph,  # noqa: E402
@@ -51,7 +51,7 @@ def test_the_models_ship_inside_the_package_and_nothing_downloads():
             "def refuse(*a, **k): raise OSError('network used')\n"
             "socket.socket.connect = refuse; socket.create_connection = refuse; socket.getaddrinfo = refuse\n"
             "from tests.ingest.formats import render_page\n"
-            "from ingest.ocr import ocr_image\n"
+            "from jianghua.ingest.ocr import ocr_image\n"
             "print(ocr_image(render_page(['　　全面从严治党'], 200)).text)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -11,14 +11,14 @@ import pytest
 pytest.importorskip("ofdkit")
 pytest.importorskip("easyofd")
 
-from index.kb import KnowledgeBase  # noqa: E402
-from ingest.chunking import chunk_document  # noqa: E402
-from ingest.documents import load_document  # noqa: E402
-from ingest.loaders import load  # noqa: E402
-from ingest.pages import span_meta  # noqa: E402
+from jianghua.index.kb import KnowledgeBase  # noqa: E402
+from jianghua.ingest.chunking import chunk_document  # noqa: E402
+from jianghua.ingest.documents import load_document  # noqa: E402
+from jianghua.ingest.loaders import load  # noqa: E402
+from jianghua.ingest.pages import span_meta  # noqa: E402
 from jianghua.errors import DocumentLoadError  # noqa: E402
 from jianghua.settings import Settings  # noqa: E402
-from samples import SEEDS  # noqa: E402
+from jianghua.samples import SEEDS  # noqa: E402
 from tests.ingest.formats import (char_accuracy, easyofd_ofd, easyofd_scan, lo_pdf, page_reference,  # noqa: E402
                                   pages_of, render_page, seed_text, soffice)
 

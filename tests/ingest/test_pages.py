@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from index.kb import KnowledgeBase
-from index.search import HybridSearcher
-from ingest.chunking import chunk_document
-from ingest.cleaning import clean
-from ingest.documents import load_document
-from ingest.loaders import load
-from ingest.pages import OCR_NOTE, PageJoiner, citation_fields, document_meta, page_label, span_meta
+from jianghua.index.kb import KnowledgeBase
+from jianghua.index.search import HybridSearcher
+from jianghua.ingest.chunking import chunk_document
+from jianghua.ingest.cleaning import clean
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.loaders import load
+from jianghua.ingest.pages import OCR_NOTE, PageJoiner, citation_fields, document_meta, page_label, span_meta
 from jianghua.settings import Settings
 from tests.ingest.formats import pages_of, photograph, render_page, scanned_pdf, seed_text
 
@@ -67,7 +67,7 @@ def test_chunks_carry_their_pages_at_ingest_and_from_the_index(paged_kb):
 
 
 def test_a_citation_says_its_page_and_marks_low_confidence_ocr(paged_kb):
-    from assistant.citations import Source, whole
+    from jianghua.assistant.citations import Source, whole
 
     kb, d = paged_kb
     searcher = HybridSearcher(kb)

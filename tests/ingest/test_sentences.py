@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from ingest.documents import load_document
-from ingest.sentences import split_sentences
-from samples import SEEDS
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.sentences import split_sentences
+from jianghua.samples import SEEDS
 
 
 def texts(text: str, start: int = 0, end: int | None = None) -> list[str]:

@@ -3,10 +3,10 @@ import re
 
 import pytest
 
-from ingest.chunking import ChunkerSettings, chunk_document
-from ingest.documents import load_document
-from ingest.structure import enumeration_label, heading_level, heading_text, paragraphs
-from samples import SEEDS
+from jianghua.ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.ingest.documents import load_document
+from jianghua.ingest.structure import enumeration_label, heading_level, heading_text, paragraphs
+from jianghua.samples import SEEDS
 
 NUM = "一二三四五六七八九十"
 # The markers as the seeds write them, stated independently of the module under test.

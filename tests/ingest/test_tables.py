@@ -9,11 +9,11 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from index.kb import KnowledgeBase  # noqa: E402
-from index.search import HybridSearcher  # noqa: E402
-from ingest.chunking import chunk_document  # noqa: E402
-from ingest.documents import load_document  # noqa: E402
-from ingest.loaders import load, load_text  # noqa: E402
+from jianghua.index.kb import KnowledgeBase  # noqa: E402
+from jianghua.index.search import HybridSearcher  # noqa: E402
+from jianghua.ingest.chunking import chunk_document  # noqa: E402
+from jianghua.ingest.documents import load_document  # noqa: E402
+from jianghua.ingest.loaders import load, load_text  # noqa: E402
 from jianghua.errors import DocumentLoadError  # noqa: E402
 from jianghua.settings import Settings  # noqa: E402
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from samples import SEEDS
+from jianghua.samples import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "各级党组织书记在主体责任中要做到什么？"
@@ -30,7 +30,7 @@ def _embedder_env():
 
 
 def build_kb(kb_dir: Path, files: list[Path], embed: bool) -> Path:
-    from index.kb import KnowledgeBase
+    from jianghua.index.kb import KnowledgeBase
     from jianghua.settings import Settings
 
     kb = KnowledgeBase.open(Settings(kb=kb_dir), create=True)
@@ -72,7 +72,7 @@ def settings_for(kb: Path, **kw):
 def client(seed_kb):
     """Read-only tests: the whole application (page included) over the seed knowledge base."""
     from fastapi.testclient import TestClient
-    from ui.server import create_app
+    from jianghua.ui.server import create_app
 
     with TestClient(create_app(settings_for(seed_kb), background_embedding=False)) as c:
         yield c
@@ -84,7 +84,7 @@ def make_client(kb_copy, tmp_path):
     default a private copy of the seed knowledge base; ``kb="empty"``: a new, empty one (an upload to it embeds
     only its own chunks)."""
     from fastapi.testclient import TestClient
-    from ui.server import create_app
+    from jianghua.ui.server import create_app
 
     opened = []
 

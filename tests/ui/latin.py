@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.ingest.loaders import SUPPORTED_SUFFIXES
 
 NAMES = {
     # formats and protocols

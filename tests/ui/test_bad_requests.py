@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.ui.test_api import assert_error
-from ui import errors
-from ui.middleware import MAX_JSON_BYTES
-from ui.sse import frame, started, stream
+from jianghua.ui import errors
+from jianghua.ui.middleware import MAX_JSON_BYTES
+from jianghua.ui.sse import frame, started, stream
 
 JSON = {"content-type": "application/json"}
 

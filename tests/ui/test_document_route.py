@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from samples import SEEDS
+from jianghua.samples import SEEDS
 from tests.ui.conftest import QUESTION
 from tests.ui.latin import english_words
 

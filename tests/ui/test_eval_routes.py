@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import threading
 
-from ingest.documents import document_from_text, load_document
-from samples import SEEDS
+from jianghua.ingest.documents import document_from_text, load_document
+from jianghua.samples import SEEDS
 from tests.ui.test_api import assert_error
-from ui import render
+from jianghua.ui import render
 
 KEY = "s3cret-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

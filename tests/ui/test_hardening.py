@@ -21,7 +21,7 @@ from jianghua.cli import main
 from tests.ui.conftest import QUESTION, ROOT, free_port
 from tests.ui.test_api import assert_error
 from tests.ui.test_uploads import SPEECH
-from ui.uploads import TMP_PREFIX, remove_stale_upload_dirs
+from jianghua.ui.uploads import TMP_PREFIX, remove_stale_upload_dirs
 
 KEY = "s3cret-key"
 

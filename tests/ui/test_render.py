@@ -1,7 +1,7 @@
 """The page's HTML: markers, unsupported sentences, sources, escaping."""
 from __future__ import annotations
 
-from ui import render
+from jianghua.ui import render
 
 RESULT = {
     "answer": "要压实主体责任[1]。书记要当好第一责任人[2]〔未经资料证实〕。",
@@ -84,7 +84,7 @@ def test_each_marker_links_to_its_own_passage_and_unknown_markers_stay_text():
 
 
 def test_source_label_never_shows_a_path():
-    from ui.documents import source_label
+    from jianghua.ui.documents import source_label
     assert source_label("upload:讲话稿.docx") == "讲话稿.docx"
     assert source_label("/tmp/gradio/3f2a/讲话稿.docx") == "讲话稿.docx"
     assert source_label("C:\\Users\\x\\通报.pdf") == "通报.pdf"

@@ -19,7 +19,7 @@ COSTLY = r"^/api/(eval|eval/review|eval/accept|index/promote)$"
 
 @pytest.fixture(scope="module")
 def api_schema(seed_kb, tmp_path_factory):
-    from ui.server import create_app
+    from jianghua.ui.server import create_app
     kb = tmp_path_factory.mktemp("schemathesis") / "kb"
     shutil.copytree(seed_kb, kb)
     app = create_app(settings_for(kb), page=False, background_embedding=False)

@@ -6,7 +6,7 @@ import pytest
 from jianghua.errors import InputError
 from tests.ui.test_api import assert_error
 from tests.ui.test_uploads import SPEECH
-from ui.server import create_app
+from jianghua.ui.server import create_app
 
 KEY = "s3cret-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.test_api import assert_error
-from ui.uploads import safe_name
+from jianghua.ui.uploads import safe_name
 
 SPEECH = """在全市机关作风建设大会上的讲话
 （2024年3月1日）
