@@ -62,8 +62,9 @@ class VectorMirror:
         self._add_from(idx, after)
         return idx
 
-    def _add_from(self, idx: FaissVectorIndex, after: int) -> int:
-        cur = self.store.conn().execute("SELECT id, vec FROM vectors WHERE id > ? ORDER BY id", (after,))
+    def _add_from(self, idx: FaissVectorIndex, after: int, upto: int | None = None) -> int:
+        cur = self.store.conn().execute("SELECT id, vec FROM vectors WHERE id > ? AND id <= ? ORDER BY id",
+                                        (after, 2**63 - 1 if upto is None else upto))
         added = 0
         while True:
             rows = cur.fetchmany(4096)
@@ -80,10 +81,15 @@ class VectorMirror:
         The quick check reads only the largest id (ids only grow); ``full`` also notices deletions (prune). A
         deleted vector left in a reader's index is harmless: no version's allowed ids name it."""
         idx = self.load()
-        if not full:
+        if not full:      # only the vectors added since: the cost does not grow with the vectors already held
             mx = self.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
-            if mx == self.max_id:
+            if mx <= self.max_id:
                 return False
+            with self._lock:
+                if mx > self.max_id:          # another thread may have added them meanwhile
+                    self.count += self._add_from(idx, self.max_id, mx)
+                    self.max_id = mx
+            return True
         n, mx, _ = self._table_stats()
         if n == self.count and mx == self.max_id:
             return False

@@ -201,8 +201,9 @@ class KnowledgeBase:
         writer's version written meanwhile is built upon, never overwritten)."""
         report = report or IngestReport()
         if docs:
-            keys = self._prepare(docs, progress, report)
-            docs = [d for d in docs if d.id in keys]
+            known = self._known(docs)             # unchanged documents: nothing to chunk or tokenise
+            keys = self._prepare([d for d in docs if d.id not in known], progress, report)
+            docs = [d for d in docs if d.id in keys or d.id in known]
         if docs:
             with self._write_lock, self.store.transaction() as c:
                 base = self.head()                      # inside the transaction: the newest version
@@ -255,6 +256,15 @@ class KnowledgeBase:
             except DocumentLoadError as e:     # over its time budget: this document fails alone
                 report.failed.append((d.source, one_line(str(e))))
         return keys
+
+    def _known(self, docs: list[Document]) -> set[str]:
+        """Ids of ``docs`` the newest version already holds with the current settings. They skip ``_prepare``;
+        one that another writer removes meanwhile is chunked inside the version's transaction
+        (``write_version``), so nothing is lost."""
+        head = self.head()
+        if head is None or self.version_settings_of(head) != self.version_settings():
+            return set()
+        return self.version_docs(head) & {d.id for d in docs}
 
     def version_settings_of(self, version: int) -> dict:
         """The chunker and tokenizer settings a version was built with."""

@@ -66,30 +66,41 @@ class VersionView:
         self.keyword = KeywordIndex(kb.store.conn, member, lengths)
         self.catalog = Catalog.load(c, version, size)
         self._fields: FieldIndex | None = None
-        self.vectors_seen = -1
+        self.vectors_seen = 0
+        self.pairs_read = 0          # (vector, chunk row) pairs read so far: the work refresh_dense has done
+        self.vec_to_rows: dict[int, list[int]] = {}
+        self.allowed = self.vec_ids = self.vec_rows = np.zeros(0, np.int64)
+        self.n_embedded = 0
         self._lock = threading.Lock()
         self.refresh_dense()
 
     def refresh_dense(self, max_vector_id: int | None = None) -> None:
         """Map the version's chunk rows to the vectors embedded so far (``max_vector_id``: the vectors table's
-        largest id when the caller has just read it)."""
+        largest id when the caller has just read it). Incremental: vector ids only grow (AUTOINCREMENT) and a
+        version's own vectors are never deleted (prune deletes only vectors no stored chunk uses), so each call
+        reads only the vectors added since the last one — the cost of a search does not grow with the vectors
+        embedded meanwhile, nor with the number of versions."""
         with self._lock:
             mx = max_vector_id
             if mx is None:
                 mx = self.kb.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
-            if mx == self.vectors_seen:
+            if mx <= self.vectors_seen:
                 return
             rows = self.kb.store.conn().execute(
-                "SELECT v.id, c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
-                "JOIN vectors v ON v.text_hash = c.text_hash WHERE k.version=?", (self.version,)).fetchall()
-            vec_to_rows: dict[int, list[int]] = {}
-            for vid, row in rows:
-                vec_to_rows.setdefault(vid, []).append(row)
-            self.vec_to_rows = vec_to_rows
-            self.allowed = np.fromiter(vec_to_rows, np.int64, len(vec_to_rows))
-            pairs = np.asarray(rows, np.int64).reshape(-1, 2)
-            self.vec_ids, self.vec_rows = pairs[:, 0], pairs[:, 1]
-            self.n_embedded = len(rows)
+                "SELECT v.id, c.rowid FROM vectors v JOIN chunks c ON c.text_hash = v.text_hash "
+                "JOIN version_chunks k ON k.version = ? AND k.chunk = c.rowid WHERE v.id > ? AND v.id <= ? "
+                "ORDER BY v.id", (self.version, self.vectors_seen, mx)).fetchall()
+            self.pairs_read += len(rows)
+            if rows:
+                vec_to_rows = self.vec_to_rows
+                for vid, row in rows:
+                    vec_to_rows.setdefault(vid, []).append(row)
+                pairs = np.asarray(rows, np.int64).reshape(-1, 2)
+                # new ids are all larger than the ones seen: appended, the arrays stay free of duplicates
+                self.allowed = np.concatenate([self.allowed, np.unique(pairs[:, 0])])
+                self.vec_ids = np.concatenate([self.vec_ids, pairs[:, 0]])
+                self.vec_rows = np.concatenate([self.vec_rows, pairs[:, 1]])
+                self.n_embedded += len(rows)
             self.vectors_seen = mx
 
 
@@ -108,9 +119,10 @@ class VersionView:
 
     def allowed_in(self, row_mask: np.ndarray) -> np.ndarray:
         """Vector ids of the chunk rows in ``row_mask``."""
-        ok = self.vec_rows < len(row_mask)
-        return np.unique(self.vec_ids[ok][row_mask[self.vec_rows[ok]]])
-
+        with self._lock:                  # the two arrays as one refresh left them
+            vec_ids, vec_rows = self.vec_ids, self.vec_rows
+        ok = vec_rows < len(row_mask)
+        return np.unique(vec_ids[ok][row_mask[vec_rows[ok]]])
 
 class HybridSearcher:
     """Searches a knowledge base; keeps one view per version and follows the serving version."""
