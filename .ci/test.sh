@@ -7,4 +7,5 @@ python -m pip install -q -e '.[test]'
 bash .ci/llm.sh
 bash .ci/install-browser.sh
 bash .ci/install-office.sh
+python .ci/architecture.py          # one top-level module, the layers contract, no import cycle, no private import
 python -m pytest -q "$@"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from jianghua.assistant.verify import bigrams
+from jianghua.assistant.overlap import bigrams
 from jianghua.ingest.sentences import split_sentences
 
 NEGATION = re.compile(r"不|未|没有|无|非|禁止|严禁|杜绝|决不|绝不|不得|不能")

@@ -12,11 +12,11 @@ from typing import Iterator
 
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
-from jianghua.assistant.composition import Composition, Job, declined
+from jianghua.assistant.composition import Capabilities, Composition, Job, declined
 from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.ranking import Candidate, token_set
-from jianghua.assistant.verify import bigrams
+from jianghua.assistant.overlap import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
                     r"是什么标准|有什么要求|哪[一二三四五六七八九十两\d]")
@@ -28,8 +28,7 @@ class ExtractiveGenerator:
     """Answers with the most relevant source sentences, each followed by its marker."""
 
     name = "extractive"
-    condenses = False          # follow-ups are condensed without a model
-    streams = False            # its deltas are whole sentences
+    capabilities = Capabilities()   # follow-ups are condensed without a model; its deltas are whole sentences
 
     def __init__(self, max_chars: int = 200, max_items: int = 10):
         self.max_chars, self.max_items = max_chars, max_items

@@ -17,7 +17,7 @@ from jianghua.assistant.answer_type import holds
 from jianghua.assistant.citations import Source
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.question import Question
-from jianghua.assistant.verify import bigrams
+from jianghua.assistant.overlap import bigrams
 from jianghua.records import Hit
 
 SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expected", "kind_holds", "novelty",

@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass, field
 
 from jianghua.assistant.citations import MARKER, strip_markers
+from jianghua.assistant.overlap import bigrams
 from jianghua.ingest.sentences import split_sentences
 
 THRESHOLD = 0.6
 NUMBER = re.compile(r"\d+(?:[.．]\d+)?%?")
 QUOTED = re.compile(r"“([^”]{2,80})”")
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 CHANGE_KINDS = ("negation_flip", "modality_changed", "level_changed", "date_not_in_source", "ordinal_changed")
 
 
@@ -36,11 +36,6 @@ class SentenceCheck:
     def as_dict(self) -> dict:
         return {"text": self.text, "citations": self.citations, "support": round(self.support, 4),
                 "supported": self.supported, "relevant": self.relevant, "flags": self.flags}
-
-
-def bigrams(text: str) -> set[str]:
-    t = _NOISE.sub("", text)
-    return {t[i:i + 2] for i in range(len(t) - 1)} if len(t) > 1 else ({t} if t else set())
 
 
 def support_score(sentence: str, passages: list[str]) -> float:

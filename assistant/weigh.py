@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from jianghua.assistant import answerability, ranking
 from jianghua.assistant.answer_type import expected, redacted
 from jianghua.assistant.question import Question, analyse
-from jianghua.assistant.verify import bigrams
+from jianghua.assistant.overlap import bigrams
 from jianghua.records import Hit
 
 STRUCTURE_Q = ("几个方面", "哪几个方面", "几部分", "哪几部分", "结构", "框架", "提纲", "标题", "分几")

@@ -184,7 +184,9 @@ def _source_set(root: Path, meta: dict, split: str | None) -> EvalSet:
     from jianghua.evals.squad import squad_parts
     if split is not None:
         raise InputError(f"{root.name} has no {split} half")
-    queries, qrels, passages = squad_parts(root, meta["source"], _resolve_file)
+    rows, golds, passages = squad_parts(root, meta["source"], _resolve_file)
+    queries = [Query(qid, text, kind) for qid, text, kind in rows]
+    qrels = {qid: [Qrel(qid, doc, answer) for doc, answer in gs] for qid, gs in golds.items()}
     corpus = [CorpusDoc(d["doc"], _resolve_file(root, d["path"])) for d in meta.get("documents", [])]
     corpus += [CorpusDoc(p["id"], None, p["context"]) for p in passages]
     return EvalSet(meta.get("name", root.name), root, queries, qrels, [], corpus, meta.get("description", ""),

@@ -7,19 +7,18 @@ that either side could not measure is listed as skipped, never counted as a drop
 from __future__ import annotations
 
 from jianghua.evals.data import configured_set, load_set
-from jianghua.evals.runner import compare, run_eval
+from jianghua.evals.runner import Evaluated, compare, evaluate_versions, to_markdown
 
 HEADLINE = ("recall@5", "mrr@10", "gold_fact", "faithfulness", "abstention_accuracy")
 
 
-def run_gate(kb, candidate: int, serving: int, progress: bool = False, eval_set=None) -> tuple[bool, dict]:
-    """``(ok, report)``; report: message, tolerance, drops, skipped, both results and their comparison."""
-    from jianghua.evals.runner import as_app
-    tol = float(kb.settings.gate_tolerance)
-    es = load_set(eval_set if eval_set is not None else configured_set(kb.settings))
-    app = as_app(kb)
-    before = run_eval(app, es, version=serving, progress=progress)
-    after = run_eval(app, es, version=candidate, progress=progress)
+def run_gate(app: Evaluated, candidate: int, serving: int, progress: bool = False,
+             eval_set=None) -> tuple[bool, dict]:
+    """``(ok, report)``; report: message, tolerance, drops, skipped, both results and their comparison. The caller
+    hands this to ``index.versions.promote`` (storage does not call the evaluator)."""
+    tol = float(app.settings.gate_tolerance)
+    es = load_set(eval_set if eval_set is not None else configured_set(app.settings))
+    before, after = evaluate_versions(app, es, [serving, candidate], progress=progress)
     cmp = compare(before, after)
     drops, skipped = [], []
     for m in HEADLINE:
@@ -38,7 +37,7 @@ def run_gate(kb, candidate: int, serving: int, progress: bool = False, eval_set=
                    f"(tolerance {tol:g}): {named}. Fix the candidate, or promote with --force")
     report = {"ok": ok, "message": message, "set": es.name, "tolerance": tol, "headline": list(HEADLINE),
               "drops": drops, "skipped": skipped, "serving": before.to_dict(), "candidate": after.to_dict(),
-              "deltas": cmp.deltas}
+              "deltas": cmp.deltas, "markdown": to_markdown(cmp)}
     for r in (report["serving"], report["candidate"]):   # the report is stored in versions.eval: keep it small
         r.pop("rows"), r.pop("drafts")
     return ok, report

@@ -2,68 +2,20 @@
 serving one, which of those changed because of a document the candidate adds, and the reviewer's acceptance of a
 change as the question's new gold.
 
-Accepted golds belong to the knowledge base, not to the bundled set: they are kept in ``<kb>/accepted_gold.json``
-(written atomically), one record per set and question with who accepted it, when, for which versions, and the gold
-before and after. ``run_eval`` applies them to every evaluation of that knowledge base (the gate's too), so a
-question a new speech made answerable counts as answerable from then on.
+Accepted golds belong to the knowledge base, not to the bundled set (``evals.golds``): ``run_eval`` applies them
+to every evaluation of that knowledge base (the gate's too), so a question a new speech made answerable counts as
+answerable from then on.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import tempfile
-from dataclasses import replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from jianghua.evals.data import EvalSet, Qrel
+from jianghua.evals.data import EvalSet
+from jianghua.evals.golds import add_accepted, base_name
 from jianghua.evals.metrics import strip_markers
 from jianghua.errors import InputError
-
-FILE = "accepted_gold.json"
-
-
-def base_name(set_name: str) -> str:
-    """``seed`` for ``seed:test``: an acceptance holds for both halves."""
-    return set_name.split(":")[0]
-
-
-def _path(kb) -> Path:
-    return Path(kb.dir) / FILE
-
-
-def accepted(kb) -> list[dict]:
-    """Every acceptance recorded for this knowledge base, oldest first."""
-    p = _path(kb)
-    if not p.is_file():
-        return []
-    return json.loads(p.read_text(encoding="utf-8")).get("accepted", [])
-
-
-def _write(kb, records: list[dict]) -> None:
-    p = _path(kb)
-    fd, tmp = tempfile.mkstemp(prefix=".accepted-", dir=p.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"accepted": records}, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, p)
-
-
-def apply_accepted(es: EvalSet, kb) -> EvalSet:
-    """``es`` with this knowledge base's accepted golds in place of the set's own (the latest per question)."""
-    latest = {r["query_id"]: r["after"] for r in accepted(kb) if r["set"] == base_name(es.name)}
-    if not latest:
-        return es
-    queries, qrels = [], dict(es.qrels)
-    for q in es.queries:
-        gold = latest.get(q.id)
-        if gold is None:
-            queries.append(q)
-            continue
-        queries.append(replace(q, type=gold["type"]))
-        qrels[q.id] = [Qrel(q.id, g["doc"], g["answer"]) for g in gold["qrels"]]
-    return replace(es, queries=queries, qrels=qrels)
-
 
 def outcome(row: dict) -> str:
     """A question's outcome in one run, for telling what changed."""
@@ -110,19 +62,15 @@ def document_changes(serving: list[dict], candidate: list[dict]) -> dict[str, li
 
 
 def review(app, candidate, baseline, set_path=None, progress_cb=None) -> dict:
-    """Evaluate ``candidate`` and ``baseline`` on the configured set (or ``set_path``), one evaluation at a time
-    like ``Jianghua.evaluate``; the comparison, the documents the candidate changes and the questions it answers
-    differently."""
+    """Evaluate ``candidate`` and ``baseline`` on the configured set (or ``set_path``); the comparison, the
+    documents the candidate changes and the questions it answers differently. The application object's ``review``
+    runs this one evaluation at a time."""
     from jianghua.evals.data import configured_set, load_set
-    from jianghua.evals.runner import compare, run_eval, to_json, to_markdown
-    with app._one_evaluation():
-        es = load_set(set_path if set_path is not None else configured_set(app.settings))
-        kb = app.kb
-        runs = [kb.resolve(candidate), kb.resolve(baseline)]
-
-        def on_step(i: int):
-            return None if progress_cb is None else lambda done, total: progress_cb(i * total + done, 2 * total)
-        after, before = [run_eval(app, es, version=v, progress=False, on_step=on_step(i)) for i, v in enumerate(runs)]
+    from jianghua.evals.runner import compare, evaluate_versions, to_json, to_markdown
+    es = load_set(set_path if set_path is not None else configured_set(app.settings))
+    kb = app.kb
+    runs = [kb.resolve(candidate), kb.resolve(baseline)]
+    after, before = evaluate_versions(app, es, runs, on_progress=progress_cb)
     cmp = compare(before, after)
     docs_c, docs_b = kb.documents(runs[0]), kb.documents(runs[1])
     changes = document_changes(docs_b, docs_c)
@@ -168,5 +116,5 @@ def accept(kb, es: EvalSet, diff: dict, stems: dict[str, str], who: str, candida
     record = {"set": base_name(es.name), "query_id": q.id, "text": q.text, "before": before, "after": after,
               "accepted_by": who, "accepted_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "candidate": candidate, "serving": serving, "added_documents": diff.get("added_documents", [])}
-    _write(kb, accepted(kb) + [record])
+    add_accepted(kb, record)
     return record

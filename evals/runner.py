@@ -11,10 +11,11 @@ import importlib.util
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from jianghua.evals import metrics as M
 from jianghua.evals.data import EvalSet, Query, load_set
+from jianghua.evals.golds import apply_accepted
 from jianghua.errors import JianghuaError
 
 K = 10
@@ -23,6 +24,19 @@ ANSWERS = ("gold_fact", "answer_recall", "context_recall", "citation_precision",
            "false_abstention")
 DRAFTS = ("draft_structure", "draft_measures_cited", "draft_terms", "draft_numbers_grounded", "draft_length_error")
 LOWER_IS_BETTER = {"false_abstention", "draft_length_error"}
+
+
+class Evaluated(Protocol):
+    """What the runner evaluates: the application object (``jianghua.app.Jianghua`` satisfies it). ``kb`` resolves
+    versions and reads the documents and passages of the version evaluated."""
+    settings: object
+    kb: object
+
+    def search(self, query: str, k: int = 5, version=None, mode: str = "hybrid") -> dict: ...
+
+    def ask(self, question: str, history: list[dict] | None = None, version=None) -> dict: ...
+
+    def draft(self, topic: str, occasion: str | None = None, length: int = 600, version=None) -> dict: ...
 
 
 @dataclass
@@ -64,44 +78,6 @@ def assistant_available() -> bool:
     return importlib.util.find_spec("jianghua.assistant.chain") is not None
 
 
-def as_app(app_or_kb):
-    """The application object for a ``Jianghua`` or an open ``KnowledgeBase``."""
-    from jianghua.index.kb import KnowledgeBase
-    from jianghua.app import Jianghua
-    if isinstance(app_or_kb, Jianghua):
-        return app_or_kb
-    if isinstance(app_or_kb, KnowledgeBase):
-        app = Jianghua(app_or_kb.settings, create=False)
-        app._kb = app_or_kb   # share the open knowledge base; Jianghua has no constructor taking one
-        return app
-    raise TypeError(f"expected a Jianghua or a KnowledgeBase, got {type(app_or_kb).__name__}")
-
-
-def own_corpus_app(es: EvalSet, settings, progress: bool = True):
-    """For a set that carries its own corpus (``cmrc``, ``cross``): the application object over a knowledge base of
-    that corpus, built once under ``$XDG_CACHE_HOME/jianghua/evalsets/<name>`` with the user's embedder settings."""
-    import os
-    from dataclasses import replace
-
-    from jianghua.index.kb import KnowledgeBase
-    from jianghua.ingest.documents import document_from_text
-    from jianghua.app import Jianghua
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jianghua" / "evalsets"
-    s = replace(settings, kb=cache / es.name.split(":")[0])
-    kb = KnowledgeBase.open(s, create=True)
-    if kb.head() is None:
-        files = [d.path for d in es.corpus if d.path is not None]
-        if files:
-            kb.ingest(files, progress=progress, embed=False)
-        texts = [document_from_text(d.text, source=f"{es.name}/{d.doc}.txt", title=d.doc)
-                 for d in es.corpus if d.text is not None]
-        if texts:
-            kb.ingest_documents(texts, progress=progress, embed=False, note=es.name)
-    kb.embed(progress=progress)
-    kb.close()
-    return Jianghua(s, create=False)
-
-
 def replay(app, q: Query, version=None) -> list[dict]:
     """The query's history, with the assistant's own answer filled in after each user turn that has none: a
     follow-up set may give only the user's first question, and the second is asked after the product's answer."""
@@ -131,16 +107,14 @@ def _timings(trace: dict | None) -> dict[str, float]:
     return {k: float(v) for k, v in t.items() if isinstance(v, (int, float))}
 
 
-def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=None, progress: bool = True,
+def run_eval(app: Evaluated, eval_set: EvalSet | str | Path | None = None, version=None, progress: bool = True,
              mode: str = "hybrid", answers: bool | None = None, drafts: bool | None = None,
              on_step: Callable[[int, int], None] | None = None) -> EvalResult:
     """Evaluate one version (default: the serving one). ``answers``/``drafts``: None = when the assistant exists.
     ``on_step(done, total)``: called after each query and draft (for progress bars other than tqdm's)."""
     t_start = time.perf_counter()
-    app = as_app(app_or_kb)
     es = eval_set if isinstance(eval_set, EvalSet) else load_set(eval_set)
     kb = app.kb
-    from jianghua.evals.review import apply_accepted
     es = apply_accepted(es, kb)          # the golds a reviewer accepted for this knowledge base
     v = kb.resolve(version)
     have_assistant = assistant_available()
@@ -257,6 +231,18 @@ def run_eval(app_or_kb, eval_set: EvalSet | str | Path | None = None, version=No
               "k": K, "set": str(es.root), "answers": bool(answers), "drafts": bool(drafts)}
     return EvalResult(es.name, v, mode, metrics, counts, rows, draft_rows, M.latency_summary(lat), by_type, notes,
                       config, round(time.perf_counter() - t_start, 3))
+
+
+def evaluate_versions(app: Evaluated, es: EvalSet, versions: list[int], *, progress: bool = False,
+                      on_progress: Callable[[int, int], None] | None = None, **kw) -> list[EvalResult]:
+    """Each of ``versions`` evaluated on one set, in order (the one way two versions are compared: ``compare`` the
+    results). ``on_progress(done, total)`` counts the queries and drafts of all runs; ``kw`` goes to ``run_eval``."""
+    results = []
+    for i, v in enumerate(versions):
+        step = None if on_progress is None else (
+            lambda done, total, i=i: on_progress(i * total + done, len(versions) * total))
+        results.append(run_eval(app, es, version=v, progress=progress, on_step=step, **kw))
+    return results
 
 
 def _aggregate(rows: list[dict], draft_rows: list[dict], answers: bool, drafts: bool) -> dict[str, float | None]:

@@ -32,9 +32,9 @@ def read_squad(path: Path) -> tuple[list[dict], list[dict]]:
     return ps, qs
 
 
-def squad_parts(root: Path, source: dict, resolve) -> tuple[list, dict, list]:
-    """(queries, qrels, passages) for ``source``; ``resolve(root, rel)`` finds the file."""
-    from jianghua.evals.data import Qrel, Query
+def squad_parts(root: Path, source: dict, resolve) -> tuple[list[tuple[str, str, str]], dict, list[dict]]:
+    """(queries [(id, text, type)], golds {query id: [(passage id, answer text)]}, passages) for ``source``;
+    ``resolve(root, rel)`` finds the file. ``evals.data`` makes them its records."""
     if source.get("format") != "squad":
         raise InputError(f"{root}/corpus.json: unknown source format {source.get('format')!r} (use squad)")
     path = resolve(root, source["path"])
@@ -45,7 +45,7 @@ def squad_parts(root: Path, source: dict, resolve) -> tuple[list, dict, list]:
     if kind == "unanswerable":
         n = int(source.get("sample", len(questions)))
         picked = sorted(random.Random(2018).sample(questions, min(n, len(questions))), key=lambda q: q["id"])
-        return [Query(q["id"], q["question"], "unanswerable") for q in picked], {}, []
-    queries = [Query(q["id"], q["question"], "fact") for q in questions]
-    qrels = {q["id"]: [Qrel(q["id"], q["passage"], a) for a in q["answers"]] for q in questions}
-    return queries, qrels, passages
+        return [(q["id"], q["question"], "unanswerable") for q in picked], {}, []
+    queries = [(q["id"], q["question"], "fact") for q in questions]
+    golds = {q["id"]: [(q["passage"], a) for a in q["answers"]] for q in questions}
+    return queries, golds, passages

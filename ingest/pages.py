@@ -13,7 +13,30 @@ confidence.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Raw text of a file, a title the format itself declares (HTML ``<title>``), and what a paged format records
+    about its pages in raw-text offsets (``ingest.pages``: page spans, OCR'd pages and their confidence)."""
+
+    text: str
+    title_hint: str | None = None
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) (?=[0-9A-Za-z])|"
+                        r"(?<=[0-9A-Za-z]) (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef])")
+
+
+def typographic_spaces(text: str) -> str:
+    """A single space between a Chinese character and a digit or Latin letter dropped: fixed-layout producers write
+    the typographic gap they leave there (autospacing) as a space character; Chinese text has none."""
+    return _CJK_SPACE.sub("", text)
+
 
 OCR_NOTE = "OCR识别，请核对原件"
 

@@ -13,7 +13,7 @@ import io
 import time
 
 from jianghua.ingest.ocr import OcrPage, OcrParagraph
-from jianghua.ingest.pages import PageJoiner
+from jianghua.ingest.pages import Loaded, PageJoiner, typographic_spaces
 from jianghua.errors import DocumentLoadError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -41,7 +41,6 @@ def image_loaded(data: bytes, name: str):
     """The text of an image file, one page a frame, with its pages and OCR records (``Loaded``)."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    from jianghua.ingest.loaders import Loaded
     from jianghua.ingest.ocr import ocr_image
 
     try:
@@ -97,7 +96,6 @@ def ocr_image_bytes(data: bytes, name: str):
 def pdf_loaded(data: bytes, name: str, layer_pages):
     """The text of a PDF, each page from its text layer (``layer_pages``: the texts pypdf extracted, in order)
     or, when that is (nearly) empty, from OCR of the rendered page."""
-    from jianghua.ingest.loaders import Loaded
 
     layer = list(layer_pages)
     scans = [i for i, t in enumerate(layer) if len("".join(t.split())) < MIN_LAYER_CHARS]
@@ -136,7 +134,6 @@ def _layer_paragraphs(data: bytes, layer: list[str], skip: set[int]) -> dict:
     except ImportError:
         return {}
     from jianghua.ingest.ocr import page_lines
-    from jianghua.ingest.ofd import typographic_spaces
 
     out: dict = {}
     try:

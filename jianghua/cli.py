@@ -2,82 +2,63 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from jianghua.cli_common import app_of, print_json
 from jianghua.errors import JianghuaError
-from jianghua.settings import Settings
-
-
-def _settings(args) -> Settings:
-    return Settings.from_env(kb=getattr(args, "kb", None), embedder=getattr(args, "embedder", None))
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
-
-
-def _open(args, create: bool = False):
-    from jianghua.index.kb import KnowledgeBase
-    return KnowledgeBase.open(_settings(args), create=create)
 
 
 def cmd_ingest(args) -> int:
-    kb = _open(args, create=True)
-    report = kb.ingest(args.paths, progress=not args.quiet, embed=not args.no_embed)
+    app = app_of(args, create=True)
+    report = app.ingest_paths(args.paths, progress=not args.quiet, embed=not args.no_embed)
     refused = None
-    if args.promote and report.version is not None and report.version != kb.serving():
-        from jianghua.index.versions import promote
+    if args.promote and report["version"] is not None and report["version"] != report["serving"]:
         from jianghua.errors import GateError
         try:
-            result = promote(kb, report.version, force=args.force, progress=not args.quiet)
-            report.serving = result["serving"]
+            report["serving"] = app.promote(report["version"], force=args.force, progress=not args.quiet)["serving"]
         except GateError as e:  # the candidate stays; the serving version is unchanged
             refused = str(e)
             print(f"not promoted: {refused}", file=sys.stderr)
     if args.json:
-        _print_json(report.as_dict())
+        print_json(report)
     else:
-        print(f"added {len(report.added)}, unchanged {len(report.unchanged)}, replaced {len(report.replaced)}, "
-              f"failed {len(report.failed)}; embedded {report.embedded} chunk texts")
-        for src, err in report.failed:
-            print(f"  failed: {src}: {err}", file=sys.stderr)
-        if report.version is not None:
-            state = "serving" if report.version == report.serving else \
-                f"candidate (serving: {report.serving}; `jianghua index promote` to serve it)"
-            print(f"version {report.version}: {state}")
+        failed = report["failed"]
+        print(f"added {len(report['added'])}, unchanged {len(report['unchanged'])}, replaced "
+              f"{len(report['replaced'])}, failed {len(failed)}; embedded {report['embedded']} chunk texts")
+        for f in failed:
+            print(f"  failed: {f['source']}: {f['error']}", file=sys.stderr)
+        if report["version"] is not None:
+            state = "serving" if report["version"] == report["serving"] else \
+                f"candidate (serving: {report['serving']}; `jianghua index promote` to serve it)"
+            print(f"version {report['version']}: {state}")
         else:
             print("no change: no new version")
-    return 1 if report.failed or refused else 0
+    return 1 if report["failed"] or refused else 0
 
 
 def cmd_search(args) -> int:
-    from jianghua.index.kb import KnowledgeBase
-    from jianghua.index.search import HybridSearcher
-    kb = KnowledgeBase.open(_settings(args))
-    res = HybridSearcher(kb).search(args.query, args.k, version=args.version, mode=args.mode, doc_id=args.doc_id,
-                                    year=args.year, type=args.type, speaker=args.speaker)
+    res = app_of(args).search(args.query, args.k, version=args.version, mode=args.mode, doc_id=args.doc_id,
+                              year=args.year, type=args.type, speaker=args.speaker)
     if args.json:
-        _print_json([h.to_dict() for h in res.hits])
+        print_json(res["hits"])
         return 0
-    if not res.hits:
+    if not res["hits"]:
         print("no results")
-    for i, h in enumerate(res.hits, 1):
-        sec = " › ".join(h.chunk.section) or "—"
-        print(f"[{i}] {h.title}  ({sec})  {h.chunk.start}–{h.chunk.end}  score {h.score:.4f} "
-              f"kw#{h.keyword_rank or '-'} dense#{h.dense_rank or '-'}")
-        print("    " + h.chunk.text.replace("\n", " ")[:200])
-    if res.trace.get("note"):
-        print(res.trace["note"], file=sys.stderr)
+    for i, h in enumerate(res["hits"], 1):
+        sec = " › ".join(h["section"]) or "—"
+        print(f"[{i}] {h['title']}  ({sec})  {h['start']}–{h['end']}  score {h['score']:.4f} "
+              f"kw#{h['keyword_rank'] or '-'} dense#{h['dense_rank'] or '-'}")
+        print("    " + h["text"].replace("\n", " ")[:200])
+    if res["trace"].get("note"):
+        print(res["trace"]["note"], file=sys.stderr)
     return 0
 
 
 def cmd_docs(args) -> int:
-    kb = _open(args)
-    docs = kb.documents(args.version)
+    docs = app_of(args).documents(args.version)
     if args.json:
-        _print_json(docs)
+        print_json(docs)
     else:
         for d in docs:
             print(f"{d['doc_id']}  {d['title']}  {d['date'] or ''}  {d['chunks']} chunks  {d['source']}")
@@ -86,9 +67,8 @@ def cmd_docs(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    kb = _open(args)
-    v = kb.remove(args.doc_id)
-    print(f"version {v} written without {args.doc_id}; serving: {kb.serving()}")
+    out = app_of(args).remove(args.doc_id)
+    print(f"version {out['version']} written without {args.doc_id}; serving: {out['serving']}")
     return 0
 
 

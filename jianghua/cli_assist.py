@@ -5,11 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def _app(args):
-    from jianghua.app import Jianghua
-    from jianghua.settings import Settings
-    return Jianghua(Settings.from_env(kb=args.kb, embedder=args.embedder, generator=args.generator), create=False)
+from jianghua.cli_common import app_of
 
 
 def _sources(result: dict) -> None:
@@ -19,7 +15,7 @@ def _sources(result: dict) -> None:
 
 
 def cmd_ask(args) -> int:
-    app = _app(args)
+    app = app_of(args)
     history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else []
     result = app.ask(args.question, history)
     if args.json:
@@ -35,14 +31,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_draft(args) -> int:
-    app = _app(args)
+    app = app_of(args)
     result = app.draft(args.topic, args.occasion, args.length)
     if args.docx:
-        from jianghua.assistant.export import draft_to_docx
-        Path(args.docx).write_bytes(draft_to_docx(result, args.topic))
+        Path(args.docx).write_bytes(app.export_draft(result, args.topic, "docx"))
     if args.markdown:
-        from jianghua.assistant.export import draft_to_markdown
-        Path(args.markdown).write_text(draft_to_markdown(result, args.topic), encoding="utf-8")
+        Path(args.markdown).write_text(app.export_draft(result, args.topic, "markdown"), encoding="utf-8")
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0

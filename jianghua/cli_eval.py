@@ -1,59 +1,30 @@
 """Subcommands: `jianghua eval` and `jianghua index versions|promote|rollback|prune`. They call the core and print."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
+from jianghua.cli_common import app_of, print_json
 from jianghua.errors import GateError
-from jianghua.settings import Settings
-
-
-def _settings(args) -> Settings:
-    return Settings.from_env(kb=getattr(args, "kb", None), embedder=getattr(args, "embedder", None),
-                             eval_set=getattr(args, "set", None))
-
-
-def _open(args):
-    from jianghua.index.kb import KnowledgeBase
-    return KnowledgeBase.open(_settings(args))
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 # -- eval -------------------------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from jianghua.evals.data import configured_set, load_set
-    from jianghua.evals.runner import as_app, compare, own_corpus_app, run_eval, to_json, to_markdown
-    settings = _settings(args)
-    from jianghua.app import Jianghua
-    es = load_set(configured_set(settings))
-    if es.own_corpus:        # cmrc, cross: evaluated on a knowledge base of the set's own corpus
-        app = own_corpus_app(es, settings, progress=not args.quiet)
-    else:
-        app = as_app(Jianghua(settings, create=False))
     answers = False if args.retrieval_only else None
-    kw = dict(progress=not args.quiet, mode=args.mode, answers=answers, drafts=answers)
-    result = run_eval(app, es, version=args.version, **kw)
-    out = result
-    if args.against is not None:
-        base = run_eval(app, es, version=args.against, **kw)
-        out = compare(base, result)
+    out = app_of(args).evaluate(args.version, args.against, progress=not args.quiet, mode=args.mode,
+                                answers=answers, rows=True)
     if args.json:
-        _print_json(to_json(out))
+        print_json(out["result"] if out["comparison"] is None else out["comparison"])
     else:
-        print(to_markdown(out))
+        print(out["markdown"])
     return 0
 
 
 # -- index ------------------------------------------------------------------------------------------------------
 def cmd_versions(args) -> int:
-    from jianghua.index.versions import list_versions
-    rows = list_versions(_open(args))
+    rows = app_of(args).versions()
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     if not rows:
         print("no versions: ingest documents first")
@@ -69,57 +40,43 @@ def cmd_versions(args) -> int:
 
 
 def cmd_promote(args) -> int:
-    from jianghua.evals.gate import run_gate
-    from jianghua.index.versions import promote
-    kb = _open(args)
-    seen: dict = {}
-
-    def gate(kb_, candidate, serving, progress):
-        ok, report = run_gate(kb_, candidate, serving, progress)
-        seen.update(report)
-        return ok, report
-
     try:
-        result = promote(kb, args.version, force=args.force, progress=not args.quiet, gate=gate)
+        result = app_of(args).promote(args.version, force=args.force, progress=not args.quiet)
     except GateError as e:
         if args.json:
-            _print_json({"promoted": False, "message": str(e), "gate": seen or None})
+            print_json({"promoted": False, "message": str(e), "gate": e.report or None})
         else:
             print(f"refused: {e}", file=sys.stderr)
-            if seen:
-                print(_gate_table(seen))
+            if e.report:
+                print(_gate_table(e.report))
         return 1
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
-        if seen:
-            print(_gate_table(seen))
+        if result.get("gate"):
+            print(_gate_table(result["gate"]))
         forced = " (forced past the gate)" if result["forced"] else ""
         print(f"version {result['serving']} is serving{forced}; was {result['serving_before']}")
     return 0
 
 
 def _gate_table(report: dict) -> str:
-    from jianghua.evals.runner import EvalResult, compare, to_markdown
-    cmp = compare(EvalResult.from_dict(report["serving"]), EvalResult.from_dict(report["candidate"]))
-    return to_markdown(cmp) + "\n\n" + report["message"]
+    return report["markdown"] + "\n\n" + report["message"]
 
 
 def cmd_rollback(args) -> int:
-    from jianghua.index.versions import rollback
-    result = rollback(_open(args))
+    result = app_of(args).rollback()
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         print(f"version {result['serving']} is serving again; was {result['serving_before']}")
     return 0
 
 
 def cmd_prune(args) -> int:
-    from jianghua.index.versions import prune
-    result = prune(_open(args), args.keep)
+    result = app_of(args).prune(args.keep)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         removed = ", ".join(map(str, result["removed_versions"])) or "none"
         print(f"removed versions: {removed}; kept {', '.join(map(str, result['kept']))}; deleted "

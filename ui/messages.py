@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from jianghua.ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.app import SUPPORTED_SUFFIXES
 from jianghua import errors as E
 
 WHAT = {"question": "问题", "query": "检索词", "topic": "主题", "text": "文本"}

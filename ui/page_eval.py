@@ -77,8 +77,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             if base in (None, NO_BASELINE):
                 out = get_app().evaluate(cand or None, None, progress_cb=cb)
             else:
-                from jianghua.evals.review import review
-                out = review(get_app(), cand or "head", base, progress_cb=cb)
+                out = get_app().review(cand or "head", base, progress_cb=cb)
         except JianghuaError as e:
             return (error(e), *[gr.skip()] * 7)
         return shown(out)
@@ -92,17 +91,11 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             return refused("请先在“逐题对比”中勾选要接受的问题。")
         if not (who or "").strip():
             return refused("请填写审核人：接受的变化会记录审核人和时间。")
-        from jianghua.evals.data import configured_set, load_set
-        from jianghua.evals.review import accept as record, review as rerun
-        app = get_app()
         try:
-            es = load_set(configured_set(app.settings))
-            diffs = {q["id"]: q for q in review["questions"]}
-            done = [record(app.kb, es, diffs[i], review["stems"], who, review["candidate"], review["serving"])
-                    for i in chosen if i in diffs]
             progress((0, None), desc="正在重新评测")
-            out = rerun(app, review["candidate"], review["serving"],
-                        progress_cb=lambda d, t: progress((d, t), desc="正在重新评测"))
+            res = get_app().accept(review, [i for i in chosen], who,
+                                   progress_cb=lambda d, t: progress((d, t), desc="正在重新评测"))
+            done, out = res["accepted"], res["review"]
         except JianghuaError as e:
             return refused(error(e))
         return shown(out, R.accepted_md(done))

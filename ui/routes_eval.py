@@ -8,7 +8,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from jianghua.evals.data import SETS_DIR
 from jianghua.app import Jianghua
 from jianghua.ui import models as m
 from jianghua.ui.api import get_app
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["评测"], dependencies=[Depends(require
 async def evaluate(body: m.EvalRequest | None = None, app: Jianghua = Depends(get_app)):
     """Evaluate a version on the evaluation set and, with ``against``, compare it with another one."""
     body = body or m.EvalRequest()
-    set_path = None if body.set is None else SETS_DIR / body.set
+    set_path = None if body.set is None else app.bundled_set(body.set)
     return await run_in_threadpool(app.evaluate, body.version, body.against, set_path)
 
 
@@ -43,10 +42,8 @@ def rollback(app: Jianghua = Depends(get_app)):
 
 
 def _review(app: Jianghua, body: m.ReviewRequest) -> dict:
-    from jianghua.evals.review import review
-    out = review(app, "head" if body.version is None else body.version,
-                 "serving" if body.against is None else body.against)
-    return out
+    return app.review("head" if body.version is None else body.version,
+                      "serving" if body.against is None else body.against)
 
 
 @router.post("/eval/review", response_model=m.ReviewResponse, dependencies=[Depends(require_write)],
@@ -63,29 +60,13 @@ async def accept(body: m.AcceptRequest, app: Jianghua = Depends(get_app)):
     """Accept the candidate's answers to ``query_ids`` (questions whose outcome changed) as their new gold for this
     knowledge base, recorded with ``reviewer`` and the time; then evaluate again. 400 for a question that did not
     change."""
-    from jianghua.evals.data import configured_set, load_set
-    from jianghua.evals.review import accept as record
-    from jianghua.errors import InputError
-
-    def work() -> dict:
-        out = _review(app, body)
-        diffs = {q["id"]: q for q in out["questions"] if q["outcome_changed"]}
-        unknown = [i for i in body.query_ids if i not in diffs]
-        if unknown:
-            raise InputError(f"no changed question {', '.join(unknown)} between v{out['candidate']} and "
-                             f"v{out['serving']}")
-        es = load_set(configured_set(app.settings))
-        done = [record(app.kb, es, diffs[i], out["stems"], body.reviewer, out["candidate"], out["serving"])
-                for i in body.query_ids]
-        return {"accepted": done, "review": _review(app, body)}
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(lambda: app.accept(_review(app, body), body.query_ids, body.reviewer))
 
 
 @router.get("/eval/accepted")
 def accepted_golds(app: Jianghua = Depends(get_app)) -> dict:
     """Every gold a reviewer accepted for this knowledge base, oldest first."""
-    from jianghua.evals.review import accepted
-    return {"accepted": accepted(app.kb)}
+    return {"accepted": app.accepted_golds()}
 
 
 @router.get("/index/versions", response_model=m.VersionList)

@@ -11,9 +11,9 @@ from jianghua.evals.data import load_set
 
 @pytest.fixture(scope="session")
 def seed_app(seed_kb):
-    """``Jianghua`` sharing the open seed knowledge base (how the evaluation runner does it)."""
-    from jianghua.evals.runner import as_app
-    app = as_app(seed_kb)
+    """``Jianghua`` sharing the open seed knowledge base (the same embedder: no second model load)."""
+    from jianghua.app import Jianghua
+    app = Jianghua(kb=seed_kb, create=False)
     assert app.kb is seed_kb
     return app
 

@@ -70,7 +70,8 @@ def small_set(dest: Path) -> Path:
 
 
 def gate_on(eval_set: Path):
-    return lambda kb, candidate, serving, progress: run_gate(kb, candidate, serving, progress, eval_set=eval_set)
+    return lambda kb, candidate, serving, progress: run_gate(Jianghua(kb=kb), candidate, serving, progress,
+                                                             eval_set=eval_set)
 
 
 def stable(obj):
@@ -86,7 +87,7 @@ def stable(obj):
 def test_gate_blocks_a_degraded_candidate(tmp_path):
     kb = keyword_kb(tmp_path / "kb")
     bad = broken_version(kb)
-    ok, report = run_gate(kb, bad, 1, progress=False)   # the whole seed set, answers and drafts included
+    ok, report = run_gate(Jianghua(kb=kb), bad, 1, progress=False)   # the whole seed set, answers and drafts included
     assert not ok
     dropped = {d["metric"]: d for d in report["drops"]}
     assert {"recall@5", "mrr@10", "gold_fact"} <= set(dropped)
@@ -111,7 +112,7 @@ def test_gate_passes_an_equal_candidate(tmp_path):
     kb = keyword_kb(tmp_path / "kb")
     same = equal_version(kb)
     assert kb.version_docs(same) == kb.version_docs(1) and same == 3
-    ok, report = run_gate(kb, same, 1, progress=False)
+    ok, report = run_gate(Jianghua(kb=kb), same, 1, progress=False)
     assert ok, report["message"]
     assert report["drops"] == [] and "passes" in report["message"]
     for m in HEADLINE:
@@ -121,7 +122,7 @@ def test_gate_passes_an_equal_candidate(tmp_path):
 
 def test_gate_tolerance_is_absolute(tmp_path):
     kb = keyword_kb(tmp_path / "kb", gate_tolerance=1.0)   # nothing can fall by more than 1
-    ok, report = run_gate(kb, broken_version(kb), 1, eval_set=small_set(tmp_path / "small"))
+    ok, report = run_gate(Jianghua(kb=kb), broken_version(kb), 1, eval_set=small_set(tmp_path / "small"))
     assert ok and report["tolerance"] == 1.0
 
 
@@ -267,7 +268,7 @@ def test_hybrid_gate_and_rollback(tmp_path):
     small = subset_set(tmp_path / "small", keep)
     assert len(load_set(small).queries) == 8
     same = equal_version(kb, SHORT[1])                     # version 3 = version 1; its vectors exist already
-    ok, report = run_gate(kb, same, 1, eval_set=small)
+    ok, report = run_gate(Jianghua(kb=kb), same, 1, eval_set=small)
     assert ok, report["message"]
     assert all(report["deltas"][m] == 0 for m in HEADLINE if report["deltas"][m] is not None)
     res = report["serving"]

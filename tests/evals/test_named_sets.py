@@ -37,11 +37,12 @@ def test_cross_set_is_declined_on_its_own_corpus(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     from dataclasses import replace
 
-    from jianghua.evals.runner import own_corpus_app, run_eval
+    from jianghua.app import Jianghua
+    from jianghua.evals.runner import run_eval
     from jianghua.settings import Settings
     es = load_set("cross")
     es = replace(es, queries=es.queries[:80])
-    app = own_corpus_app(es, Settings(kb=tmp_path / "unused"), progress=False)
+    app = Jianghua.over_eval_corpus(es, Settings(kb=tmp_path / "unused"), progress=False)
     assert app.kb.stats()["documents"] == 5
     result = run_eval(app, es, progress=False, drafts=False)
     assert result.metrics["abstention_accuracy"] >= 0.95, result.metrics

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from jianghua.evals.data import configured_set, load_set
-from jianghua.evals.review import FILE, accept, accepted, apply_accepted, document_changes, review
+from jianghua.evals.golds import FILE, accepted, apply_accepted
+from jianghua.evals.review import accept, document_changes, review
 from jianghua.errors import GateError, InputError
 from tests.ui.conftest import settings_for
 
