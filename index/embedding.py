@@ -109,6 +109,9 @@ class VectorMirror:
             if self.index is not None:
                 self.index.save(self.path)
 
+    def versions_changed(self) -> None:
+        """Nothing to do: the FAISS file holds vectors by text, and a version's view selects its own."""
+
 
 def pending_texts(store: Store) -> list[tuple[str, str]]:
     """(text hash, passage text) of every chunk text that has no vector yet, shortest first."""

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Iterable
 
 from jianghua.index.embedders import Embedder, make_embedder
-from jianghua.index.embedding import VectorMirror, embed_pending
+from jianghua.index.backends import PassageIndex, make_passage_index
+from jianghua.index.embedding import embed_pending
 from jianghua.index.store import Store
 from jianghua.index.tokenize import Tokenizer, get_tokenizer
 from jianghua.index.writing import load_doc as _load_doc, write_chunk_rows, write_version
@@ -63,7 +64,7 @@ class KnowledgeBase:
         self.dir = Path(settings.kb)
         self.store = Store(self.dir / "store.sqlite")
         self.embedder = embedder or make_embedder(settings.embedder, settings.threads, settings)
-        self._mirror: VectorMirror | None = None
+        self._mirror: PassageIndex | None = None
         self._write_lock = threading.Lock()
 
     # -- opening ------------------------------------------------------------------------------------------
@@ -120,9 +121,10 @@ class KnowledgeBase:
             raise EmbedderMismatchError(f"embedder dimension {self.embedder.dim} ≠ stored {meta.get('dim')}")
 
     @property
-    def mirror(self) -> VectorMirror:
+    def mirror(self) -> PassageIndex:
+        """The search-side copy of the store: the FAISS file, or the Milvus collection (index/backends.py)."""
         if self._mirror is None:
-            self._mirror = VectorMirror(self.store, self.dir / "vectors.faiss", self.embedder.dim)
+            self._mirror = make_passage_index(self)
         return self._mirror
 
     def tokenizer(self) -> Tokenizer:
@@ -231,6 +233,7 @@ class KnowledgeBase:
                     report.version = self._write_version(c, base, new_docs, fresh, keys, note or "ingest")
             if report.version is not None:
                 self.write_manifest()
+                self.mirror.versions_changed()
         report.serving = self.serving()
         if embed:
             report.embedded = self.embed(progress=progress)
@@ -280,6 +283,7 @@ class KnowledgeBase:
                 raise DocumentNotFoundError(f"no document {doc_id!r} in the latest version of {self.dir}")
             version = self._write_version(c, base, docs - {doc_id}, {}, {}, note or f"remove {doc_id}")
         self.write_manifest()
+        self.mirror.versions_changed()
         return version
 
     def _write_version(self, c, base: int | None, doc_ids: set[str], fresh: dict[str, Document],
@@ -346,6 +350,8 @@ class KnowledgeBase:
         atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
 
     def close(self) -> None:
+        if self._mirror is not None and hasattr(self._mirror, "close"):
+            self._mirror.close()
         self.store.close()
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jianghua.index.backends import view_class
 from jianghua.index.batching import QueryBatcher
 from jianghua.index.catalog import Catalog
 from jianghua.index.fields import FieldIndex
@@ -124,6 +125,37 @@ class VersionView:
         ok = vec_rows < len(row_mask)
         return np.unique(vec_ids[ok][row_mask[vec_rows[ok]]])
 
+    def keyword_lists(self, kterms: list[str], row_mask, scope: Scope, pin: int,
+                      fields: bool) -> tuple[list[list[int]], dict[int, list[str]]]:
+        """Keyword candidates as [pinned in scope, the rest] and the query terms each holds (BM25 in SQLite)."""
+        rows, total, per_term = self.keyword.score_all(kterms)
+        if fields:
+            rows, total = add_scores(rows, total, *self.fields.score(kterms, rows))
+        return _split(rows, total, per_term, row_mask, scope.hard, pin)
+
+    def dense_lists(self, qv: np.ndarray, row_mask, scope: Scope, pin: int) -> list[list[int]]:
+        """Dense candidates as [pinned in scope, the rest] (FAISS over the version's vectors)."""
+        index = self.kb.mirror.load()
+        out: list[list[int]] = [[], []]
+        if row_mask is not None:
+            scoped = self._dense_rows(index.search(qv, CANDIDATES, allowed=self.allowed_in(row_mask))[0])
+            out[0] = scoped if scope.hard else scoped[:pin]
+        if not scope.hard:
+            seen = set(out[0])
+            everywhere = self._dense_rows(index.search(qv, CANDIDATES, allowed=self.allowed)[0])
+            out[1] = [r for r in everywhere if r not in seen]
+        return out
+
+    def _dense_rows(self, ids) -> list[int]:
+        rows, seen = [], set()
+        for vid in ids:
+            for r in self.vec_to_rows.get(int(vid), ()):
+                if r not in seen:
+                    seen.add(r)
+                    rows.append(r)
+        return rows
+
+
 class HybridSearcher:
     """Searches a knowledge base; keeps one view per version and follows the serving version."""
 
@@ -145,7 +177,7 @@ class HybridSearcher:
         with self._lock:
             view = self._views.get(v)
             if view is None:
-                view = self._views[v] = VersionView(self.kb, v)
+                view = self._views[v] = view_class(self.kb)(self.kb, v)
                 if len(self._views) > 4:   # keep the few versions in use
                     for old in sorted(self._views)[:-4]:
                         if old != v:
@@ -182,10 +214,7 @@ class HybridSearcher:
         matched: dict[int, list[str]] = {}
         weights = (self.settings.keyword_weight, self.settings.dense_weight)
         if mode != "dense" and self.settings.keyword_weight > 0:
-            rows, total, per_term = view.keyword.score_all(kterms)
-            if st["fields"]:
-                rows, total = add_scores(rows, total, *view.fields.score(kterms, rows))
-            kw_lists, matched = _split(rows, total, per_term, row_mask, scope.hard, pin)
+            kw_lists, matched = view.keyword_lists(kterms, row_mask, scope, pin, st["fields"])
             best = (kw_lists[0] or kw_lists[1])[:1]
             if st["adaptive"] and best and mode == "hybrid":
                 cov = keyword_coverage({t: view.keyword.idf(t) for t in kterms}, matched.get(best[0], []))
@@ -202,14 +231,7 @@ class HybridSearcher:
                 qv = self._query_vector(query)
                 t2 = time.perf_counter()
                 timings["embed_query_ms"] = (t2 - t1) * 1000
-                index = self.kb.mirror.load()
-                if row_mask is not None:
-                    scoped = self._dense_rows(view, index.search(qv, CANDIDATES, allowed=view.allowed_in(row_mask))[0])
-                    dense_lists[0] = scoped if scope.hard else scoped[:pin]
-                if not scope.hard:
-                    seen = set(dense_lists[0])
-                    everywhere = self._dense_rows(view, index.search(qv, CANDIDATES, allowed=view.allowed)[0])
-                    dense_lists[1] = [r for r in everywhere if r not in seen]
+                dense_lists = view.dense_lists(qv, row_mask, scope, pin)
         t3 = time.perf_counter()
         timings["dense_ms"] = (t3 - t1) * 1000
         kw_rows, dense_rows = kw_lists[0] + kw_lists[1], dense_lists[0] + dense_lists[1]
@@ -242,16 +264,6 @@ class HybridSearcher:
             trace["note"] = (f"dense search covered {view.n_embedded} of {view.n_chunks} chunks; "
                              "the rest are still being embedded")
         return SearchResult(hits, trace)
-
-    @staticmethod
-    def _dense_rows(view: VersionView, ids) -> list[int]:
-        rows, seen = [], set()
-        for vid in ids:
-            for r in view.vec_to_rows.get(int(vid), ()):
-                if r not in seen:
-                    seen.add(r)
-                    rows.append(r)
-        return rows
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last few hundred are kept (a page asks, drafts and re-asks the same texts)."""

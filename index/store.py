@@ -168,3 +168,44 @@ class Store:
             "(SELECT count(*) FROM version_chunks k WHERE k.version=v.version) FROM versions v ORDER BY v.version")
         return [{"version": r[0], "parent": r[1], "created": r[2], "note": r[3], "settings": json.loads(r[4]),
                  "eval": json.loads(r[5]) if r[5] else None, "documents": r[6], "chunks": r[7]} for r in rows]
+
+    # -- what the search backends read (index/milvus_store.py, index/milvus_search.py) ---------------------------
+    def version_numbers(self) -> list[int]:
+        return [r[0] for r in self.conn().execute("SELECT version FROM versions ORDER BY version")]
+
+    def version_rows(self, version: int) -> set[int]:
+        return {r[0] for r in self.conn().execute("SELECT chunk FROM version_chunks WHERE version=?", (version,))}
+
+    def vectors_after(self, after: int, n: int) -> list[tuple[int, str]]:
+        """(vector id, text hash) of up to ``n`` vectors with ids above ``after``, in id order."""
+        return self.conn().execute("SELECT id, text_hash FROM vectors WHERE id > ? ORDER BY id LIMIT ?",
+                                   (after, n)).fetchall()
+
+    def passages(self, rows: list[int]) -> dict[int, tuple]:
+        """row → (doc_id, section JSON, text, text hash, vector bytes or None), a few hundred rows per query."""
+        out: dict[int, tuple] = {}
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            q = ("SELECT c.rowid, c.doc_id, c.section, c.text, c.text_hash, v.vec FROM chunks c LEFT JOIN vectors v "
+                 "ON v.text_hash = c.text_hash WHERE c.rowid IN (%s)" % ",".join("?" * len(part)))
+            out.update({r[0]: r[1:] for r in self.conn().execute(q, part)})
+        return out
+
+    def rows_with_vectors(self, rows: list[int]) -> set[int]:
+        return {r for r, (_, _, _, _, vec) in self.passages(rows).items() if vec is not None}
+
+    def embedded_in(self, version: int) -> int:
+        """How many of the version's chunk rows have a vector."""
+        return self.conn().execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN "
+                                   "vectors v ON v.text_hash=ch.text_hash WHERE k.version=?", (version,)).fetchone()[0]
+
+    def term_rows(self, terms: list[str], rows: list[int]) -> list[tuple[str, list[int]]]:
+        """[(term, the rows among ``rows`` whose postings hold it)] for each term that any of them holds."""
+        if not terms or not rows:
+            return []
+        q = ("SELECT term, chunk FROM postings WHERE term IN (%s) AND chunk IN (%s)"
+             % (",".join("?" * len(terms)), ",".join("?" * len(rows))))
+        found: dict[str, list[int]] = {}
+        for t, r in self.conn().execute(q, [*terms, *rows]):
+            found.setdefault(t, []).append(r)
+        return [(t, found[t]) for t in terms if t in found]

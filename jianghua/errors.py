@@ -56,3 +56,7 @@ class BusyError(JianghuaError):
 
 class GeneratorError(JianghuaError):
     """The language-model backend failed or is misconfigured."""
+
+
+class BackendError(JianghuaError):
+    """The configured search backend (JIANGHUA_BACKEND=milvus) is missing its package or cannot be reached."""

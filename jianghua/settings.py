@@ -55,6 +55,8 @@ class Settings:
     gate_tolerance: float = 0.01
     eval_set: Path | None = None           # evaluation set for the gate and `jianghua eval` (default: the seed set)
     today: str | None = None               # YYYY or YYYY-MM-DD that 今年/去年/前年 count from (default: the corpus's latest)
+    backend: str = "embedded"              # embedded (SQLite + BM25 + FAISS) | milvus (index/milvus_store.py)
+    milvus_uri: str | None = None          # a path ending .db: Milvus Lite; http://host:19530: a server (default <kb>/milvus.db)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -97,6 +99,12 @@ class Settings:
             raise InputError(f"chunk_overlap must be 0–5 sentences, got {self.chunk_overlap}")
         if self.keyword_weight < 0 or self.dense_weight < 0 or self.keyword_weight + self.dense_weight == 0:
             raise InputError("keyword_weight and dense_weight must be ≥ 0 and not both 0")
+        if self.backend not in ("embedded", "milvus"):
+            raise InputError(f"backend must be 'embedded' or 'milvus' (JIANGHUA_BACKEND), got {self.backend!r}")
+        if self.milvus_uri is not None and not self.milvus_uri.startswith(("http://", "https://", "tcp://")) \
+                and not self.milvus_uri.endswith(".db"):
+            raise InputError(f"JIANGHUA_MILVUS_URI must be http://host:19530 (a server) or a file path ending in .db "
+                             f"(Milvus Lite), got {self.milvus_uri!r}")
         if self.generator not in ("extractive", "openai"):
             raise InputError(f"generator must be 'extractive' or 'openai', got {self.generator!r}")
 
