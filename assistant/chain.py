@@ -1,24 +1,26 @@
-"""The retrieval chain, as langchain Runnables over one typed state:
+"""The answer chain: a langchain Runnable sequence of steps, each taking the question's state (``Turn``, frozen) and
+returning a new one:
 
-    normalise → follow-up → standalone question → hybrid retrieval → weighing (rank sentences, answer or decline)
-    → composition by a generator → citation verification (supported and relevant)
+    condense (normalise; a follow-up → a standalone question) → retrieve (hybrid; the conversation's documents; 接着)
+    → weigh (rank sentences, answer or decline) → answer (a generator composes, then citations are verified)
 
-``Assistant.ask`` runs it whole; ``ask_stream`` runs the same steps and yields the composition's text deltas
-before the verified result.
+The last step yields events: ``delta`` (the composition's text as it comes) … then one ``result`` (the verified
+answer). There is one code path: ``ask_stream`` is the chain streamed, ``ask`` is the result event of that stream.
+What a generator can do (rewrite a follow-up, stream) it declares in ``capabilities``; no step asks for its type.
 """
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
-from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from langchain_core.runnables import RunnableLambda
 
 from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
-from jianghua.assistant.composition import Composition, Job
+from jianghua.assistant.composition import Composition, Job, checked
 from jianghua.assistant.condense import own_words, answer_sentences, condense_with_llm, condense_without_llm
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
@@ -32,144 +34,155 @@ ANSWER_HITS = 6
 UNSUPPORTED_MARK = "〔未经资料证实〕"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Turn:
-    """The state one question carries through the chain."""
+    """The state of one question between the steps; a step returns a new one (``timed`` or ``replace``)."""
 
     question: str
     history: list[dict]
     version: int | str | None = None
-    view: object | None = None
+    view: object | None = None               # the knowledge-base version, pinned by the first step
     normalised: str = ""
-    standalone: str = ""
+    standalone: str = ""                     # the question searched with (a follow-up rewritten)
     hits: list[Hit] = field(default_factory=list)
     search_trace: dict = field(default_factory=dict)
     evidence: Evidence | None = None
-    job: Job | None = None
-    composition: Composition | None = None
-    text: str = ""
+    quoted: list[Hit] | None = None          # passages the previous answer quoted, looked up once (None: not yet)
     timings: dict[str, float] = field(default_factory=dict)
-    quoted: list[Hit] | None = None          # passages the previous answer quoted (``Assistant._quoted``)
 
-    def timed(self, stage: str, t0: float) -> None:
-        self.timings[f"{stage}_ms"] = (time.perf_counter() - t0) * 1000
+    def timed(self, stage: str, t0: float, **changes) -> "Turn":
+        """This state with ``changes`` and the stage's time since ``t0``."""
+        return replace(self, **changes, timings={**self.timings, f"{stage}_ms": (time.perf_counter() - t0) * 1000})
 
 
 class Assistant:
     def __init__(self, searcher: HybridSearcher, settings: Settings, generator=None):
         self.searcher = searcher
         self.settings = settings
-        self.generator = generator or make_generator(settings)
-        self.prepare = (RunnableLambda(self._condense) | RunnableLambda(self._retrieve)
-                        | RunnableLambda(self._weigh))
-        self.chain = self.prepare | RunnableLambda(self._compose) | RunnableLambda(self._finish)
+        self.generator = checked(generator or make_generator(settings))
+        self.prepare = (RunnableLambda(self._condense, name="condense")
+                        | RunnableLambda(self._retrieve, name="retrieve")
+                        | RunnableLambda(self._weigh, name="weigh"))
+        self.chain = self.prepare | RunnableLambda(self._answer, name="answer")
 
-    # -- stages ------------------------------------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------------------------------
+    def ask_stream(self, question: str, history: list[dict], version=None) -> Iterator[dict]:
+        """The events ``delta`` … ``result``; nothing runs before the first is asked for."""
+        return self.chain.stream(Turn(question, list(history), version))
+
+    def ask(self, question: str, history: list[dict], version=None) -> dict:
+        return result_of(self.ask_stream(question, history, version))
+
+    def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
+        from jianghua.assistant.drafting import Drafter
+        return Drafter(self).draft(topic, occasion, length, version=version)
+
+    # -- steps -------------------------------------------------------------------------------------------------
     def _condense(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        view = self.searcher.view(turn.version)
-        turn.view, turn.version = view, view.version   # pinned: a promotion meanwhile cannot mix versions
-        kw = view.keyword
-        turn.normalised = choose_script(normalise(turn.question), view.tokenizer.tokens, kw.df)
+        view = self.searcher.view(turn.version)        # pinned: a promotion meanwhile cannot mix versions
+        normalised = choose_script(normalise(turn.question), view.tokenizer.tokens, view.keyword.df)
         history = _normalised(turn.history)
-        if getattr(self.generator, "condenses", False) and history:
-            turn.standalone = condense_with_llm(turn.normalised, history, self.generator, view.tokenizer.tokens)
+        if self.generator.capabilities.condense and history:
+            standalone = condense_with_llm(normalised, history, self.generator, view.tokenizer.tokens)
         else:
-            turn.standalone = condense_without_llm(turn.normalised, history)
-        turn.timed("condense", t0)
-        return turn
+            standalone = condense_without_llm(normalised, history)
+        return turn.timed("condense", t0, view=view, version=view.version, normalised=normalised,
+                          standalone=standalone)
 
     def _retrieve(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
         res = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version)
-        turn.hits, turn.search_trace = res.hits, res.trace
-        if turn.standalone != turn.normalised and not res.trace.get("scope", {}).get("applied"):
-            self._within_conversation(turn)
+        hits, trace, quoted = res.hits, res.trace, turn.quoted
+        if turn.standalone != turn.normalised and not trace.get("scope", {}).get("applied"):
+            quoted = self._quoted(turn, quoted)
+            hits, trace = self._within_conversation(turn, hits, trace, quoted)
         if turn.history and CONTINUES.search(turn.normalised):
-            self._after_quoted(turn)
-        turn.timed("retrieve", t0)
-        return turn
+            quoted = self._quoted(turn, quoted)
+            hits, trace = self._after_quoted(turn, hits, trace, quoted)
+        return turn.timed("retrieve", t0, hits=hits, search_trace=trace, quoted=quoted)
 
-    def _after_quoted(self, turn: Turn) -> None:
+    def _quoted(self, turn: Turn, quoted: list[Hit] | None) -> list[Hit]:
+        """The passages the previous answer quoted, looked up once per turn (a retry retrieves again)."""
+        return quoted if quoted is not None else _quoted_passages(self.searcher, turn.history, turn.version)
+
+    def _after_quoted(self, turn: Turn, hits: list[Hit], trace: dict, quoted: list[Hit]) -> tuple[list[Hit], dict]:
         """"报告接着怎么说？": what follows the passage the previous answer quoted comes first."""
-        quoted = self._quoted(turn)
         if not quoted:
-            return
+            return hits, trace
         last = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start))
         nxt = self.searcher.following(last, 2, version=turn.version)
         ids = {h.chunk.id for h in nxt}
-        turn.hits = (nxt + [h for h in turn.hits if h.chunk.id not in ids])[:ANSWER_HITS]
-        turn.search_trace = {**turn.search_trace, "continued_from": last.chunk.id}
+        return ((nxt + [h for h in hits if h.chunk.id not in ids])[:ANSWER_HITS],
+                {**trace, "continued_from": last.chunk.id})
 
-    def _quoted(self, turn: Turn) -> list[Hit]:
-        """The passages the previous answer quoted, looked up once per turn (a retry retrieves again)."""
-        if turn.quoted is None:
-            turn.quoted = _quoted_passages(self.searcher, turn.history, turn.version)
-        return turn.quoted
-
-    def _within_conversation(self, turn: Turn) -> None:
+    def _within_conversation(self, turn: Turn, hits: list[Hit], trace: dict,
+                             quoted: list[Hit]) -> tuple[list[Hit], dict]:
         """A follow-up that names no document of its own continues in the documents the previous answer quoted (or,
         after a decline, the ones its question retrieved): their best passages for the standalone question come
         first — found by the follow-up's own words, which the previous topic's words would drown —, interleaved with the
         unscoped ones for the standalone question (a follow-up may still move elsewhere)."""
-        docs = list(dict.fromkeys(h.chunk.doc_id for h in self._quoted(turn))) or _asked_documents(
+        docs = list(dict.fromkeys(h.chunk.doc_id for h in quoted)) or _asked_documents(
             self.searcher, turn.history, turn.version)
         if not docs:
-            return
+            return hits, trace
         own = own_words(turn.normalised)
         query = own if len(re.sub(r"[^\u4e00-\u9fff\w]", "", own)) >= 4 else turn.standalone
         scoped = self.searcher.search(query, ANSWER_HITS, version=turn.version, doc_id=docs).hits
         merged, seen = [], set()
-        for pair in zip_longest(scoped, turn.hits):
+        for pair in zip_longest(scoped, hits):
             for h in pair:
                 if h is not None and h.chunk.id not in seen:
                     seen.add(h.chunk.id)
                     merged.append(h)
-        turn.hits = merged[:ANSWER_HITS]
-        turn.search_trace = {**turn.search_trace, "conversation_documents": docs}
+        return merged[:ANSWER_HITS], {**trace, "conversation_documents": docs}
 
     def _weigh(self, turn: Turn) -> Turn:
         t0 = time.perf_counter()
-        self._weigh_once(turn)
-        if (turn.history and turn.standalone == turn.normalised and turn.evidence is not None
-                and not turn.evidence.decision.answer):
+        weighed = self._weigh_once(turn)
+        if (turn.history and turn.standalone == turn.normalised and weighed.evidence is not None
+                and not weighed.evidence.decision.answer):
             # taken alone the question is not answerable ("能给企业省下多少？"): in a conversation it may lean on the
             # previous turn without saying so — ask it again with the previous topic, keep that if it answers
             forced = condense_without_llm(turn.normalised, _normalised(turn.history), force=True)
             if forced != turn.standalone:
-                alone = (turn.standalone, turn.hits, turn.search_trace, turn.evidence, turn.job)
-                turn.standalone = forced
-                self._retrieve(turn)
-                self._weigh_once(turn)
-                if not turn.evidence.decision.answer:
-                    turn.standalone, turn.hits, turn.search_trace, turn.evidence, turn.job = alone
-        turn.timed("weigh", t0)
-        return turn
+                retried = self._weigh_once(self._retrieve(replace(weighed, standalone=forced)))
+                if retried.evidence.decision.answer:
+                    weighed = retried
+        return weighed.timed("weigh", t0)
 
-    def _weigh_once(self, turn: Turn) -> None:
+    def _weigh_once(self, turn: Turn) -> Turn:
         view = turn.view
         kw = view.keyword
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
         follow_up = turn.standalone != turn.normalised
         previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
-        turn.evidence = weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df, max(1, view.n_chunks), dense,
-                              previous, own_words(turn.normalised) if follow_up else None)
-        version = turn.version
-        turn.job = Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
-                       lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens, turn.evidence,
-                       lambda hit: self.searcher.around(hit, version=version))
+        return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
+                                            max(1, view.n_chunks), dense, previous,
+                                            own_words(turn.normalised) if follow_up else None))
 
-    def _compose(self, turn: Turn) -> Turn:
-        t0 = time.perf_counter()
-        turn.composition = self.generator.compose(turn.job)
-        turn.text = "".join(turn.composition.deltas)
-        turn.timed("compose", t0)
-        return turn
+    def _job(self, turn: Turn) -> Job:
+        """What the generator is given: the standalone question, its passages and the weighed evidence."""
+        view, version = turn.view, turn.version
+        kw = view.keyword
+        return Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
+                   lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens, turn.evidence,
+                   lambda hit: self.searcher.around(hit, version=version))
 
-    def _finish(self, turn: Turn) -> dict:
+    def _answer(self, turn: Turn) -> Iterator[dict]:
+        """The generator's text deltas as they come, then the verified result."""
         t0 = time.perf_counter()
-        comp = turn.composition
-        text = turn.text.strip()
+        composition = self.generator.compose(self._job(turn))
+        parts = []
+        for delta in composition.deltas:
+            parts.append(delta)
+            yield {"type": "delta", "text": delta}
+        yield {"type": "result", **self._verified(turn.timed("compose", t0), composition, "".join(parts))}
+
+    def _verified(self, turn: Turn, comp: Composition, text: str) -> dict:
+        """The composed text checked: markers normalised and renumbered, each sentence against its passage."""
+        t0 = time.perf_counter()
+        text = text.strip()
         declined = comp.declined or not comp.sources or not text
         if declined:
             checks, _ = verify(text, {}, templates={0})
@@ -191,8 +204,8 @@ class Assistant:
                 checks[0].flags.append("answer_type_missing")
                 grounded = False
             grounded = grounded and not invalid
-        turn.timed("verify", t0)
-        turn.timings["total_ms"] = sum(v for k, v in turn.timings.items() if k != "total_ms")
+        timings = turn.timed("verify", t0).timings
+        timings["total_ms"] = sum(v for k, v in timings.items() if k != "total_ms")
         ev = turn.evidence
         return {
             "answer": text,
@@ -206,31 +219,20 @@ class Assistant:
                 "decline_reason": (comp.reason or "no_evidence") if declined else None,
                 "invalid_markers": invalid, "evidence": ev.as_trace() if ev else None,
                 "hits": _trace_hits(turn.hits, comp.sources),
-                "search": turn.search_trace, "timings": {k: round(v, 2) for k, v in turn.timings.items()},
+                "search": turn.search_trace, "timings": {k: round(v, 2) for k, v in timings.items()},
             },
         }
 
-    # -- entry points ------------------------------------------------------------------------------------------
-    def ask(self, question: str, history: list[dict], version=None) -> dict:
-        return self.chain.invoke(Turn(question, list(history), version))
 
-    def ask_stream(self, question: str, history: list[dict], version=None) -> Iterator[dict]:
-        turn: Turn = self.prepare.invoke(Turn(question, list(history), version))
-        t0 = time.perf_counter()
-        turn.composition = self.generator.compose(turn.job)
-        parts = []
-        for delta in turn.composition.deltas:
-            parts.append(delta)
-            yield {"type": "delta", "text": delta}
-        turn.text = "".join(parts)
-        turn.timed("compose", t0)
-        yield {"type": "result", **self._finish(turn)}
-
-    def draft(self, topic: str, occasion: str | None, length: int, version=None) -> dict:
-        from jianghua.assistant.drafting import Drafter
-        return Drafter(self).draft(topic, occasion, length, version=version)
-
-
+def result_of(events: Iterable[dict]) -> dict:
+    """The ``result`` event of a chain's events (without its ``type``), the events read to their end."""
+    result = None
+    for ev in events:
+        if ev["type"] == "result":
+            result = ev
+    if result is None:
+        raise RuntimeError("the answer chain ended without a result")
+    return {k: v for k, v in result.items() if k != "type"}
 def _holds_asked_kind(evidence, checks) -> bool:
     """Some sentence of the answer holds an answer of the kind the question asks for (or it asks for no kind)."""
     from jianghua.assistant.answer_type import holds

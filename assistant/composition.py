@@ -1,5 +1,6 @@
 """What a generator receives and returns: the ``Job`` (question, passages, weighed evidence) and the
-``Composition`` (the sources its markers [n] point at, and a stream of text deltas with those markers inline)."""
+``Composition`` (the sources its markers [n] point at, and a stream of text deltas with those markers inline); what
+it can do besides composing, declared as ``Capabilities`` (the steps ask these, never the generator's type)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,11 +33,41 @@ class Composition:
     reason: str = ""                        # why it declined: no_evidence, redacted
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a generator can do besides ``compose``. ``condense`` and ``draft`` need the ``Writer`` methods."""
+
+    condense: bool = False      # rewrites a follow-up as a standalone question (else the extractive condenser does)
+    stream: bool = False        # its deltas are pieces of text as a model writes them (else whole sentences)
+    draft: bool = False         # writes a draft speech from a prompt, its markers attributed and checked afterwards
+
+
 @runtime_checkable
 class Generator(Protocol):
     name: str
+    capabilities: Capabilities
 
     def compose(self, job: Job) -> Composition: ...
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """Free text from chat messages: what a generator that condenses or drafts also offers."""
+
+    def messages(self, system: str, history: list[dict], question: str) -> list: ...
+
+    def stream_text(self, messages: list) -> Iterator[str]: ...
+
+
+def checked(generator) -> Generator:
+    """The generator, if it is one and offers what its capabilities promise; else a TypeError naming it."""
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{generator!r} is no Generator: it needs a name, capabilities (Capabilities) and "
+                        f"compose(job) -> Composition")
+    caps = generator.capabilities
+    if (caps.condense or caps.draft) and not isinstance(generator, Writer):
+        raise TypeError(f"generator {generator.name!r} declares {caps} but has no messages() and stream_text()")
+    return generator
 
 
 def declined(job: Job, reason: str = "no_evidence") -> Composition:

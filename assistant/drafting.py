@@ -25,7 +25,6 @@ from jianghua.assistant.citations import MARKER, context_block, renumber, whole
 from jianghua.assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
                                     source_order)
 from jianghua.assistant.evidence import score_sentences
-from jianghua.assistant.generators import OpenAIGenerator
 from jianghua.assistant.verify import split_output, verify
 from jianghua.assistant.voice import rewrite
 from jianghua.prompts import load, load_json
@@ -175,13 +174,13 @@ class Drafter:
             base["trace"]["timings"] = _ms(t0, t1)
             return {"draft": "", "citations": [], "grounded": False, "sentences": [], "length": 0,
                     "coverage": "none", "closest": [h.to_dict() for h in hits[:3]], **base}
-        if isinstance(self.a.generator, OpenAIGenerator):
+        model = self.a.generator.capabilities.draft       # a language model writes the draft
+        if model:
             hits_of = {m.source.hit.chunk.id: m.source.hit for m in pool}      # the passages of on-topic measures
             layout = self._draft_llm(topic, occasion, length, list(hits_of.values())[:8])
             coverage = "sufficient" if len(pool) >= self.sel["sufficient_min"] else "thin"
         else:
             layout, coverage = self._draft_extractive(view, topic, occasion, length, pool)
-        model = isinstance(self.a.generator, OpenAIGenerator)
         text, attributed = layout.text, set()
         if model:
             # any marker form → [n]; a sentence borrowing a passage's formulation without a marker gets that marker
@@ -255,7 +254,7 @@ class Drafter:
         sources = [whole(h) for h in hits]
         prompt = load("draft.txt").format(topic=topic, occasion=occasion or "（未指定）", length=length,
                                           context=context_block(sources))
-        gen: OpenAIGenerator = self.a.generator
+        gen = self.a.generator                           # a Writer (composition.checked)
         text = "".join(gen.stream_text(gen.messages(prompt, [], f"请起草关于“{topic}”的表态发言。")))
         sents = split_output(text)
         paras = [p for p in text.split("\n") if p.strip()]

@@ -3,28 +3,29 @@
 
 A generator turns a question, the retrieved passages and the weighed evidence into a ``Composition``: the sources
 its markers [n] point at, and a stream of text deltas with those markers inline. Both decline on the same decision
-(``assistant/answerability.py``): a language model is asked only when the evidence can answer.
+(``assistant/answerability.py``): a language model is asked only when the evidence can answer. What each can do
+besides (rewrite a follow-up, stream, draft) it declares in ``capabilities``.
 """
 from __future__ import annotations
 
 from typing import Iterator
 
 from jianghua.assistant.citations import context_block, whole
-from jianghua.assistant.composition import DECLINE, Composition, Generator, Job, declined
+from jianghua.assistant.composition import DECLINE, Capabilities, Composition, Generator, Job, Writer, declined
 from jianghua.assistant.extractive import LIST_Q, ExtractiveGenerator, as_answer_sentence
 from jianghua.errors import GeneratorError
 from jianghua.settings import Settings
 
-__all__ = ["DECLINE", "Composition", "Generator", "Job", "ExtractiveGenerator", "OpenAIGenerator", "LIST_Q",
-           "as_answer_sentence", "make_generator"]
+__all__ = ["DECLINE", "Capabilities", "Composition", "Generator", "Job", "Writer", "ExtractiveGenerator",
+           "OpenAIGenerator", "LIST_Q", "as_answer_sentence", "make_generator"]
 
 
 class OpenAIGenerator:
     """Any OpenAI-compatible chat server (vLLM, Ollama, llama.cpp server, DeepSeek, Qwen) via langchain-openai."""
 
     name = "openai"
-    condenses = True           # follow-ups are rewritten by the model (extractive condenser as fallback)
-    streams = True
+    # follow-ups are rewritten by the model (the extractive condenser as fallback); tokens streamed; model drafts
+    capabilities = Capabilities(condense=True, stream=True, draft=True)
 
     def __init__(self, settings: Settings, prompt: str = "answer.txt"):
         self.settings = settings

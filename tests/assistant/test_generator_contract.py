@@ -2,7 +2,8 @@
 loopback, tests/fake_llm.py, so each case is deterministic) go through the same cases — decline on no evidence
 without asking a model, markers that name a passage, verbatim quotes, a stream whose text is the answer's, every
 sentence cited by a passage that supports it or flagged — and the model generator through what a server does:
-errors, timeouts, a stream cut mid-way. The live-model tests (test_openai_generator.py) add a real llama.cpp model."""
+errors, timeouts, a stream cut mid-way. Every case is run twice, asked (``ask``) and streamed (``ask_stream``, the
+result event read after its deltas). The live-model tests (test_openai_generator.py) add a real llama.cpp model."""
 from __future__ import annotations
 
 import re
@@ -46,18 +47,33 @@ def gen(request, seed_kb, fake):
     return request.param, _assistant(seed_kb, fake, None if request.param == "extractive" else "echo")
 
 
-def test_declines_without_evidence_and_asks_no_model(gen, fake):
+@pytest.fixture(params=["ask", "stream"])
+def how(request) -> str:
+    return request.param
+
+
+def _answer(a: Assistant, question: str, how: str, history=()) -> dict:
+    """The answer, asked or streamed: a stream is text deltas, then one result event, which is returned."""
+    if how == "ask":
+        return a.ask(question, list(history))
+    events = list(a.ask_stream(question, list(history)))
+    assert [e["type"] for e in events] == ["delta"] * (len(events) - 1) + ["result"], events
+    assert all(isinstance(e["text"], str) for e in events[:-1])
+    return {k: v for k, v in events[-1].items() if k != "type"}
+
+
+def test_declines_without_evidence_and_asks_no_model(gen, how, fake):
     name, a = gen
     before = len(fake.requests)
-    r = a.ask(OFF_TOPIC, [])
+    r = _answer(a, OFF_TOPIC, how)
     assert r["trace"]["declined"] and not r["grounded"] and not r["citations"]
     assert "资料中未找到" in r["answer"]
     assert len(fake.requests) == before
 
 
-def test_markers_name_passages_and_quotes_are_verbatim(gen, seed_kb):
+def test_markers_name_passages_and_quotes_are_verbatim(gen, how, seed_kb):
     name, a = gen
-    r = a.ask(QUESTION, [])
+    r = _answer(a, QUESTION, how)
     assert not r["trace"]["declined"]
     ns = {c["n"] for c in r["citations"]}
     assert ns and {int(n) for n in MARKER.findall(r["answer"])} <= ns
@@ -76,9 +92,9 @@ def test_the_stream_is_the_answer(gen):
     assert _plain("".join(deltas)) == _plain(result["answer"])
 
 
-def test_every_sentence_cited_and_supported_or_flagged(gen):
+def test_every_sentence_cited_and_supported_or_flagged(gen, how):
     name, a = gen
-    r = a.ask(QUESTION, [])
+    r = _answer(a, QUESTION, how)
     assert r["sentences"]
     for s in r["sentences"]:
         if s["supported"]:
@@ -87,10 +103,10 @@ def test_every_sentence_cited_and_supported_or_flagged(gen):
             assert s["flags"], s
 
 
-def test_the_model_path_normalises_attributes_and_flags(seed_kb, fake):
+def test_the_model_path_normalises_attributes_and_flags(seed_kb, fake, how):
     """The scripted model cites passage 1 as 【1】, passage 2 not at all, and invents a figure: the first is the
     model's citation, the second is attributed, the invented figure is flagged and visibly marked."""
-    r = _assistant(seed_kb, fake, "echo").ask(QUESTION, [])
+    r = _answer(_assistant(seed_kb, fake, "echo"), QUESTION, how)
     origins = {c["origin"] for c in r["citations"]}
     assert origins == {"model", "attributed"}, r["citations"]
     invented = next(s for s in r["sentences"] if "98765" in s["text"])
@@ -110,10 +126,10 @@ def test_a_model_draft_is_checked_like_an_answer(seed_kb, fake):
     assert bad and not bad[0]["supported"] and not r["grounded"]
 
 
-def test_a_server_error_names_the_endpoint(seed_kb, fake):
+def test_a_server_error_names_the_endpoint(seed_kb, fake, how):
     a = _assistant(seed_kb, fake, "error")
     with pytest.raises(GeneratorError, match=re.escape(fake.base_url)):
-        a.ask(QUESTION, [])
+        _answer(a, QUESTION, how)
 
 
 def test_a_timeout_is_an_error_not_a_hang(seed_kb, fake):

@@ -9,7 +9,7 @@ import pytest
 
 from jianghua.assistant.chain import UNSUPPORTED_MARK, Assistant
 from jianghua.assistant.citations import whole
-from jianghua.assistant.generators import Composition, Generator
+from jianghua.assistant.generators import Capabilities, Composition, Generator
 from jianghua.assistant.verify import check_sentence, split_output, verify
 from jianghua.ingest.sentences import split_sentences
 
@@ -135,6 +135,7 @@ class FixedTextGeneratorDouble:
     one invented sentence (cited [2], the second passage), whatever the question."""
 
     name = "fixed-text-double"
+    capabilities = Capabilities()
 
     def __init__(self):
         self.real = None
