@@ -87,22 +87,55 @@ def summary(ms: list[float]) -> dict:
 
 
 class Results:
-    """The results file: stages recorded as they complete, every write atomic."""
+    """The results file: stages recorded as they complete. Several processes write it (the run, probes while it
+    embeds): each write re-reads the file under a lock and replaces only the keys this process set, atomically."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        self.data = self._read()
         self.data.setdefault("stages", {})
+        self._mine: set[str] = set()            # top-level keys, and "stages/NAME"
+
+    def _read(self) -> dict:
+        return json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
 
     def stage(self, name: str) -> dict | None:
         return self.data["stages"].get(name)
 
     def put(self, name: str, value: dict) -> None:
         self.data["stages"][name] = {**value, "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        self._mine.add("stages/" + name)
         self.save()
 
+    def set(self, **values) -> None:
+        self.data.update(values)
+        self._mine.update(values)
+        self.save()
+
+    def append(self, key: str, value: dict) -> None:
+        import fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk = self._read()
+            disk.setdefault(key, []).append(value)
+            atomic_json(self.path, disk)
+            self.data[key] = disk[key]
+
     def save(self) -> None:
-        atomic_json(self.path, self.data)
+        import fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk = self._read()
+            disk.setdefault("stages", {})
+            for k in self._mine:
+                if k.startswith("stages/"):
+                    disk["stages"][k[7:]] = self.data["stages"][k[7:]]
+                else:
+                    disk[k] = self.data[k]
+            atomic_json(self.path, disk)
+            self.data = disk
 
 
 def read_docs(limit: int):
@@ -187,6 +220,7 @@ def probe(kbdir: Path, embedder: str, n_search: int, n_ask: int) -> dict:
         lat.append((time.perf_counter() - s) * 1000)
         answered += bool(r.get("citations"))
     out["ask"] = {**summary(lat), "with_citations": answered, "generator": "extractive", "load": load()}
+    out["old_full_join_ms"], out["old_full_join_pairs"] = old_refresh_ms(app.kb, app.kb.serving())
     out["rss_mb"] = rss_mb()
     out["peak_rss_mb"] = peak_rss_mb()
     return out
@@ -197,6 +231,124 @@ def run_probe(kbdir: Path, embedder: str, n_search: int, n_ask: int) -> dict:
            "--probe", "--searches", str(n_search), "--asks", str(n_ask), "--print-only"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+OLD_JOIN = ("SELECT v.id, c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
+            "JOIN vectors v ON v.text_hash = c.text_hash WHERE k.version=?")
+
+
+def old_refresh_ms(kb, version: int) -> tuple[float, int]:
+    """What every search paid before the incremental refresh while vectors were being added: the whole
+    version-to-vector join and the id map built from it (timed once here; now each search reads only new pairs)."""
+    t = time.perf_counter()
+    rows = kb.store.conn().execute(OLD_JOIN, (version,)).fetchall()
+    vec_to_rows: dict[int, list[int]] = {}
+    for vid, row in rows:
+        vec_to_rows.setdefault(vid, []).append(row)
+    return round((time.perf_counter() - t) * 1000, 1), len(rows)
+
+
+def search_round(searcher, queries: list[str], mode: str) -> dict:
+    """Latency of ``queries`` and the work counted on the serving view: vector pairs read by its refreshes."""
+    view = searcher.view()
+    pairs0 = view.pairs_read
+    lat, dense = [], []
+    for q in queries:
+        s = time.perf_counter()
+        r = searcher.search(q, 5, mode=mode)
+        lat.append((time.perf_counter() - s) * 1000)
+        dense.append(r.trace["timings"].get("dense_ms", 0.0) - r.trace["timings"].get("embed_query_ms", 0.0))
+    return {**summary(lat), "dense_without_query_embedding_p50_ms": pct(dense, 0.5),
+            "pairs_read_per_search": round((view.pairs_read - pairs0) / len(queries), 1),
+            "embedded_in_view": view.n_embedded, "load": load()}
+
+
+def versions_probe(kbdir: Path, embedder: str, steps: list[int], n: int) -> dict:
+    """Search latency and counted work on the serving version as candidate versions pile up (each a removal of one
+    document, written by this process), and how long a fresh view of the serving version takes to build."""
+    from jianghua.index.search import HybridSearcher, VersionView
+    kb = open_kb(kbdir, embedder)
+    serving = kb.serving()
+    titles = sample_titles(n * 2 * len(steps) + 10, seed=29)
+    searcher = HybridSearcher(kb)
+    for q in titles[:10]:
+        searcher.search(q, 5, mode="hybrid")
+    out, i, writes = [], 10, []
+    for target in steps:
+        while len(kb.store.versions()) < target:
+            head = kb.head()
+            doc = sorted(kb.version_docs(head))[len(kb.store.versions())]
+            t = time.perf_counter()
+            kb.remove(doc, note="scale benchmark: a candidate version")
+            writes.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        VersionView(kb, serving)
+        build = time.perf_counter() - t
+        ms, mj = old_refresh_ms(kb, serving)
+        row = {"versions": len(kb.store.versions()), "serving": serving, "view_build_s": round(build, 2),
+               "old_full_join_ms": ms, "old_full_join_pairs": mj,
+               "keyword": search_round(searcher, titles[i:i + n], "keyword"),
+               "hybrid": search_round(searcher, titles[i + n:i + 2 * n], "hybrid")}
+        i += 2 * n
+        out.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return {"steps": out, "version_write_s": [round(w, 2) for w in writes], "version_chunks_rows": kb.store.conn().execute(
+        "SELECT count(*) FROM version_chunks").fetchone()[0]}
+
+
+def index_types(kbdir: Path, embedder: str, n_queries: int) -> dict:
+    """Recall@10 against exact search, time per query (one thread) and bytes per vector of the ANN index types a
+    Milvus cluster would use (FAISS implements the same algorithms as Milvus's Knowhere), on the real vectors
+    embedded so far and real queries (sampled news titles)."""
+    import faiss
+    import numpy as np
+    kb = open_kb(kbdir, embedder)
+    rows = kb.store.conn().execute("SELECT vec FROM vectors ORDER BY id").fetchall()
+    dim = kb.embedder.dim
+    x = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), dim).copy()
+    del rows
+    qs = sample_titles(n_queries, seed=31)
+    q = np.stack([np.asarray(kb.embedder.embed_query(t), np.float32).reshape(-1) for t in qs])
+    faiss.omp_set_num_threads(1)
+    exact = faiss.IndexFlatIP(dim)
+    exact.add(x)
+    n = len(x)
+    nlist = int(4 * np.sqrt(n))
+
+    def timed(index, params=None) -> tuple[np.ndarray, float]:
+        t = time.perf_counter()
+        out = [index.search(q[i:i + 1], 10, params=params)[1][0] for i in range(len(q))]
+        return np.stack(out), (time.perf_counter() - t) * 1000 / len(q)
+    truth, exact_ms = timed(exact)
+    res = {"vectors": n, "dim": dim, "queries": len(q), "nlist": nlist,
+           "exact_flat": {"ms_per_query": round(exact_ms, 3), "bytes_per_vector": dim * 4}}
+
+    def recall(found) -> float:
+        return round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])), 4)
+
+    def size(index) -> float:
+        return round(len(faiss.serialize_index(index)) / n, 1)
+    t = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(dim, 16, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 200
+    hnsw.add(x)
+    res["hnsw_m16"] = {"build_s": round(time.perf_counter() - t, 1), "bytes_per_vector": size(hnsw)}
+    for ef in (32, 64, 128):
+        found, ms = timed(hnsw, faiss.SearchParametersHNSW(efSearch=ef))
+        res["hnsw_m16"][f"ef{ef}"] = {"recall_at_10": recall(found), "ms_per_query": round(ms, 3)}
+    for name, spec in (("ivf_sq8", f"IVF{nlist},SQ8"), ("ivf_pq48", f"IVF{nlist},PQ48x8"),
+                       ("ivf_flat", f"IVF{nlist},Flat")):
+        t = time.perf_counter()
+        idx = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
+        idx.train(x)
+        idx.add(x)
+        res[name] = {"build_s": round(time.perf_counter() - t, 1), "bytes_per_vector": size(idx)}
+        for nprobe in (8, 16, 32, 64):
+            found, ms = timed(idx, faiss.SearchParametersIVF(nprobe=nprobe))
+            res[name][f"nprobe{nprobe}"] = {"recall_at_10": recall(found), "ms_per_query": round(ms, 3)}
+        print(name, json.dumps(res[name]), flush=True)
+    res["load"] = load()
+    return res
 
 
 # -- the run -------------------------------------------------------------------------------------------------
@@ -212,7 +364,22 @@ def main() -> int:
     ap.add_argument("--print-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--searches", type=int, default=100, help="distinct queries per search mode in the probe")
     ap.add_argument("--asks", type=int, default=40, help="questions asked in the probe")
+    ap.add_argument("--versions", type=str, help="only: search cost as versions pile up on --kb, e.g. 1,5,10")
+    ap.add_argument("--index-types", action="store_true", help="only: ANN index types on --kb's vectors")
     args = ap.parse_args()
+
+    if args.versions or args.index_types:
+        if not args.kb:
+            ap.error("--versions and --index-types need --kb")
+        res = Results(args.results)
+        if args.versions:
+            out = versions_probe(args.kb, args.embedder, [int(v) for v in args.versions.split(",")], args.searches)
+            res.append("versions_probes", {**out, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        else:
+            out = index_types(args.kb, args.embedder, args.searches)
+            res.set(index_types={**out, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
 
     if args.probe:
         if not args.kb:
@@ -221,9 +388,7 @@ def main() -> int:
         if args.print_only:
             print(json.dumps(out, ensure_ascii=False))
         else:
-            res = Results(args.results)
-            res.data.setdefault("probes", []).append({**out, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-            res.save()
+            Results(args.results).append("probes", {**out, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
             print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
 
@@ -233,12 +398,13 @@ def main() -> int:
         shutil.rmtree(kbdir, ignore_errors=True)
         args.results.unlink(missing_ok=True)
     res = Results(args.results)
+    import signal
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     if res.data.get("limit") not in (None, args.limit) or res.data.get("kb") not in (None, str(kbdir)):
         ap.error(f"{args.results} holds a run with limit {res.data.get('limit')} on {res.data.get('kb')}: "
                  "pass --fresh to start again, or the same --limit and --kb to resume")
-    res.data.update(limit=args.limit, kb=str(kbdir), embedder=args.embedder, corpus=SCALE.name,
-                    cpus=os.cpu_count(), note="load average recorded with every figure: the machine is shared")
-    res.save()
+    res.set(limit=args.limit, kb=str(kbdir), embedder=args.embedder, corpus=SCALE.name, cpus=os.cpu_count(),
+            note="load average recorded with every figure: the machine is shared")
 
     # 1. ingest until keyword-searchable (no embedding); idempotent, so an interrupted ingest is simply rerun
     if res.stage("ingest") is None:
@@ -284,8 +450,9 @@ def main() -> int:
     if not emb.get("done"):
         import threading
         from jianghua.index.embedding import pending_texts
-        total_texts = emb.get("texts_total") or len(pending_texts(kb.store))
-        before = emb.get("embedded", 0)
+        pending = len(pending_texts(kb.store))
+        total_texts = emb.get("texts_total") or pending
+        before = total_texts - pending           # counted in the store: vectors written after the last record too
         elapsed0, cpu0 = emb.get("active_s", 0.0), emb.get("cpu_s", 0.0)
         runs = emb.get("runs", 0) + 1
         t0, c0 = time.perf_counter(), cpu_s()
@@ -307,7 +474,17 @@ def main() -> int:
                 record(done, False)
             if args.embed_limit and before + done >= args.embed_limit:
                 stop.set()
-        n = kb.embed(progress=True, on_batch=on_batch, stop=stop)
+        done_now = [0]
+
+        def counting(done: int, total: int) -> None:
+            done_now[0] = done
+            on_batch(done, total)
+        try:
+            n = kb.embed(progress=True, on_batch=counting, stop=stop)
+        except KeyboardInterrupt:            # SIGTERM or Ctrl-C: record how far it got, then stop
+            record(done_now[0], False)
+            print("interrupted: rerun the same command to continue embedding", file=sys.stderr)
+            return 130
         record(n, not stop.is_set())
         emb = res.stage("embed")
         if emb["done"]:
