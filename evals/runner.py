@@ -96,12 +96,6 @@ def search_text(q: Query) -> str:
     return " ".join([*earlier, q.text])
 
 
-def _version_chunks(kb, version: int) -> list[tuple[str, str, str]]:
-    return kb.store.conn().execute(
-        "SELECT c.id, c.doc_id, c.text FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=?",
-        (version,)).fetchall()
-
-
 def _timings(trace: dict | None) -> dict[str, float]:
     t = (trace or {}).get("timings") or {}
     return {k: float(v) for k, v in t.items() if isinstance(v, (int, float))}
@@ -131,7 +125,7 @@ def run_eval(app: Evaluated, eval_set: EvalSet | str | Path | None = None, versi
     missing = sorted({r.doc for rs in es.qrels.values() for r in rs} - set(ids_of))
     if missing:
         notes.append(f"gold documents not in version {v}: {', '.join(missing)}")
-    vchunks = _version_chunks(kb, v)
+    vchunks = kb.store.version_chunk_texts(v)
     chunks = [(stem.get(d, ""), t) for _, d, t in vchunks]
     chunk_by_id = {cid: (stem.get(d, ""), t) for cid, d, t in vchunks}
     doc_text_cache: dict[str, str] = {}

@@ -169,6 +169,43 @@ class Store:
         return [{"version": r[0], "parent": r[1], "created": r[2], "note": r[3], "settings": json.loads(r[4]),
                  "eval": json.loads(r[5]) if r[5] else None, "documents": r[6], "chunks": r[7]} for r in rows]
 
+    @staticmethod
+    def record_eval(c: sqlite3.Connection, version: int, record: dict) -> None:
+        """Keep ``record`` (a promotion: when, forced, the gate's report) with ``version``."""
+        c.execute("UPDATE versions SET eval=? WHERE version=?", (json.dumps(record, ensure_ascii=False), version))
+
+    @staticmethod
+    def drop_versions(c: sqlite3.Connection, drop: list[int]) -> tuple[int, int, int]:
+        """Delete the versions ``drop`` and every chunk, posting, document and vector no other version uses;
+        (chunks, documents, vectors) deleted."""
+        for v in drop:
+            for table in ("version_docs", "version_chunks", "versions"):
+                c.execute(f"DELETE FROM {table} WHERE version=?", (v,))
+        orphan = "SELECT rowid FROM chunks WHERE rowid NOT IN (SELECT chunk FROM version_chunks)"
+        c.execute(f"DELETE FROM postings WHERE chunk IN ({orphan})")
+        n_chunks = c.execute(f"DELETE FROM chunks WHERE rowid IN ({orphan})").rowcount
+        n_docs = c.execute("DELETE FROM documents WHERE id NOT IN (SELECT doc_id FROM version_docs)").rowcount
+        n_vec = c.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)").rowcount
+        return n_chunks, n_docs, n_vec
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file (after a prune: the file shrinks)."""
+        self.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def version_chunk_texts(self, version: int) -> list[tuple[str, str, str]]:
+        """(chunk id, doc id, text) of every chunk of ``version`` (the evaluation's context recall reads them)."""
+        return self.conn().execute("SELECT c.id, c.doc_id, c.text FROM version_chunks k JOIN chunks c "
+                                   "ON c.rowid = k.chunk WHERE k.version=?", (version,)).fetchall()
+
+    def document_spans(self, doc_id: str) -> list[tuple[int, int, str]]:
+        """(start, end, section JSON) of every passage the document was ever cut into, in text order."""
+        return self.conn().execute('SELECT DISTINCT start, "end", section FROM chunks WHERE doc_id=? '
+                                   'ORDER BY start, "end"', (doc_id,)).fetchall()
+
+    def versions_holding(self, doc_id: str) -> list[int]:
+        return [r[0] for r in self.conn().execute("SELECT version FROM version_docs WHERE doc_id=? ORDER BY version",
+                                                  (doc_id,))]
+
     # -- what the search backends read (index/milvus_store.py, index/milvus_search.py) ---------------------------
     def version_numbers(self) -> list[int]:
         return [r[0] for r in self.conn().execute("SELECT version FROM versions ORDER BY version")]

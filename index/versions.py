@@ -5,7 +5,6 @@ version, never a mix. A running server notices the change on its next request.
 """
 from __future__ import annotations
 
-import json
 from typing import Callable
 
 from jianghua.index.kb import KnowledgeBase, now
@@ -51,8 +50,7 @@ def promote(kb: KnowledgeBase, version: int | str | None = None, force: bool = F
             history.append(serving)
         kb.store.set_state(c, "history", history[-50:])
         kb.store.set_state(c, "serving", target)
-        record = {"promoted": now(), "forced": report["forced"], "gate": report.get("gate")}
-        c.execute("UPDATE versions SET eval=? WHERE version=?", (json.dumps(record, ensure_ascii=False), target))
+        kb.store.record_eval(c, target, {"promoted": now(), "forced": report["forced"], "gate": report.get("gate")})
     kb.write_manifest()
     report["serving"] = target
     return report
@@ -81,19 +79,12 @@ def prune(kb: KnowledgeBase, keep: int) -> dict:
         serving = kb.serving()
         kept = set(versions[-keep:]) | ({serving} if serving is not None else set())
         drop = [v for v in versions if v not in kept]
-        for v in drop:
-            for table in ("version_docs", "version_chunks", "versions"):
-                c.execute(f"DELETE FROM {table} WHERE version=?", (v,))
         kb.store.set_state(c, "history", [h for h in kb.store.get_state("history", []) if h in kept])
-        orphan = "SELECT rowid FROM chunks WHERE rowid NOT IN (SELECT chunk FROM version_chunks)"
-        c.execute(f"DELETE FROM postings WHERE chunk IN ({orphan})")
-        n_chunks = c.execute(f"DELETE FROM chunks WHERE rowid IN ({orphan})").rowcount
-        n_docs = c.execute("DELETE FROM documents WHERE id NOT IN (SELECT doc_id FROM version_docs)").rowcount
-        n_vec = c.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)").rowcount
+        n_chunks, n_docs, n_vec = kb.store.drop_versions(c, drop)
     if n_vec:
         kb.mirror.refresh(full=True)
         kb.mirror.save()
-    kb.store.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kb.store.checkpoint()
     kb.write_manifest()
     return {"removed_versions": drop, "kept": sorted(kept), "chunks_deleted": n_chunks, "documents_deleted": n_docs,
             "vectors_deleted": n_vec}

@@ -109,6 +109,22 @@ class Jianghua:
             return draft_to_markdown(result, topic)
         raise InputError(f"unknown draft format {fmt!r}: docx or markdown")
 
+    def open(self) -> "Jianghua":
+        """Open (or, with ``create``, make) the knowledge base now: a bad directory fails here, not at the first
+        request."""
+        _ = self.kb
+        return self
+
+    def document(self, doc_id: str):
+        """The stored ``Document`` (text, metadata); DocumentNotFoundError if the knowledge base never held it."""
+        return self.kb.document(doc_id)
+
+    def document_passages(self, doc_id: str) -> dict:
+        """Where the document's passages lie (``spans``: (start, end, section JSON)), the versions that hold it and
+        the serving version."""
+        return {"spans": self.kb.store.document_spans(doc_id), "versions": self.kb.store.versions_holding(doc_id),
+                "serving": self.kb.serving()}
+
     def documents(self, version=None) -> list[dict]:
         """The documents of ``version`` (default: the serving one; none before the first version serves)."""
         if version is None and self.kb.serving() is None:

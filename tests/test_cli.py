@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests.needs import need_program
+
 from jianghua.cli import main
 from jianghua.samples import SEEDS
 
@@ -128,7 +130,7 @@ def test_bad_arguments_are_readable(tmp_path, folder, capsys):
 
 def test_console_script_keeps_stdout_pure_json(tmp_path, folder):
     """Through the installed entry point: progress goes to stderr, stdout holds only the JSON."""
-    exe = shutil.which("jianghua") or pytest.skip("the jianghua console script is not installed")
+    exe = need_program("jianghua")
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANGHUA_")}
     kb = tmp_path / "kb"
     p = subprocess.run([exe, "ingest", str(folder), "--kb", str(kb), "--no-embed", "--json"], env=env,

@@ -43,14 +43,9 @@ def file_span(meta: dict, start: int, end: int) -> tuple[int, int] | tuple[None,
 def document_view(app, doc_id: str) -> dict:
     """The document's text and metadata, its passages' section paths and the versions that hold it.
     ``DocumentNotFoundError`` if the knowledge base never held it."""
-    kb = app.kb
-    doc = kb.document(doc_id)
-    c = kb.store.conn()
-    rows = c.execute('SELECT DISTINCT start, "end", section FROM chunks WHERE doc_id=? ORDER BY start, "end"',
-                     (doc_id,)).fetchall()
-    versions = [r[0] for r in c.execute("SELECT version FROM version_docs WHERE doc_id=? ORDER BY version",
-                                        (doc_id,)).fetchall()]
-    serving = kb.serving()
+    doc = app.document(doc_id)
+    where = app.document_passages(doc_id)
+    rows, versions, serving = where["spans"], where["versions"], where["serving"]
     meta = doc.meta or {}
     text_file = (meta.get("suffix") or "") in TEXT_SUFFIXES
     return {"doc_id": doc.id, "title": doc.title, "source": source_label(doc.source), "date": doc.date,
@@ -69,7 +64,7 @@ def with_file_offsets(app, result: dict) -> dict:
         doc = cit.get("doc_id")
         if doc not in metas:
             try:
-                metas[doc] = app.kb.document(doc).meta or {}
+                metas[doc] = app.document(doc).meta or {}
             except DocumentNotFoundError:      # pruned meanwhile: no file offsets, the answer stands
                 metas[doc] = {}
         cit["file_start"], cit["file_end"] = file_span(metas[doc], int(cit.get("start", 0)), int(cit.get("end", 0)))

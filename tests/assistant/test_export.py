@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.needs import need_program
 from jianghua.assistant.export import AUTHOR, draft_to_docx, draft_to_markdown, title_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -136,9 +136,9 @@ def test_markdown_export(seed_drafts):
             assert f"[{c['n']}]" in sources and c["quote"] in sources, case.id
 
 
-@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"),
-                    reason="LibreOffice or poppler-utils absent (CI installs them: .ci/install-office.sh)")
 def test_libreoffice_renders_the_file(docx_bytes, long_draft, tmp_path):
+    need_program("soffice")
+    need_program("pdftoppm")
     src = tmp_path / "draft.docx"
     src.write_bytes(docx_bytes)
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo",

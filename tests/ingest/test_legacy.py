@@ -13,8 +13,10 @@ from jianghua.errors import DocumentLoadError
 from jianghua.settings import Settings
 from jianghua.samples import SEEDS
 from tests.ingest.formats import convert, lo_word97, soffice
+from tests.needs import missing
 
-pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+if soffice() is None:
+    missing("LibreOffice (soffice) is not installed")
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
 

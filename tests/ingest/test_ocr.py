@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("rapidocr_onnxruntime")
-pytest.importorskip("pypdfium2")
+from tests.needs import need_module
+
+need_module("rapidocr_onnxruntime")
+need_module("pypdfium2")
 
 from PIL import Image  # noqa: E402
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ofdkit")
-pytest.importorskip("easyofd")
+from tests.needs import missing, need_module
+
+need_module("ofdkit")
+need_module("easyofd")
 
 from jianghua.index.kb import KnowledgeBase  # noqa: E402
 from jianghua.ingest.chunking import chunk_document  # noqa: E402
@@ -22,7 +24,8 @@ from jianghua.samples import SEEDS  # noqa: E402
 from tests.ingest.formats import (char_accuracy, easyofd_ofd, easyofd_scan, lo_pdf, page_reference,  # noqa: E402
                                   pages_of, render_page, seed_text, soffice)
 
-pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+if soffice() is None:
+    missing("LibreOffice (soffice) is not installed")
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
 
@@ -81,7 +84,7 @@ def test_pages_are_recorded_and_agree_with_the_pdf(made, seed):
 
 
 def test_a_scanned_ofd_is_read_by_ocr_page_by_page(tmp_path):
-    pytest.importorskip("rapidocr_onnxruntime")
+    need_module("rapidocr_onnxruntime")
     pages = pages_of(seed_text(4))[:2]
     ofd = easyofd_scan([render_page(p, 200) for p in pages], tmp_path / "扫描件.ofd")
     loaded = load(ofd)

@@ -13,6 +13,7 @@ from jianghua.ingest.loaders import load
 from jianghua.ingest.pages import OCR_NOTE, PageJoiner, citation_fields, document_meta, page_label, span_meta
 from jianghua.settings import Settings
 from tests.ingest.formats import pages_of, photograph, render_page, scanned_pdf, seed_text
+from tests.needs import need_module
 
 
 def test_page_spans_survive_cleaning():
@@ -42,7 +43,7 @@ def test_a_span_says_its_pages_and_the_note_only_when_it_touches_low_confidence_
 
 @pytest.fixture(scope="module")
 def paged_kb(tmp_path_factory):
-    pytest.importorskip("rapidocr_onnxruntime")
+    need_module("rapidocr_onnxruntime")
     d = tmp_path_factory.mktemp("paged")
     pages = pages_of(seed_text(4))
     scanned_pdf(d / "扫描件.pdf", [render_page(p, 200) for p in pages[:2]])

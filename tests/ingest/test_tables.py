@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+from tests.needs import missing, need_module
+
+openpyxl = need_module("openpyxl")
 
 from jianghua.index.kb import KnowledgeBase  # noqa: E402
 from jianghua.index.search import HybridSearcher  # noqa: E402
@@ -154,7 +156,7 @@ def test_a_table_in_a_pdf_or_an_ofd_keeps_its_headers(tmp_path):
     from tests.ingest.formats import convert, soffice
 
     if soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+        missing("LibreOffice (soffice) is not installed")
     d = docx.Document()
     d.add_paragraph("一、2024年发展主要预期目标")
     t = d.add_table(rows=len(TARGETS), cols=3)
@@ -167,7 +169,7 @@ def test_a_table_in_a_pdf_or_an_ofd_keeps_its_headers(tmp_path):
     want = load_text(tmp_path / "目标.docx").splitlines()
     pdf = convert(tmp_path / "目标.docx", tmp_path / "out", "pdf", ".pdf")
     assert load_text(pdf).splitlines() == want
-    pytest.importorskip("easyofd")
+    need_module("easyofd")
     from tests.ingest.formats import easyofd_ofd
 
     assert load_text(easyofd_ofd(pdf, tmp_path / "目标.ofd")).splitlines() == want
