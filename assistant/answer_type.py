@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from jianghua.ingest.numerals import cn_number
+
 CN_DIGITS = "一二三四五六七八九十百千万两"
 MEASURE = "名|个|件|人|次|条|万|元|年|月|天|日|家|项|所|批|户|位|成|倍|岁|期|轮|类|种|支|处|座|亿"
 NUMBER_Q = re.compile(rf"多少|多大|(?<!哪)几(?:{MEASURE}|成)|比例|百分之|百分比|数量|人数|金额")
@@ -20,7 +22,7 @@ RATIO_Q = re.compile(r"比例|百分|几成|占多少|多大比")
 RATIO_A = re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九十\d]+分之|[一二三四五六七八九]成|一半|半数|三分之")
 MONEY_Q = re.compile(r"多少钱|金额|报酬|工资|收入|经费|资金|万元|元")
 MONEY_A = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[一二三四五六七八九十百千两]+(?:万|亿)?元")   # "*万元" (redacted) is no amount
-LIST_Q = re.compile(r"是什么|是哪些|有哪些|分别|哪几")
+ASKS_WHICH = re.compile(r"是什么|是哪些|有哪些|分别|哪几")   # "多少个…分别是什么": asks for the items, not a count
 NUMBER_A = re.compile(rf"\d|[{CN_DIGITS}]+(?:{MEASURE}|%|分之)|百分之")
 DATE_Q = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|什么时间|最晚|截止|多长时间|多久|期限")
 DATE_A = re.compile(rf"\d+\s*(?:年|月|日|号|天|周|季度)|[{CN_DIGITS}]+(?:年|个月|月|天|周)|月底|年底|年初|年内|上半年|下半年|"
@@ -43,7 +45,7 @@ def expected(question: str) -> tuple[str, str] | None:
     if m and EXPLAIN_Q.search(question[m.end():]):
         return ("explanation", m.group(1) or m.group(2))
     n = NUMBER_Q.search(question)
-    if n and not LIST_Q.search(question[n.end():]):
+    if n and not ASKS_WHICH.search(question[n.end():]):
         if RATIO_Q.search(question):
             return ("number", "ratio")
         if MONEY_Q.search(question):
@@ -66,8 +68,7 @@ def _count(term: str) -> int:
     m = re.match(r"[“]?(\d+)", term)
     if m:
         return int(m.group(1))
-    digits = {c: i for i, c in enumerate("一二三四五六七八九十", 1)} | {"两": 2}
-    return digits.get(term.lstrip("“")[:1], 0)
+    return cn_number(term.lstrip("“")[:1]) or 0
 
 
 def redacted(sentence: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from jianghua.assistant.citations import MARKER
 from jianghua.assistant.verify import THRESHOLD, split_output, support_score
 
 _NUM = r"\d{1,3}"
@@ -25,7 +26,6 @@ FORMS = (
     re.compile(rf"“?(?:资料|来源)\s*({_NUM})”?(?=[。！？；，,]|$)"),
 )
 SOURCE_LIST = re.compile(r"\n\s*(?:参考资料|参考来源|资料来源|来源|引用|参考)[:：]?\s*\n?(?:\s*(?:\[\d+\]|\d+[.、]).*\n?)+\s*$")
-MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def _expand(group: str) -> list[int]:

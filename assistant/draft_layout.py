@@ -11,11 +11,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from jianghua.assistant.citations import Source
+from jianghua.assistant.citations import MARKER, Source
 from jianghua.assistant.verify import split_output
 from jianghua.assistant.voice import Rewrite
 
-MARKER = re.compile(r"\[\d+\]")
 LEAD_VERB = re.compile(r"^(?:推进|推动|加强|落实|做好|抓好|深化|优化|提升|实施|开展|强化|促进|加快|坚持|巩固|完善|打好|打赢|"
                        r"抓实|全面|持续|进一步|切实|扎实)+")
 

@@ -17,9 +17,10 @@ from typing import Callable
 
 from jianghua.assistant.citations import Source
 from jianghua.assistant.evidence import sentences_of
+from jianghua.ingest.numerals import NUMERALS, cn_number as parse_number
 from jianghua.records import Hit
 
-CN = "一二三四五六七八九十"
+CN = NUMERALS
 FAMILIES = (
     ("shi", re.compile(rf"^([{CN}]+)(?:是|要|抓|强化|坚持)")),
     ("paren", re.compile(rf"^[（(]([{CN}]+)[）)]")),
@@ -59,17 +60,8 @@ def inner_marker(text: str) -> tuple[str, int, int] | None:
 
 
 def cn_number(g: str) -> int:
-    if g.isdigit():
-        return int(g)
-    if g == "两":
-        return 2
-    if g in CN:
-        return CN.index(g) + 1
-    if len(g) == 2 and g[0] == "十" and g[1] in CN:
-        return 10 + CN.index(g[1]) + 1
-    if len(g) == 2 and g[1] == "十" and g[0] in CN:
-        return 10 * (CN.index(g[0]) + 1)
-    return 0
+    """The number a list marker or a count writes (0 when it is none)."""
+    return parse_number(g) or 0
 
 
 def asked_count(question: str) -> int | None:

@@ -39,11 +39,13 @@ import math
 import re
 from typing import Iterable, Mapping, Sequence
 
+from jianghua.ingest.numerals import NUMERALS
+
 _WS = re.compile(r"[\s\u00a0\u200b-\u200d\u2060\u3000\ufeff]+")
 _MARKER = re.compile(r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_ORDINALS = "一二三四五六七八九十"
+_ORDINALS = NUMERALS
 _MEASURE = re.compile(r"(?:^|(?<=[\s。：:；;，,！!？?”」）)]))([一二三四五六七八九十])是")
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from jianghua.ingest.numerals import NUMERALS, cn_number
+
 # (type, pattern over the title); order matters: a 决议 on a 政府工作报告 is a 决议
 TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in (
     ("决议", r"决议$|決議$"),
@@ -25,7 +27,6 @@ TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in
     ("报道", r"会见|会谈|出席|考察|主持|强调|指出|发表|通电话|致信|召开"),
 ))
 
-CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
 # year each CPC national congress opened (1st–20th)
 CPC_CONGRESS = (1921, 1922, 1923, 1925, 1927, 1928, 1945, 1956, 1969, 1973, 1977, 1982, 1987, 1992, 1997, 2002,
                 2007, 2012, 2017, 2022)
@@ -34,18 +35,8 @@ NPC_TERM = (1954, 1959, 1964, 1975, 1978, 1983, 1988, 1993, 1998, 2003, 2008, 20
 
 _TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!度)")   # 2022年度述职: the year reviewed, not the date
 _FILE_YEAR = re.compile(r"(?:^|[_\-\s])((?:19|20)\d{2})(?=$|[_\-\s])")
-_CONGRESS = re.compile(r"第([一二三四五六七八九十]{1,3})次全国代表大会|[（(]([一二三四五六七八九十]{1,3})大[）)]?|cpc(\d{2})")
-_NPC = re.compile(r"第([一二三四五六七八九十]{1,3})届全国人民代表大会第([一二三四五六七八九十]{1,3})次会议")
-
-
-def cn_number(s: str) -> int | None:
-    """一 → 1, 十九 → 19, 二十 → 20 (1–99)."""
-    if not s or any(c not in CN_NUM for c in s):
-        return None
-    if "十" not in s:
-        return CN_NUM[s] if len(s) == 1 else None
-    tens, _, ones = s.partition("十")
-    return (CN_NUM[tens] if tens else 1) * 10 + (CN_NUM[ones] if ones else 0)
+_CONGRESS = re.compile(rf"第([{NUMERALS}]{{1,3}})次全国代表大会|[（(]([{NUMERALS}]{{1,3}})大[）)]?|cpc(\d{{2}})")
+_NPC = re.compile(rf"第([{NUMERALS}]{{1,3}})届全国人民代表大会第([{NUMERALS}]{{1,3}})次会议")
 
 
 def document_type(title: str, head: str = "") -> str | None:

@@ -11,10 +11,11 @@ from jianghua.errors import BusyError, InputError
 from jianghua.settings import Settings
 
 # What the edges (CLI, API, page) may know of the layers below, read on first use (importing this module stays cheap):
-# the file types ingest reads, the gate's headline metrics and the metrics where lower is better.
+# the file types ingest reads, the gate's headline metrics, the metrics where lower is better, the citation marker [n].
 _LAZY = {"SUPPORTED_SUFFIXES": ("jianghua.ingest.loaders", "SUPPORTED_SUFFIXES"),
          "HEADLINE": ("jianghua.evals.gate", "HEADLINE"),
-         "LOWER_IS_BETTER": ("jianghua.evals.runner", "LOWER_IS_BETTER")}
+         "LOWER_IS_BETTER": ("jianghua.evals.runner", "LOWER_IS_BETTER"),
+         "MARKER": ("jianghua.assistant.citations", "MARKER")}
 
 
 def __getattr__(name: str):
