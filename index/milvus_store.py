@@ -32,6 +32,7 @@ from jianghua.index.tokenize import STOPWORDS, Tokenizer
 OPEN = 2**62
 MAX_TEXT = 20000            # characters of a passage given to BM25 (VARCHAR ≤ 65,535 bytes); chunks are far shorter
 BATCH = 1000
+QUERY_BATCH = 4096
 PUNCT = list("，。、；：？！“”‘’（）《》【】—…·「」『』〈〉,.;:?!\"'()[]{}<>-_/\\|+=*&^%$#@~`")
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class MilvusPassages:
         self.bm25 = True
         self.max_id = 0                 # the vectors table's largest id pushed (the FAISS mirror's attribute)
         self._lock = threading.RLock()
+        self._progress = False
         self._state_key = f"milvus:{name}"
 
     # -- connection and schema ------------------------------------------------------------------------------------
@@ -139,16 +141,19 @@ class MilvusPassages:
     def versions_changed(self) -> None:
         self.refresh()
 
-    def refresh(self, full: bool = False) -> bool:
+    def refresh(self, full: bool = False, progress: bool = False) -> bool:
         """Bring the collection up to the store: versions written since the last sync, then vectors; ``full``
-        also drops entities of versions pruned away. True if anything changed."""
+        also drops entities of versions pruned away. True if anything changed. ``progress``: a bar per step."""
         with self._lock:
             self.client()
+            self._progress = progress
             st = self._state()
             changed = self._sync_versions(st)
             changed |= self._sync_vectors(st)
             if full:
                 changed |= self._drop_pruned()
+            if changed:      # sealed into a segment: Milvus Lite re-indexes its in-memory part on every search
+                self.client().flush(self.name)
             self.max_id = st["vectors"]
             return changed
 
@@ -164,7 +169,7 @@ class MilvusPassages:
                 before = self.store.version_rows(applied)
             else:                                # pruned since it was applied: the open spans say what it held
                 before = self._open_rows()
-            self._upsert(self._entities([(r, v, OPEN) for r in sorted(now - before)]))
+            self._put([(r, v, OPEN) for r in sorted(now - before)])
             self._close(sorted(before - now), applied)
             st["version"] = v
             self._save_state(st)
@@ -179,7 +184,7 @@ class MilvusPassages:
             hashes = [h for _, h in batch]
             spans = self._query(f"has_vec == false and text_hash in {json.dumps(hashes)}",
                                 ["row", "first_v", "last_v"])
-            self._upsert(self._entities([(e["row"], e["first_v"], e["last_v"]) for e in spans]))
+            self._put([(e["row"], e["first_v"], e["last_v"]) for e in spans])
             st["vectors"] = batch[-1][0]
             self._save_state(st)
             changed = True
@@ -187,12 +192,12 @@ class MilvusPassages:
     def _repair(self) -> None:
         missing = self._query("has_vec == false", ["row", "first_v", "last_v"])
         have = self.store.rows_with_vectors([e["row"] for e in missing])
-        self._upsert(self._entities([(e["row"], e["first_v"], e["last_v"]) for e in missing if e["row"] in have]))
+        self._put([(e["row"], e["first_v"], e["last_v"]) for e in missing if e["row"] in have])
 
     def _close(self, rows: list[int], last: int) -> None:
         for i in range(0, len(rows), BATCH):
             spans = self._query(f"last_v == {OPEN} and row in {rows[i:i + BATCH]}", ["row", "first_v"])
-            self._upsert(self._entities([(e["row"], e["first_v"], last) for e in spans]))
+            self._put([(e["row"], e["first_v"], last) for e in spans])
 
     def _open_rows(self) -> set[int]:
         return {e["row"] for e in self._query(f"last_v == {OPEN}", ["row"])}
@@ -206,7 +211,17 @@ class MilvusPassages:
         return bool(n)
 
     def _query(self, expr: str, fields: list[str]) -> list[dict]:
-        return list(self.client().query(self.name, filter=expr, output_fields=fields))
+        """Every entity matching ``expr`` (an iterator: a server caps one query's results at 16,384)."""
+        it = self.client().query_iterator(self.name, batch_size=QUERY_BATCH, filter=expr, output_fields=fields)
+        out: list[dict] = []
+        try:
+            while True:
+                part = it.next()
+                if not part:
+                    return out
+                out.extend(part)
+        finally:
+            it.close()
 
     def _entities(self, spans: list[tuple[int, int, int]]) -> list[dict]:
         """Whole entities for (row, first_v, last_v) spans, read from the store."""
@@ -226,9 +241,20 @@ class MilvusPassages:
             out.append(e)
         return out
 
-    def _upsert(self, entities: list[dict]) -> None:
-        for i in range(0, len(entities), BATCH):
-            self.client().upsert(self.name, entities[i:i + BATCH])
+    def _put(self, spans: list[tuple[int, int, int]]) -> None:
+        """Upsert the whole entities of ``spans``, built and written a batch at a time."""
+        bar = None
+        if self._progress and len(spans) > BATCH:
+            from tqdm import tqdm
+            bar = tqdm(total=len(spans), desc="milvus upsert", unit="passage")
+        for i in range(0, len(spans), BATCH):
+            part = self._entities(spans[i:i + BATCH])
+            if part:
+                self.client().upsert(self.name, part)
+            if bar is not None:
+                bar.update(len(spans[i:i + BATCH]))
+        if bar is not None:
+            bar.close()
 
     # -- searching ------------------------------------------------------------------------------------------------
     def selects(self, version: int, doc_ids: list[str] | None = None) -> str:
