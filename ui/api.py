@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path as PathParam, Request
@@ -12,13 +10,11 @@ from fastapi.responses import Response
 
 from jianghua import __version__
 from jianghua.app import Jianghua
-from jianghua.errors import DocumentLoadError
 from jianghua.ui import models as m
-from jianghua.ui.messages import zh
 from jianghua.ui.documents import document_view, public_sources, source_label, with_file_offsets
 from jianghua.ui.security import WRITE, require_read, require_write
 from jianghua.ui.sse import frame, started, stream
-from jianghua.ui.uploads import receive_files, upload_dir, upload_label
+from jianghua.ui.uploads import ingest_uploads, receive_files, upload_dir
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -97,28 +93,9 @@ def document(doc_id: str = PathParam(pattern=r"^[0-9A-Za-z_-]{1,64}$"), app: Jia
 async def upload(request: Request, app: Jianghua = Depends(get_app)):
     """One or more files (txt, md, docx, pdf, html) as multipart/form-data; a new knowledge-base version."""
     limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    tmp = upload_dir()
-    try:
+    with upload_dir() as tmp:             # the page takes the same path: ui/uploads.py
         received = await receive_files(request, tmp, limit)
-        # the source recorded for an upload is a label, "upload:<base name>": a re-upload of the same name replaces
-        names = {str(r.path): "upload:" + upload_label(r.filename) for r in received}
-        report = await run_in_threadpool(app.ingest_paths, [r.path for r in received], False, names)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    status = {s: k for k in ("added", "unchanged", "replaced") for s in report.get(k, [])}
-    errors = {f["source"]: f["error"] for f in report.get("failed", [])}
-    files = []
-    for r in received:
-        key = names[str(r.path)]
-        err = errors.get(key)
-        if err:   # the core names the generated file; show the client's name instead, in Chinese
-            err = zh(err.replace(str(r.path), r.filename).replace(r.path.name, upload_label(r.filename)),
-                     DocumentLoadError)
-        files.append({"filename": r.filename, "status": "failed" if key in errors else status.get(key, "unchanged"),
-                      "error": err})
-    version, serving = report.get("version"), report.get("serving")
-    return {"files": files, "version": version, "serving": serving,
-            "candidate": version is not None and version != serving, "embedded": report.get("embedded", 0)}
+        return await run_in_threadpool(ingest_uploads, app, received)
 
 
 @router.delete("/documents/{doc_id}", response_model=m.RemoveResponse, tags=["知识库"],

@@ -1,23 +1,28 @@
 """The Gradio page: 问答, 起草, 知识库, 评测. Each handler calls one ``Jianghua`` method; the HTML
-comes from ``ui.render``. ``get_app`` returns the application object the server built in its lifespan."""
+comes from ``ui.render``. ``get_app`` returns the application object the server built in its lifespan.
+
+Uploads take the API's path (``ui.uploads``: the same limits, messages and source names; nothing left on disk);
+a draft's Word file is offered from ``ui.downloads`` (one file a session, removed after)."""
 from __future__ import annotations
 
 import html
 import re
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import gradio as gr
 
-from jianghua.ingest.loaders import SUPPORTED_SUFFIXES
+from jianghua.app import SUPPORTED_SUFFIXES
 from jianghua.app import Jianghua
 from jianghua.errors import BusyError, JianghuaError
 from jianghua.settings import Settings
 from jianghua.ui import render
+from jianghua.ui.downloads import Downloads
+from jianghua.ui.errors import ApiError
 from jianghua.ui.page_eval import build_eval_tab
 from jianghua.ui.messages import zh_error
 from jianghua.ui.security import key_matches
+from jianghua.ui.uploads import discard_stored, ingest_uploads, stage_files, upload_dir
 
 EXAMPLE = "各级党组织书记在主体责任中要做到什么？"
 KEEP_TURNS = 20
@@ -26,19 +31,25 @@ PRIVATE = "private"      # page events are not an API: /api and /v1 are (documen
 GetApp = Callable[[], Jianghua]
 
 
-def build_page(get_app: GetApp, settings: Settings) -> gr.Blocks:
-    with gr.Blocks(title="讲话助手", analytics_enabled=False) as page:
+def build_page(get_app: GetApp, settings: Settings, downloads: Downloads) -> gr.Blocks:
+    """``downloads``: where the draft tab's Word files go (inside Gradio's cache; the server closes it at shutdown).
+    Gradio's own cache files (an upload chosen but never imported) go after a day, and all at shutdown."""
+    with gr.Blocks(title="讲话助手", analytics_enabled=False, delete_cache=(3600, 86400)) as page:
         gr.Markdown("## 讲话助手 · 讲话稿检索、问答与起草\n回答和讲话稿的每句话都标注出处 [n]，下方“引用来源”列出对应原文，可逐条核对。"
                     "（[HTTP API 文档](/docs)）")
         with gr.Tabs():
             with gr.Tab("问答", id="ask"):
                 ask_tab(get_app, settings)
             with gr.Tab("起草", id="draft"):
-                draft_tab(get_app)
+                draft_tab(get_app, downloads)
             with gr.Tab("知识库", id="kb"):
-                fill, outputs = kb_tab(get_app, settings)
+                fill, outputs = kb_tab(get_app, settings, page.upload_file_set)
             build_eval_tab(get_app, settings, _error)
         page.load(fill, None, outputs, api_visibility=PRIVATE)
+
+        def session_ended(request: gr.Request):
+            downloads.forget(request.session_hash)
+        page.unload(session_ended)
     page.queue(default_concurrency_limit=4)
     return page
 
@@ -100,7 +111,7 @@ def ask_tab(get_app: GetApp, settings: Settings) -> None:
 
 
 # -- 起草 -----------------------------------------------------------------------------------------------------------
-def draft_tab(get_app: GetApp) -> None:
+def draft_tab(get_app: GetApp, downloads: Downloads) -> None:
     with gr.Row():
         topic = gr.Textbox(label="主题", placeholder="例如：落实全面从严治党主体责任", scale=3)
         occasion = gr.Textbox(label="场合（可选）", placeholder="例如：机关党建工作推进会", scale=2)
@@ -108,19 +119,18 @@ def draft_tab(get_app: GetApp) -> None:
     go = gr.Button("起草", variant="primary")
     note = gr.Markdown()
     out = gr.HTML(label="讲话稿", elem_id="jh-draft")
-    download = gr.DownloadButton("下载 Word 文件", visible=False)
+    download = gr.DownloadButton("下载 Word 文件", visible=False, elem_id="jh-download")
     sources = gr.HTML(label="引用来源")
 
-    def write(topic_: str, occasion_: str, length_: float):
+    def write(topic_: str, occasion_: str, length_: float, request: gr.Request):
         try:
             app = get_app()
             result = app.draft(topic_, occasion_ or None, int(length_))
-            data = app.draft_docx(topic_, occasion_ or None, int(length_))
+            data = app.export_draft(result, topic_, "docx")
         except JianghuaError as e:
             return _error(e), "", gr.DownloadButton(visible=False), ""
         name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|\s]+", "", topic_)[:40] or "讲话稿"
-        path = Path(tempfile.mkdtemp(prefix="jianghua-draft-")) / f"讲话稿-{name}.docx"
-        path.write_bytes(data)
+        path = downloads.put(request.session_hash, f"讲话稿-{name}.docx", data)     # the session's previous one goes
         info = render.draft_note(result)
         return (info, render.answer_html(result, "draft"), gr.DownloadButton(value=str(path), visible=True),
                 render.sources_html(result))
@@ -133,8 +143,9 @@ KEY_COOKIE_JS = ("(k) => { document.cookie = 'jianghua_key=' + encodeURIComponen
                  "'; path=/; SameSite=Strict'; return []; }")
 
 
-def kb_tab(get_app: GetApp, settings: Settings):
-    """The tab; returns (function, outputs) that fill the table and the status, for the page's load event."""
+def kb_tab(get_app: GetApp, settings: Settings, stored_by_route: set[str]):
+    """The tab; returns (function, outputs) that fill the table and the status, for the page's load event.
+    ``stored_by_route``: the files Gradio's upload route stored (its record), removed once an upload is done."""
     status = gr.Markdown(elem_id="jh-kb-status")
     with gr.Row():
         files = gr.File(label="上传讲话稿（" + " / ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES) + "）",
@@ -156,30 +167,33 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return not settings.api_key or key_matches(given, settings.api_key)
 
     def current():
-        from jianghua.evals.review import document_changes
         from jianghua.ui.render_eval import document_changes_md
         app = get_app()
         info = app.index_info()
         head, serving = info.get("head"), info.get("serving")
-        diff = None
-        if head is not None and serving is not None and head != serving:
-            diff = document_changes(app.kb.documents(serving), app.kb.documents(head))
+        diff = app.pending_changes()
         return (render.document_rows(app.documents()), render.index_status(info),
                 document_changes_md(diff, head, serving))
 
-    def ingest(paths: list[str] | None, given: str, progress=gr.Progress(track_tqdm=True)):
-        if not allowed(given):
-            return ("⚠ 管理密钥不正确。", *current())
-        if not paths:
-            return ("请先选择要上传的文件。", *current())
-        paths = [Path(p) for p in paths]
+    def ingest(chosen: list[dict] | None, given: str, progress=gr.Progress(track_tqdm=True)):
+        # unprocessed (preprocess=False): each file as the browser names it, {"path", "orig_name", …}; Gradio has
+        # checked that every path is one its upload route stored
+        stored = [(f.get("orig_name") or Path(f["path"]).name, Path(f["path"])) for f in chosen or []]
         try:
-            # the source recorded is the upload's own name, never Gradio's temporary path
-            report = get_app().ingest_paths(paths, progress=True,
-                                            sources={str(p): "upload:" + p.name for p in paths})
+            if not allowed(given):
+                return ("⚠ 管理密钥不正确。", None, *current())
+            if not stored:
+                return ("请先选择要上传的文件。", None, *current())
+            with upload_dir() as tmp:          # the API's path: same names, limits and messages
+                result = ingest_uploads(get_app(), stage_files(stored, tmp, settings.max_upload_mb * 2**20),
+                                        progress=True)
+        except ApiError as e:
+            return (f"⚠ {html.escape(e.message)}", None, *current())
         except JianghuaError as e:
-            return (_error(e), *current())
-        return (render.ingest_summary(report, {"upload:" + p.name: p.name for p in paths}), *current())
+            return (_error(e), None, *current())
+        finally:                               # imported or refused, Gradio's stored copies go (and the box clears)
+            discard_stored([p for _, p in stored], stored_by_route, Path(files.GRADIO_CACHE))
+        return (render.upload_summary(result), None, *current())
 
     def drop(doc: str, given: str):
         if not allowed(given):
@@ -194,7 +208,8 @@ def kb_tab(get_app: GetApp, settings: Settings):
         return (f"已删除文档 {r['removed']}：新版本 v{r['version']} {state}。", *current())
 
     outs = [result, table, status, changes]
-    upload.click(ingest, [files, key], outs, api_visibility=PRIVATE, show_progress_on=[result])   # one progress bar
+    upload.click(ingest, [files, key], [result, files, table, status, changes], api_visibility=PRIVATE,
+                 show_progress_on=[result], preprocess=False)   # one progress bar; the files' own names
     remove.click(drop, [doc_id, key], outs, api_visibility=PRIVATE)
     refresh.click(current, None, [table, status, changes], api_visibility=PRIVATE)
     return current, [table, status, changes]

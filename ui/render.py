@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-from jianghua.errors import DocumentLoadError
-from jianghua.ui.messages import zh
+from jianghua.app import MARKER
 
-MARKER = re.compile(r"\[(\d{1,3})\]")
+
 _TAIL = re.compile(r"(?:\s*\[\d{1,3}\]|〔[^〕]{0,20}〕)*[。！？；!?;…]*")
 _STOPS = "。！？；!?;…"
 
@@ -195,17 +194,19 @@ def document_rows(docs: list[dict]) -> list[list]:
 STATUS_ZH = {"added": "已新增", "unchanged": "未变化（已存在）", "replaced": "已替换旧版本", "failed": "失败"}
 
 
-def ingest_summary(report: dict, names: dict[str, str]) -> str:
-    """Markdown for an ingest report; ``names`` maps a stored path to the name the user knows."""
-    def name(source: str) -> str:
-        return html.escape(names.get(source, source))
+def upload_summary(result: dict) -> str:
+    """Markdown for an upload's result (``ui.uploads.ingest_uploads``: what POST /api/documents returns), one line a
+    file under the name the user gave it."""
+    from jianghua.ui.uploads import upload_label
 
     lines = []
-    for key in ("added", "replaced", "unchanged"):
-        lines += [f"- {name(s)}：{STATUS_ZH[key]}" for s in report.get(key, [])]
-    lines += [f"- {name(f['source'])}：失败（{html.escape(zh(f['error'], DocumentLoadError))}）"
-              for f in report.get("failed", [])]
-    v, serving = report.get("version"), report.get("serving")
+    for f in result.get("files", []):
+        name = html.escape(upload_label(f["filename"]))
+        if f["status"] == "failed":
+            lines.append(f"- {name}：失败（{html.escape(f.get('error') or '')}）")
+        else:
+            lines.append(f"- {name}：{STATUS_ZH[f['status']]}")
+    v, serving = result.get("version"), result.get("serving")
     if v is None:
         lines.append("\n没有变化，未生成新版本。")
     elif v == serving:
@@ -215,5 +216,5 @@ def ingest_summary(report: dict, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-from jianghua.ui.render_eval import (METRIC_ZH, _num, eval_chart, eval_summary, eval_table, gate_refusal,  # noqa: E402,F401
+from jianghua.ui.render_eval import (METRIC_ZH, fmt_num, eval_chart, eval_summary, eval_table, gate_refusal,  # noqa: E402,F401
                             metric_name, promotion_done, version_choices, versions_status)

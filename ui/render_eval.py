@@ -19,7 +19,7 @@ def metric_name(key: str) -> str:
     return f"{METRIC_ZH[key]}（{key}）" if key in METRIC_ZH else key
 
 
-def _num(v: float | None, signed: bool = False) -> str:
+def fmt_num(v: float | None, signed: bool = False) -> str:
     return "—" if v is None else (f"{v:+.3f}" if signed else f"{v:.3f}")
 
 
@@ -64,10 +64,10 @@ def eval_summary(out: dict) -> str:
 def eval_table(out: dict):
     """A DataFrame: one column per version and, with a comparison, 变化 (▼ where the candidate is worse)."""
     import pandas as pd
-    from jianghua.evals.runner import LOWER_IS_BETTER
+    from jianghua.app import LOWER_IS_BETTER
     res, cmp = out["result"], out.get("comparison")
     if cmp is None:
-        rows = [[metric_name(k), _num(v)] for k, v in res["metrics"].items() if v is not None]
+        rows = [[metric_name(k), fmt_num(v)] for k, v in res["metrics"].items() if v is not None]
         return pd.DataFrame(rows, columns=["指标", f"v{res['version']}"])
     a, b = cmp["a"], cmp["b"]
     rows = []
@@ -76,14 +76,14 @@ def eval_table(out: dict):
         if va is None and vb is None:
             continue
         worse = d is not None and abs(d) > 1e-9 and (d > 0 if k in LOWER_IS_BETTER else d < 0)
-        rows.append([metric_name(k), _num(va), _num(vb), _num(d, True) + (" ▼" if worse else "")])
+        rows.append([metric_name(k), fmt_num(va), fmt_num(vb), fmt_num(d, True) + (" ▼" if worse else "")])
     return pd.DataFrame(rows, columns=["指标", f"基线 v{a['version']}", f"候选 v{b['version']}", "变化"])
 
 
 def eval_chart(out: dict):
     """A DataFrame for the bar chart of the gate's headline metrics, the versions side by side."""
     import pandas as pd
-    from jianghua.evals.gate import HEADLINE
+    from jianghua.app import HEADLINE
     cmp = out.get("comparison")
     runs = [(f"基线 v{cmp['a']['version']}", cmp["a"]), (f"候选 v{cmp['b']['version']}", cmp["b"])] if cmp \
         else [(f"v{out['result']['version']}", out["result"])]
@@ -100,8 +100,8 @@ def gate_refusal(message: str, report: dict | None) -> str:
     lines = [f"### ✗ 未通过评测，v{c} 未启用", "",
              f"候选版本 v{c} 与服务版本 v{s} 相比（评测集 {html.escape(report['set'])}），以下核心指标下降超过容差 "
              f"{report['tolerance']:g}：", "", f"| 指标 | 服务版本 v{s} | 候选版本 v{c} | 变化 |", "|---|---:|---:|---:|"]
-    lines += [f"| {metric_name(d['metric'])} | {_num(d['serving'])} | {_num(d['candidate'])} | "
-              f"{_num(d['delta'], True)} |" for d in report["drops"]]
+    lines += [f"| {metric_name(d['metric'])} | {fmt_num(d['serving'])} | {fmt_num(d['candidate'])} | "
+              f"{fmt_num(d['delta'], True)} |" for d in report["drops"]]
     lines += ["", f"当前仍由 v{s} 提供服务。若下降来自新文档带来的合理变化（例如原本应拒答的问题现在有了出处），"
                   "请先「运行评测」，在「逐题对比」中勾选并接受这些变化，再「评测并发布」。", "",
               f"否则请修正候选版本的文档后重新评测；确需启用时，可用命令行 "

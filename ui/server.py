@@ -47,14 +47,23 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
     if settings.api_key_all and not settings.api_key:
         raise InputError("api_key_all is set but no api_key: set JIANGHUA_API_KEY as well")
     holder: dict[str, Jianghua] = {}
+    downloads = None
+    if page:                                           # the page's download files, inside Gradio's cache
+        from gradio.utils import get_upload_folder
+        from jianghua.ui.downloads import Downloads
+        downloads = Downloads(get_upload_folder())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         from jianghua.ui.uploads import remove_stale_upload_dirs
         for d in remove_stale_upload_dirs():              # left by a server killed mid-upload
             log.warning("removed the stale upload directory %s", d)
+        if downloads is not None:
+            from jianghua.ui.downloads import DOWNLOAD_PREFIX
+            for d in remove_stale_upload_dirs(downloads.cache_dir, prefix=DOWNLOAD_PREFIX):
+                log.warning("removed the stale download directory %s", d)
         jh = Jianghua(settings)
-        await run_in_threadpool(lambda: jh.kb)        # open or create now: a bad --kb fails at start
+        await run_in_threadpool(jh.open)              # open or create now: a bad --kb fails at start
         if background_embedding and settings.dense_weight > 0:
             jh.start_background_embedding()
         if seed is not None:                           # with the worker running, vectors follow in the background
@@ -64,6 +73,8 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
             yield
         finally:
             jh.stop_background_embedding()
+            if downloads is not None:
+                downloads.close()
 
     app = FastAPI(title="讲话助手 jianghua", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
@@ -113,7 +124,7 @@ def create_app(settings: Settings | None = None, page: bool = True, background_e
         if settings.api_key_all:
             from jianghua.ui.security import key_matches
             auth = lambda user, password: key_matches(password, settings.api_key)  # noqa: E731
-        gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings), path="/", css=CSS, theme=theme(),
+        gr.mount_gradio_app(app, build_page(lambda: holder["app"], settings, downloads), path="/", css=CSS, theme=theme(),
                             auth=auth,
                             auth_message="请输入访问密钥（用户名任意）", footer_links=[],
                             max_file_size=f"{settings.max_upload_mb}mb", show_error=False, head=page_head())

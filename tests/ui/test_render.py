@@ -67,10 +67,12 @@ def test_index_status():
     assert "当前服务版本：v1" in text and "候选版本 v2" in text
 
 
-def test_ingest_summary_escapes_names():
-    text = render.ingest_summary({"added": ["/tmp/a"], "failed": [{"source": "/tmp/b", "error": "<bad>中文说明"}],
-                                  "version": 2, "serving": 1}, {"/tmp/a": "<a>.txt", "/tmp/b": "b.txt"})
-    assert "&lt;a&gt;.txt：已新增" in text and "失败（&lt;bad&gt;中文说明）" in text and "候选版本 v2" in text
+def test_upload_summary_escapes_names():
+    text = render.upload_summary({"files": [{"filename": "<a>.txt", "status": "added", "error": None},
+                                            {"filename": "../b.txt", "status": "failed", "error": "<bad>中文说明"}],
+                                  "version": 2, "serving": 1})
+    assert "&lt;a&gt;.txt：已新增" in text and "b.txt：失败（&lt;bad&gt;中文说明）" in text and "候选版本 v2" in text
+    assert "../" not in text
 
 
 def test_each_marker_links_to_its_own_passage_and_unknown_markers_stay_text():
