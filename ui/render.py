@@ -51,9 +51,10 @@ a.jh-cite:hover { text-decoration: underline; }
 
 
 def page_head() -> str:
-    """The page's own script (the document view), inlined into the page's head."""
+    """The page's own scripts (the document view; the upload limit's message in Chinese), inlined into its head."""
     from pathlib import Path
-    return "<script>" + (Path(__file__).with_name("docview.js")).read_text(encoding="utf-8") + "</script>"
+    return "".join("<script>" + Path(__file__).with_name(name).read_text(encoding="utf-8") + "</script>"
+                   for name in ("docview.js", "upload_limit.js"))
 
 
 def cite_link(c: dict) -> str:

@@ -1,6 +1,7 @@
 """In Chromium against a real ``jianghua serve`` whose temp root (Python's and Gradio's) is private: a seed speech
 uploaded through the page leaves no copy behind; a draft's Word file downloads, one file a session however many
-drafts; closing the tab removes the session's file and stopping the server removes the rest."""
+drafts; closing the tab removes the session's file and stopping the server removes the rest. A file the page's
+file box refuses itself (too large, a type not on the list) shows the API's message for that file."""
 from __future__ import annotations
 
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jianghua.samples import SEEDS
-from tests.ui.browser import ARGS, CHROMIUM, WAIT_MS, offline, require_browser
+from tests.ui.browser import ARGS, CHROMIUM, WAIT_MS, english_on_page, offline, require_browser
 from tests.ui.conftest import serving
 from tests.ui.gradio_queue import entries
 
@@ -75,3 +76,40 @@ def test_page_uploads_and_drafts_leave_no_files(seed_kb, tmp_path):
         assert wait_until(lambda: not downloads(root)), downloads(root)
         browser.close()
     assert not list((root / "gradio").glob("jianghua-download-*"))    # the server stopped: its directory went
+
+
+def test_files_the_browser_refuses_get_the_apis_messages(seed_kb, tmp_path):
+    # the page's file box refuses these itself, before sending them (Gradio's own check, in English): the page
+    # shows instead what the API says for the same file
+    require_browser()
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    kb = tmp_path / "kb"
+    shutil.copytree(seed_kb, kb)
+    big = tmp_path / "big" / SEED.name
+    big.parent.mkdir()
+    big.write_bytes(SEED.read_bytes() * (2**20 // SEED.stat().st_size + 1))
+    other = tmp_path / (SEED.stem + ".zip")
+    other.write_bytes(SEED.read_bytes())
+    with serving(kb, JIANGHUA_MAX_UPLOAD_MB="1") as base, sync_playwright() as p:
+        with httpx.Client(trust_env=False, timeout=60) as h:
+            said = {f: h.post(base + "/api/documents", files=[("files", (f.name, f.read_bytes()))]).json()
+                    ["error"]["message"] for f in (big, other)}
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        ctx = browser.new_context(viewport={"width": 1280, "height": 1300}, locale="zh-CN")
+        ctx.set_default_timeout(WAIT_MS)
+        blocked = offline(ctx, base)
+        page = ctx.new_page()
+        page.goto(base + "/", wait_until="load")
+        page.get_by_role("tab", name="知识库").click()
+        page.locator("#jh-kb-status").get_by_text("当前服务版本：v1").wait_for()
+        for f in (big, other):
+            page.locator("#jh-kb-files input[type=file]").set_input_files(str(f))
+            toast = page.locator("[data-testid=toast-body]").filter(has_text=f.name)
+            toast.wait_for()
+            assert toast.locator("[data-testid=toast-text]").inner_text().strip() == said[f]
+            assert english_on_page(page) == []
+            toast.locator("[data-testid=toast-close]").click()
+        assert blocked == []
+        browser.close()
