@@ -174,3 +174,17 @@ def test_draft_exports_leave_no_files_behind(page_client, temp_root, seed_kb, tm
     assert q.download(value) == data and other["path"] != value["path"]
     page_client.close(c)                                          # shutdown removes them all
     assert entries(temp_root) == before
+
+
+def test_a_killed_servers_download_files_go_at_the_next_start(page_client, temp_root):
+    import subprocess
+    import sys
+
+    from jianghua.ui.downloads import DOWNLOAD_PREFIX
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    left = temp_root / "gradio" / f"{DOWNLOAD_PREFIX}{ended.pid}"
+    (left / "session" / "1").mkdir(parents=True)
+    (left / "session" / "1" / "讲话稿-全面从严治党.docx").write_bytes(b"PK")
+    page_client()
+    assert not left.exists()
