@@ -175,7 +175,8 @@ def stage_files(stored: list[tuple[str, Path]], dest: Path, max_bytes: int) -> l
         try:
             rec.size = Path(src).stat().st_size
         except OSError as e:
-            raise ApiError(400, "bad_request", f"{upload_label(name)}：上传的文件已不在服务器上：请重新选择文件后上传") from e
+            raise ApiError(400, "bad_request",
+                           f"{upload_label(name)}：上传的文件已不在服务器上：请重新选择文件后上传") from e
         if rec.size > max_bytes:
             raise _too_large(name, max_bytes)
         staged.append((rec, src))
