@@ -77,6 +77,8 @@ class MilvusPassages:
                             "server, JIANGHUA_MILVUS_URI=http://host:19530)") if self.lite else ""
                     raise BackendError(f"cannot open Milvus at {self.uri}: {e}{hint}") from e
                 self.bm25 = server_has_bm25(version)
+                if self.lite:
+                    _LITE_USERS[self.uri] = _LITE_USERS.get(self.uri, 0) + 1
                 if not client.has_collection(self.name):
                     self._create(client)
                     self._save_state({"version": 0, "vectors": 0})   # a new collection: everything to sync
@@ -118,8 +120,7 @@ class MilvusPassages:
                 self._client.close()
                 self._client = None
                 if self.lite:
-                    from milvus_lite.server_manager import server_manager_instance
-                    server_manager_instance.release_server(self.uri)
+                    _release_lite(self.uri)
 
     # -- sync state (in SQLite, beside the versions it follows) ---------------------------------------------------
     def _state(self) -> dict:
@@ -304,6 +305,21 @@ class MilvusPassages:
         expr = self.selects(version) + (" and has_vec == true" if embedded else "")
         res = self.client().query(self.name, filter=expr, output_fields=["count(*)"])
         return int(res[0]["count(*)"]) if res else 0
+
+
+_LITE_USERS: dict[str, int] = {}     # open clients per Milvus Lite path in this process (they share one server)
+
+
+def _release_lite(uri: str) -> None:
+    """Stop this process's Milvus Lite server for ``uri`` when its last client closes: that frees the data
+    directory's lock for another process."""
+    n = _LITE_USERS.get(uri, 1) - 1
+    if n > 0:
+        _LITE_USERS[uri] = n
+        return
+    _LITE_USERS.pop(uri, None)
+    from milvus_lite.server_manager import server_manager_instance
+    server_manager_instance.release_server(uri)
 
 
 def server_has_bm25(version: str) -> bool:
