@@ -1,10 +1,11 @@
 """Normalise raw text for chunking, keeping an exact map from cleaned offsets back to raw offsets.
 
-Rules: line breaks (\\r\\n, \\r, \\n, U+2028/9) become one \\n; blank lines and boilerplate lines go; on each line
-leading and trailing whitespace goes, zero-width characters go, and every inner run of whitespace (space, tab,
+Rules: line breaks (\\r\\n, \\r, \\n, U+2028/9, and a news photo's credit, which is dropped) become one \\n; blank
+lines and boilerplate lines go; on each line leading and trailing whitespace goes, zero-width characters go, and every inner run of whitespace (space, tab,
 U+3000, NBSP …) becomes one ASCII space. Nothing else changes: punctuation, full-width forms and ``*`` placeholders
 are kept verbatim. Every cleaned character maps to the raw character it came from; it is the same character except
-that a cleaned space maps to a raw whitespace character and a cleaned \\n maps to a raw line break (\\n or \\r).
+that a cleaned space maps to a raw whitespace character and a cleaned \\n maps to a raw line break (\\n or \\r) or to
+the 摄 that ends a dropped photo credit.
 """
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from operator import itemgetter
 
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+# A news photo's credit ("新华社记者 鞠鹏/摄") in a page scraped to one line: it ends the caption before it, and the
+# speech goes on right after it ("…/摄第一，创造了…"). The credit is dropped and read as a line break, so the text
+# after it starts a line (an item marker there stays an item marker); the cleaned \n maps to the credit's 摄.
+PHOTO_CREDIT = (r"[ \t\u3000]*(?:新华社|中新社|人民日报|人民网|央视|光明日报|经济日报)?记者[ \t\u3000]?"
+                r"[\u4e00-\u9fff·]{2,5}(?:[、，,][\u4e00-\u9fff·]{2,5}){0,3}[ \t\u3000]?[/／][ \t\u3000]?摄")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]|" + PHOTO_CREDIT)
 _SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 

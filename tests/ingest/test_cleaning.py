@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jianghua.ingest.cleaning import clean
+from jianghua.ingest.cleaning import PHOTO_CREDIT, clean
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "samples" / "seeds").glob("*.txt"))
@@ -27,8 +27,8 @@ def assert_exact_map(raw: str, c) -> None:
         src = raw[j]
         if ch == " ":
             assert src in SPACES, (i, j, repr(src))
-        elif ch == "\n":
-            assert src in BREAKS, (i, j, repr(src))
+        elif ch == "\n":                   # a line break, or the 摄 ending a dropped photo credit
+            assert src in BREAKS or re.search(PHOTO_CREDIT + "$", raw[max(0, j - 40):j + 1]), (i, j, repr(src))
         else:
             assert src == ch, (i, j, repr(src), repr(ch))
     if c.text:
@@ -188,3 +188,33 @@ def test_trailing_wikisource_licence_block_is_dropped():
         first = starts[-1]                                                   # the block's first line
         body_end = "\n".join(x for x in lines[:first] if x.strip())
         assert c.text.rstrip().endswith(body_end.splitlines()[-1].strip()), f.name
+
+
+def test_photo_credit_is_dropped_and_the_speech_starts_a_line():
+    raw = ("习近平在大会上发表重要讲话。 新华社记者 姚大伟/摄同志们，朋友们：在过去8个多月时间里，我们经历了。"
+           "看望贫困户。新华社记者 谢环驰、刘彬／摄第一，加强组织领导。")
+    c = clean(raw)
+    assert c.text.split("\n") == ["习近平在大会上发表重要讲话。", "同志们，朋友们：在过去8个多月时间里，我们经历了。看望贫困户。",
+                                  "第一，加强组织领导。"]
+    assert_exact_map(raw, c)
+
+
+@pytest.mark.parametrize("line", ["记者会上，他说：收入/支出摄入比例合理。", "据新华社记者报道，会议强调。",
+                                  "记者节/摄影展在京开幕。"])
+def test_text_that_only_looks_like_a_credit_is_kept(line):
+    assert clean(f"正文。\n{line}\n正文。").text == f"正文。\n{line}\n正文。"
+
+
+@pytest.mark.skipif(not GENRE.is_dir(), reason="shared corpus not beside the repository")
+def test_list_items_behind_photo_credits_start_lines_in_the_corpus():
+    """A speech scraped to one line (在打好精准脱贫攻坚战座谈会上的讲话, 2020 edition): its 第一，… 第四， items
+    followed photo credits and did not start a sentence."""
+    raw = next(t for t in (f.read_text("utf-8") for f in sorted(GENRE.glob("xi_speeches_2020_jhsjk/*.txt")))
+               if "减贫史上最好成绩" in t and "/摄" in t)
+    assert re.search(PHOTO_CREDIT, raw)
+    c = clean(raw)
+    assert not re.search(PHOTO_CREDIT, c.text)
+    lines = c.text.split("\n")
+    assert any(x.startswith("第一，创造了我国减贫史上最好成绩") for x in lines)
+    assert any(x.startswith("第四，建立了中国特色脱贫攻坚制度体系") for x in lines)
+    assert_exact_map(raw, c)
