@@ -42,7 +42,7 @@ def build_kb(kb_dir: Path, files: list[Path], embed: bool) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_kb(tmp_path_factory, _embedder_env) -> Path:
+def seed_kb_dir(tmp_path_factory, _embedder_env) -> Path:
     """The five seed speeches, chunked and keyword-indexed (~111 chunks; not embedded: on two shared cores that
     takes minutes, so tests search keyword-only unless they use ``hybrid_kb``)."""
     return build_kb(tmp_path_factory.mktemp("kb") / "seed", sorted(SEEDS.glob("*.txt")), embed=False)
@@ -55,10 +55,10 @@ def hybrid_kb(tmp_path_factory, _embedder_env) -> Path:
 
 
 @pytest.fixture
-def kb_copy(seed_kb, tmp_path) -> Path:
+def kb_copy(seed_kb_dir, tmp_path) -> Path:
     """A private copy of the seed knowledge base, for tests that write."""
     dest = tmp_path / "kb"
-    shutil.copytree(seed_kb, dest)
+    shutil.copytree(seed_kb_dir, dest)
     return dest
 
 
@@ -69,12 +69,12 @@ def settings_for(kb: Path, **kw):
 
 
 @pytest.fixture(scope="session")
-def client(seed_kb):
+def client(seed_kb_dir):
     """Read-only tests: the whole application (page included) over the seed knowledge base."""
     from fastapi.testclient import TestClient
     from jianghua.ui.server import create_app
 
-    with TestClient(create_app(settings_for(seed_kb), background_embedding=False)) as c:
+    with TestClient(create_app(settings_for(seed_kb_dir), background_embedding=False)) as c:
         yield c
 
 
@@ -144,18 +144,18 @@ def serving(kb: Path, **env_extra: str):
 
 
 @pytest.fixture(scope="session")
-def served(seed_kb, tmp_path_factory):
+def served(seed_kb_dir, tmp_path_factory):
     """``jianghua serve`` over a copy of the seed knowledge base (read-mostly tests share it); yields its URL."""
     kb = tmp_path_factory.mktemp("served") / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     with serving(kb) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def served_private(seed_kb, tmp_path_factory):
+def served_private(seed_kb_dir, tmp_path_factory):
     """``jianghua serve`` over a private copy of the seed knowledge base, for a module whose tests write."""
     kb = tmp_path_factory.mktemp("served-private") / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     with serving(kb) as base:
         yield base

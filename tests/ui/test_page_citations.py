@@ -117,13 +117,13 @@ def test_api_docs_render_with_the_network_blocked(context, served, path, ready):
     pg.screenshot(path=str(ARTIFACTS / f"{path.strip('/')}-offline.png"))
 
 
-def test_document_view_asks_for_the_key_when_every_read_needs_it(browser, seed_kb, tmp_path):
+def test_document_view_asks_for_the_key_when_every_read_needs_it(browser, seed_kb_dir, tmp_path):
     import shutil
 
     from tests.ui.conftest import QUESTION, serving
     key = "page-key-" + "7" * 12
     kb = tmp_path / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     with serving(kb, JIANGHUA_API_KEY=key, JIANGHUA_API_KEY_ALL="1") as base:
         ctx = browser.new_context(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
         ctx.set_default_timeout(WAIT_MS)

@@ -33,12 +33,12 @@ def wait_until(check, seconds: float = 60.0) -> bool:
     return check()
 
 
-def test_page_uploads_and_drafts_leave_no_files(seed_kb, tmp_path):
+def test_page_uploads_and_drafts_leave_no_files(seed_kb_dir, tmp_path):
     require_browser()
     from playwright.sync_api import sync_playwright
 
     kb, root = tmp_path / "kb", tmp_path / "tmp"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     (root / "gradio").mkdir(parents=True)
     with serving(kb, TMPDIR=str(root), GRADIO_TEMP_DIR=str(root / "gradio")) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -78,7 +78,7 @@ def test_page_uploads_and_drafts_leave_no_files(seed_kb, tmp_path):
     assert not list((root / "gradio").glob("jianghua-download-*"))    # the server stopped: its directory went
 
 
-def test_files_the_browser_refuses_get_the_apis_messages(seed_kb, tmp_path):
+def test_files_the_browser_refuses_get_the_apis_messages(seed_kb_dir, tmp_path):
     # the page's file box refuses these itself, before sending them (Gradio's own check, in English): the page
     # shows instead what the API says for the same file
     require_browser()
@@ -86,7 +86,7 @@ def test_files_the_browser_refuses_get_the_apis_messages(seed_kb, tmp_path):
     from playwright.sync_api import sync_playwright
 
     kb = tmp_path / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     big = tmp_path / "big" / SEED.name
     big.parent.mkdir()
     big.write_bytes(SEED.read_bytes() * (2**20 // SEED.stat().st_size + 1))

@@ -18,10 +18,10 @@ COSTLY = r"^/api/(eval|eval/review|eval/accept|index/promote)$"
 
 
 @pytest.fixture(scope="module")
-def api_schema(seed_kb, tmp_path_factory):
+def api_schema(seed_kb_dir, tmp_path_factory):
     from jianghua.ui.server import create_app
     kb = tmp_path_factory.mktemp("schemathesis") / "kb"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     app = create_app(settings_for(kb), page=False, background_embedding=False)
     with TestClient(app):                                    # runs the lifespan: the application is open
         loaded = schemathesis.openapi.from_asgi("/openapi.json", app)

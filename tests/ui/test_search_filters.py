@@ -22,7 +22,7 @@ def test_api_search_rejects_a_bad_filter(client):
     assert r.status_code == 422 and "error" in r.json()
 
 
-def test_cli_search_filters(seed_kb, capsys):
-    code = main(["search", "基层党组织建设", "--kb", str(seed_kb), "--type", "表态发言", "--json", "-k", "4"])
+def test_cli_search_filters(seed_kb_dir, capsys):
+    code = main(["search", "基层党组织建设", "--kb", str(seed_kb_dir), "--type", "表态发言", "--json", "-k", "4"])
     hits = json.loads(capsys.readouterr().out)
     assert code == 0 and hits and {h["title"] for h in hits} == {"全面从严治党表态发言"}

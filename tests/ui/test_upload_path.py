@@ -147,13 +147,13 @@ def test_uploads_leave_no_files_behind(page_client, temp_root):
     assert len(head_docs(c)) == 1
 
 
-def test_draft_exports_leave_no_files_behind(page_client, temp_root, seed_kb, tmp_path):
+def test_draft_exports_leave_no_files_behind(page_client, temp_root, seed_kb_dir, tmp_path):
     import shutil
 
     import docx
 
     kb = tmp_path / "seed"
-    shutil.copytree(seed_kb, kb)
+    shutil.copytree(seed_kb_dir, kb)
     c, q = page_client(kb=kb)
     before = entries(temp_root)
 
