@@ -77,10 +77,15 @@ class KeywordIndex:
             per_term.append((t, rows))
         if not all_rows:
             return np.zeros(0, np.int64), np.zeros(0), per_term
-        uniq_rows, inv = np.unique(np.concatenate(all_rows), return_inverse=True)
-        total = np.zeros(len(uniq_rows))
-        np.add.at(total, inv, np.concatenate(all_scores))
-        return uniq_rows, total, per_term
+        cat = np.concatenate(all_rows)        # summed by row number: no sort or hash of the postings
+        uniq_rows = np.flatnonzero(np.bincount(cat))
+        return uniq_rows, np.bincount(cat, weights=np.concatenate(all_scores))[uniq_rows], per_term
+
+    def score_rows(self, terms: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+        """``score_all`` restricted to ``rows`` (candidates another engine found), with this version's statistics."""
+        all_rows, total, per_term = self.score_all(terms)
+        keep = np.isin(all_rows, rows)
+        return all_rows[keep], total[keep], [(t, tr[np.isin(tr, rows)]) for t, tr in per_term]
 
     def search(self, terms: list[str], k: int) -> KeywordResult:
         rows, total, per_term = self.score_all(terms)
@@ -91,11 +96,13 @@ def add_scores(rows: np.ndarray, total: np.ndarray, rows2: np.ndarray, total2: n
     """The sum of two sparse score vectors (rows ascending)."""
     if len(rows2) == 0:
         return rows, total
-    u = np.union1d(rows, rows2)
-    out = np.zeros(len(u))
-    out[np.searchsorted(u, rows)] += total
-    out[np.searchsorted(u, rows2)] += total2
-    return u, out
+    size = int(max(rows.max(initial=-1), rows2.max())) + 1      # by row number: no sort of the union
+    out, seen = np.zeros(size), np.zeros(size, bool)
+    out[rows] += total
+    out[rows2] += total2
+    seen[rows] = seen[rows2] = True
+    u = np.flatnonzero(seen)
+    return u, out[u]
 
 
 def top_k(rows: np.ndarray, total: np.ndarray, k: int, per_term: list[tuple[str, np.ndarray]]) -> KeywordResult:
@@ -108,6 +115,6 @@ def top_k(rows: np.ndarray, total: np.ndarray, k: int, per_term: list[tuple[str,
     best = rows[top]
     matched = {int(r): [] for r in best}
     for t, trows in per_term:
-        for r in best[np.isin(best, trows)]:
+        for r in best[np.isin(best, trows, kind="table")]:
             matched[int(r)].append(t)
     return KeywordResult(best, total[top].astype(np.float32), matched)

@@ -4,9 +4,10 @@ weighted RRF, scope pinning and stages as the embedded backend.
 
 What stays as in the embedded view: the catalog (documents and their metadata, for scope), the title and section
 fields, and the per-version BM25 statistics the answer composer reads (``view.keyword.idf``) — all from SQLite.
-What differs: Milvus scores BM25 with its own statistics (IDF over its segments and every span in the collection,
-not over the one version; jieba's search mode on the raw text, not on our tokens), and the fields stage adds title
-and section scores to Milvus's candidates only (the embedded view adds them to every row matching a term).
+What differs: the keyword candidates are the ones Milvus's BM25 finds (its statistics: IDF over its segments and
+every span in the collection, not over the one version; its jieba analysis of the text), ordered by the version's
+own BM25 over our tokens; the fields stage adds title and section scores to those candidates only (the embedded view
+adds them to every row matching a term); the dense list is Milvus's (exact inner product, one vector per row).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 from jianghua.index.keyword import add_scores
 from jianghua.index.scope import Scope
 from jianghua.index.search import CANDIDATES, VersionView, _split
+
+POOL = 2 * CANDIDATES      # keyword candidates taken from Milvus, ordered by the version's BM25
 
 
 class MilvusView(VersionView):
@@ -44,18 +47,16 @@ class MilvusView(VersionView):
             return super().keyword_lists(kterms, row_mask, scope, pin, fields)
         mp.refresh()
         text = " ".join(dict.fromkeys(kterms))
-        cands: dict[int, float] = {}
+        cands: set[int] = set()
         if row_mask is not None:
-            cands.update(mp.keyword(text, self.version, CANDIDATES, self._doc_ids(row_mask)))
+            cands |= {r for r, _ in mp.keyword(text, self.version, POOL, self._doc_ids(row_mask))}
         if not scope.hard:
-            for r, s in mp.keyword(text, self.version, CANDIDATES):
-                cands.setdefault(r, s)
-        rows = np.array(sorted(cands), np.int64)
-        total = np.array([cands[r] for r in rows], np.float64)
+            cands |= {r for r, _ in mp.keyword(text, self.version, POOL)}
+        # Milvus finds the candidates; the version's own BM25 statistics order them (Milvus Lite's per-segment
+        # IDF gave the same passages other scores in two versions with the same documents: README "Milvus backend")
+        rows, total, per_term = self.keyword.score_rows(kterms, np.array(sorted(cands), np.int64))
         if fields:
             rows, total = add_scores(rows, total, *self.fields.score(kterms, rows))
-        per_term = [(t, np.asarray(rs, np.int64)) for t, rs in self.kb.store.term_rows(list(dict.fromkeys(kterms)),
-                                                                                          [int(r) for r in rows])]
         return _split(rows, total, per_term, row_mask, scope.hard, pin)
 
     def dense_lists(self, qv: np.ndarray, row_mask, scope: Scope, pin: int) -> list[list[int]]:

@@ -37,6 +37,18 @@ PUNCT = list("，。、；：？！“”‘’（）《》【】—…·「」�
 log = logging.getLogger(__name__)
 
 
+class _NoMvccNotice(logging.Filter):
+    """pymilvus's query iterator warns on every use against Milvus Lite, which has no AllocTimestamp call."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        unimplemented = record.exc_info is not None and isinstance(record.exc_info[1], NotImplementedError)
+        return "mvccTs" not in record.getMessage() and not unimplemented
+
+
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoMvccNotice())
+logging.getLogger("grpc._server").addFilter(_NoMvccNotice())      # Milvus Lite's in-process server says it too
+
+
 def analyzer_params(tok: Tokenizer) -> dict:
     """jieba in search mode with the domain lexicon as its user dictionary, the keyword tokenizer's stop words and
     punctuation dropped ("_default_" keeps jieba's own dictionary on a Milvus server)."""
@@ -161,6 +173,12 @@ class MilvusPassages:
     def _sync_versions(self, st: dict) -> bool:
         versions = self.store.version_numbers()
         todo = [v for v in versions if v > st["version"]]
+        if st["version"] == 0 and todo:
+            # a new collection: entities are built from the store after this read, so they carry every vector
+            # committed up to it and the vector sync can start from there
+            seen = self.store.max_vector_id()
+        else:
+            seen = None
         for v in todo:
             applied = st["version"]
             now = self.store.version_rows(v)
@@ -173,6 +191,8 @@ class MilvusPassages:
             self._put([(r, v, OPEN) for r in sorted(now - before)])
             self._close(sorted(before - now), applied)
             st["version"] = v
+            if seen is not None and v == todo[-1]:
+                st["vectors"] = max(st["vectors"], seen)
             self._save_state(st)
         return bool(todo)
 

@@ -213,6 +213,9 @@ class Store:
     def version_rows(self, version: int) -> set[int]:
         return {r[0] for r in self.conn().execute("SELECT chunk FROM version_chunks WHERE version=?", (version,))}
 
+    def max_vector_id(self) -> int:
+        return self.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+
     def vectors_after(self, after: int, n: int) -> list[tuple[int, str]]:
         """(vector id, text hash) of up to ``n`` vectors with ids above ``after``, in id order."""
         return self.conn().execute("SELECT id, text_hash FROM vectors WHERE id > ? ORDER BY id LIMIT ?",
@@ -235,14 +238,3 @@ class Store:
         """How many of the version's chunk rows have a vector."""
         return self.conn().execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN "
                                    "vectors v ON v.text_hash=ch.text_hash WHERE k.version=?", (version,)).fetchone()[0]
-
-    def term_rows(self, terms: list[str], rows: list[int]) -> list[tuple[str, list[int]]]:
-        """[(term, the rows among ``rows`` whose postings hold it)] for each term that any of them holds."""
-        if not terms or not rows:
-            return []
-        q = ("SELECT term, chunk FROM postings WHERE term IN (%s) AND chunk IN (%s)"
-             % (",".join("?" * len(terms)), ",".join("?" * len(rows))))
-        found: dict[str, list[int]] = {}
-        for t, r in self.conn().execute(q, [*terms, *rows]):
-            found.setdefault(t, []).append(r)
-        return [(t, found[t]) for t in terms if t in found]

@@ -81,9 +81,9 @@ def prune(kb: KnowledgeBase, keep: int) -> dict:
         drop = [v for v in versions if v not in kept]
         kb.store.set_state(c, "history", [h for h in kb.store.get_state("history", []) if h in kept])
         n_chunks, n_docs, n_vec = kb.store.drop_versions(c, drop)
-    if n_vec:
-        kb.mirror.refresh(full=True)
-        kb.mirror.save()
+    if n_vec or drop:       # FAISS drops the deleted vectors; a Milvus collection the spans of the pruned versions
+        if kb.mirror.refresh(full=True):
+            kb.mirror.save()
     kb.store.checkpoint()
     kb.write_manifest()
     return {"removed_versions": drop, "kept": sorted(kept), "chunks_deleted": n_chunks, "documents_deleted": n_docs,

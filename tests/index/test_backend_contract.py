@@ -130,7 +130,6 @@ def test_update_remove_promote_rollback_prune(kb, tmp_path):
     # prune to the newest version (and the serving one): the others' passages are gone, the kept ones unchanged
     res = prune(kb, keep=1)
     assert res["removed_versions"] == [2]
-    kb.mirror.refresh(full=True)
     consistent(kb)
     if kb.settings.backend == "milvus":
         live = {v for v in kb.store.version_numbers()}
