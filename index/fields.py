@@ -59,10 +59,9 @@ class _Field:
             scores.append(idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avg)))
         if not units:
             return np.zeros(0, np.int64), np.zeros(0)
-        uu, inv = np.unique(np.concatenate(units), return_inverse=True)
-        total = np.zeros(len(uu))
-        np.add.at(total, inv, np.concatenate(scores))
-        return uu, total
+        cat = np.concatenate(units)           # summed by unit number: no sort or hash
+        uu = np.flatnonzero(np.bincount(cat))
+        return uu, np.bincount(cat, weights=np.concatenate(scores))[uu]
 
 
 class FieldIndex:
@@ -86,7 +85,9 @@ class FieldIndex:
     def score(self, terms: list[str], body_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows ascending, weighted section + title score) for the rows matching in the body or the section."""
         srows, ss = self.section.score(terms) if self.w_section else (np.zeros(0, np.int64), np.zeros(0))
-        rows = np.union1d(body_rows, srows)
+        seen = np.zeros(int(max(body_rows.max(initial=-1), srows.max(initial=-1))) + 1, bool)
+        seen[body_rows] = seen[srows] = True
+        rows = np.flatnonzero(seen)                # the union, by row number (no sort)
         total = np.zeros(len(rows))
         if len(srows):
             total[np.searchsorted(rows, srows)] += self.w_section * ss
