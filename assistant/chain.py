@@ -21,7 +21,8 @@ from langchain_core.runnables import RunnableLambda
 from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
-from jianghua.assistant.condense import own_words, answer_sentences, condense_with_llm, condense_without_llm
+from jianghua.assistant.condense import (answer_sentences, asks_beyond, condense_with_llm, condense_without_llm,
+                                        own_words)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
 from jianghua.assistant.verify import verify
@@ -159,7 +160,8 @@ class Assistant:
         previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
         return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
                                             max(1, view.n_chunks), dense, previous,
-                                            own_words(turn.normalised) if follow_up else None))
+                                            own_words(turn.normalised) if follow_up else None,
+                                            beyond=follow_up and bool(previous) and asks_beyond(turn.normalised)))
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""

@@ -162,6 +162,16 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     return f"{prev_topic}，{q}"
 
 
+# A follow-up that asks beyond what was said ("除了学生培养，还提了什么？", "税收之外，收费方面…"): the previous answer's
+# sentences are not its answer.
+ASKS_BEYOND = re.compile(r"除了|之外|以外|另外|其他|其它|别的|此外|还有(?:哪些|什么|啥|没有)|"
+                         r"还(?:提|讲|说|要求|强调|部署|包括|谈|做|有)")
+
+
+def asks_beyond(question: str) -> bool:
+    return bool(ASKS_BEYOND.search(question))
+
+
 def own_words(question: str) -> str:
     """A follow-up without its references to the conversation (ordinals, demonstratives, pronouns, 那…呢): what it
     asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""

@@ -45,11 +45,13 @@ def asks_structure(text: str) -> bool:
 
 
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
-          previous: list[str] | None = None, focus: str | None = None) -> Evidence:
+          previous: list[str] | None = None, focus: str | None = None, beyond: bool = False) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
-    words (its references to the conversation removed), which rank the sentences once the decision is taken."""
+    words (its references to the conversation removed), which rank the sentences once the decision is taken;
+    ``beyond``: the follow-up asks for more than the previous answer said (除了…, …之外, 还提了什么), so its sentences go
+    last once the decision is taken."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -76,6 +78,11 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "focus_found": 0.0})
     if fq is not None and decision.answer:
         cands = _by_focus(cands, fq, tokens, text)
+    if beyond and decision.answer:
+        for c in cands:
+            if "previous" in c.flags:
+                c.score *= 0.1
+        cands = sorted(cands, key=lambda c: -c.score)
     return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from jianghua.assistant.condense import own_words
 from jianghua.assistant.extractive import clause_window
 from jianghua.assistant.question import analyse
@@ -110,3 +112,17 @@ def test_what_comes_next_is_read_after_the_quoted_passage(seed_app):
     assert r2["trace"]["search"].get("continued_from")
     c = r2["citations"][0]
     assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
+
+
+@pytest.mark.parametrize("first, beyond", [
+    ("区直机关党组织存在哪些共性问题？", "除了这些问题，还提了哪些整改要求？"),
+    ("全面从严治党表态发言里，检视出了哪些问题？", "除了这些问题之外，还讲了哪些下一步打算？"),
+])
+def test_a_follow_up_asking_beyond_the_previous_answer_does_not_repeat_it(seed_app, first, beyond):
+    """"除了…/…之外/还提了什么" asks for what the previous answer did not say: none of its sentences comes back."""
+    r1 = seed_app.ask(first)
+    assert r1["sentences"] and not r1["trace"].get("declined")
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask(beyond, history)
+    said = {s["text"] for s in r1["sentences"]}
+    assert r2["sentences"] and not any(s["text"] in said for s in r2["sentences"]), r2["answer"]
