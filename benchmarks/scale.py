@@ -351,6 +351,62 @@ def index_types(kbdir: Path, embedder: str, n_queries: int) -> dict:
     return res
 
 
+def placeholder_copy(kbdir: Path, dst: Path, seed: int = 7) -> dict:
+    """A consistent copy of ``kbdir`` (SQLite backup) in which every chunk text still without a vector gets a random
+    unit vector: the index then has the full corpus's size, so search *latency* at full size can be measured before
+    embedding ends. Its dense rankings mean nothing; only timings are read from it."""
+    import sqlite3
+    import numpy as np
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    src = sqlite3.connect(f"file:{kbdir / 'store.sqlite'}?mode=ro", uri=True)
+    out = sqlite3.connect(dst / "store.sqlite")
+    src.backup(out)
+    src.close()
+    shutil.copy(kbdir / "manifest.json", dst / "manifest.json")
+    dim = json.loads(out.execute("SELECT value FROM meta WHERE key='dim'").fetchone()[0])
+    real = out.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    hashes = [r[0] for r in out.execute("SELECT DISTINCT c.text_hash FROM chunks c LEFT JOIN vectors v "
+                                        "ON v.text_hash = c.text_hash WHERE v.id IS NULL")]
+    rng = np.random.default_rng(seed)
+    with out:
+        for i in range(0, len(hashes), 10000):
+            part = hashes[i:i + 10000]
+            v = rng.standard_normal((len(part), dim)).astype(np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            out.executemany("INSERT INTO vectors(text_hash, vec) VALUES(?, ?)", zip(part, (x.tobytes() for x in v)))
+    out.execute("PRAGMA journal_mode=WAL")
+    out.close()
+    return {"real_vectors": real, "placeholder_vectors": len(hashes)}
+
+
+def embed_status(kbdir: Path, res: "Results") -> dict:
+    """How far embedding is, by texts and by characters (texts are embedded shortest first, so the share of texts
+    overstates progress), and the projection from the CPU seconds per character measured so far."""
+    import sqlite3
+    c = sqlite3.connect(f"file:{kbdir / 'store.sqlite'}?mode=ro", uri=True)
+    rows = c.execute("SELECT min(length(c.text) + length(c.section)), max(v.id IS NOT NULL) FROM chunks c "
+                     "LEFT JOIN vectors v ON v.text_hash = c.text_hash GROUP BY c.text_hash").fetchall()
+    c.close()
+    emb = res.stage("embed") or {}
+    chars = sum(r[0] for r in rows)
+    done = sum(r[0] for r in rows if r[1])
+    texts_done = sum(1 for r in rows if r[1])
+    out = {"texts": len(rows), "texts_embedded": texts_done, "chars": chars, "chars_embedded": done,
+           "fraction_by_texts": round(texts_done / len(rows), 4), "fraction_by_chars": round(done / chars, 4),
+           "embed_stage_recorded": emb.get("recorded"), "load": load()}
+    if emb.get("cpu_s") and done:
+        # the stage's cpu_s was recorded a little before this count: a slight underestimate of CPU per character
+        per_char = emb["cpu_s"] / done
+        out["cpu_ms_per_1000_chars"] = round(per_char * 1e6, 1)
+        out["projected_cpu_s_total"] = round(per_char * chars, 0)
+        out["projected_cpu_ms_per_chunk"] = round(per_char * chars / len(rows) * 1000, 1)
+        out["projected_wall_s_on_2_idle_cores"] = round(per_char * chars / 2, 0)
+        rate = done / max(emb.get("active_s", 1e-9), 1e-9)
+        out["projected_wall_s_at_measured_rate"] = round(chars / rate, 0)
+    return out
+
+
 # -- the run -------------------------------------------------------------------------------------------------
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -366,7 +422,32 @@ def main() -> int:
     ap.add_argument("--asks", type=int, default=40, help="questions asked in the probe")
     ap.add_argument("--versions", type=str, help="only: search cost as versions pile up on --kb, e.g. 1,5,10")
     ap.add_argument("--index-types", action="store_true", help="only: ANN index types on --kb's vectors")
+    ap.add_argument("--status", action="store_true", help="only: embedding progress by texts and characters")
+    ap.add_argument("--placeholder-probe", type=Path, metavar="DIR",
+                    help="only: copy --kb to DIR, give the chunks not embedded yet random vectors, measure the "
+                         "serving figures there (latency at full index size; rankings meaningless)")
     args = ap.parse_args()
+
+    if args.placeholder_probe:
+        if not args.kb:
+            ap.error("--placeholder-probe needs --kb")
+        t = time.perf_counter()
+        made = placeholder_copy(args.kb, args.placeholder_probe)
+        made["copy_s"] = round(time.perf_counter() - t, 1)
+        out = {**made, **run_probe(args.placeholder_probe, args.embedder, args.searches, args.asks),
+               "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        Results(args.results).append("placeholder_probes", out)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+
+    if args.status:
+        if not args.kb:
+            ap.error("--status needs --kb")
+        res = Results(args.results)
+        out = embed_status(args.kb, res)
+        res.set(embed_status={**out, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
 
     if args.versions or args.index_types:
         if not args.kb:
