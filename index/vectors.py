@@ -66,6 +66,13 @@ class NumpyVectorIndex:
         return len(self._ids)
 
 
+# One query is searched on one OpenMP thread: over the 166,712 vectors of the 新闻联播 corpus on the 2 shared cores
+# (load ≈ 4.4) a version-filtered search took p50 / p95 21–22 / 27–33 ms on one thread and 36 / 48–52 ms on two
+# (benchmarks/scale.py; docs/scale.md), and concurrent requests use the other core anyway. FAISS's thread count is
+# process-wide; nothing else in jianghua uses FAISS's threads (the embedders use torch's).
+SEARCH_THREADS = 1
+
+
 class FaissVectorIndex:
     """An exact inner-product FAISS index (IndexIDMap2 over IndexFlatIP), saved as one file."""
 
@@ -119,6 +126,8 @@ class FaissVectorIndex:
         params = None
         if allowed is not None:
             params = self._faiss.SearchParameters(sel=self._selector_for(allowed))
+        if self._faiss.omp_get_max_threads() != SEARCH_THREADS:
+            self._faiss.omp_set_num_threads(SEARCH_THREADS)
         D, I = self._index.search(q, k, params=params)
         keep = I[0] >= 0
         ids, scores = I[0][keep], D[0][keep]
