@@ -5,6 +5,10 @@ and until fully embedded, re-ingest of the unchanged corpus, size on disk, peak 
     python benchmarks/scale.py --limit 0 --kb /work/scale-kb          # the whole corpus; resumable
     python benchmarks/scale.py --limit 3000                           # a temporary knowledge base, removed after
     python benchmarks/scale.py --kb /work/scale-kb --probe            # serving figures now (e.g. while embedding)
+    python benchmarks/scale.py --kb /work/scale-kb --status           # embedding progress, by texts and characters
+    python benchmarks/scale.py --kb /work/scale-kb --versions 1,5,10  # search cost as candidate versions pile up
+    python benchmarks/scale.py --kb /work/scale-kb --index-types      # HNSW / IVF recall and cost on its vectors
+    python benchmarks/scale.py --kb /work/scale-kb --placeholder-probe /work/scale-copy   # timings at full size
 
 With ``--kb`` the knowledge base persists and the run is resumable: each stage is recorded in the results file as it
 completes (atomic writes), and a rerun skips the stages done — ingest is idempotent (documents are keyed by content
