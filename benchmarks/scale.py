@@ -270,7 +270,8 @@ def search_round(searcher, queries: list[str], mode: str) -> dict:
 def versions_probe(kbdir: Path, embedder: str, steps: list[int], n: int) -> dict:
     """Search latency and counted work on the serving version as candidate versions pile up (each a removal of one
     document, written by this process), and how long a fresh view of the serving version takes to build."""
-    from jianghua.index.search import HybridSearcher, VersionView
+    from jianghua.index.search import HybridSearcher
+    from jianghua.index.view import VersionView
     kb = open_kb(kbdir, embedder)
     serving = kb.serving()
     titles = sample_titles(n * 2 * len(steps) + 10, seed=29)

@@ -6,7 +6,7 @@
                                 a path ending .db runs Milvus Lite in-process, http://host:19530 a server
 
 The rest of the code sees only these shapes: a ``PassageIndex`` the knowledge base keeps in step after each write
-(``kb.mirror``), and a version view (``index.search.VersionView`` or ``index.milvus_search.MilvusView``) that
+(``kb.mirror``), and a version view (``index.view.VersionView`` or ``index.milvus_search.MilvusView``) that
 answers ``keyword_lists`` and ``dense_lists`` for one version.
 """
 from __future__ import annotations
@@ -79,5 +79,5 @@ def view_class(kb: "KnowledgeBase") -> type:
     if kb.settings.backend == "milvus":
         from jianghua.index.milvus_search import MilvusView
         return MilvusView
-    from jianghua.index.search import VersionView
+    from jianghua.index.view import VersionView
     return VersionView

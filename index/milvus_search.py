@@ -15,7 +15,7 @@ import numpy as np
 
 from jianghua.index.keyword import add_scores
 from jianghua.index.scope import Scope
-from jianghua.index.search import CANDIDATES, VersionView, _split
+from jianghua.index.view import CANDIDATES, VersionView, split_candidates
 
 POOL = 2 * CANDIDATES      # keyword candidates taken from Milvus, ordered by the version's BM25
 
@@ -57,7 +57,7 @@ class MilvusView(VersionView):
         rows, total, per_term = self.keyword.score_rows(kterms, np.array(sorted(cands), np.int64))
         if fields:
             rows, total = add_scores(rows, total, *self.fields.score(kterms, rows))
-        return _split(rows, total, per_term, row_mask, scope.hard, pin)
+        return split_candidates(rows, total, per_term, row_mask, scope.hard, pin)
 
     def dense_lists(self, qv: np.ndarray, row_mask, scope: Scope, pin: int) -> list[list[int]]:
         mp = self.kb.mirror

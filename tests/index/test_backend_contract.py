@@ -19,7 +19,6 @@ import pytest
 from jianghua.index.kb import KnowledgeBase
 from jianghua.index.search import HybridSearcher
 from jianghua.index.versions import promote, prune, rollback
-from jianghua.samples import SEEDS
 from tests.conftest import copy_kb
 
 pytest.importorskip("milvus_lite")

@@ -3,7 +3,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from jianghua.index.embedding import pending_texts

@@ -9,7 +9,6 @@ from jianghua.index.kb import KnowledgeBase
 from jianghua.index.keyword import KeywordIndex, postings_rows
 from jianghua.index.search import HybridSearcher
 from jianghua.index.store import Store
-from jianghua.records import Document
 from jianghua.settings import Settings
 
 K1, B = 1.2, 0.75        # the usual BM25 parameters (Lucene, Elasticsearch)

@@ -7,7 +7,8 @@ import threading
 import numpy as np
 
 import jianghua.index.kb as kb_module
-from jianghua.index.search import HybridSearcher, VersionView
+from jianghua.index.search import HybridSearcher
+from jianghua.index.view import VersionView
 from jianghua.samples import SEEDS
 
 
