@@ -12,7 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jianghua.errors import (BusyError, DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError,
                              EmbedderUnavailableError, GateError, GeneratorError, IndexCorruptError,
-                             IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError)
+                             IndexNotFoundError, InputError, JianghuaError, UnsupportedFileError, VersionError,
+                             BackendError)
 
 from jianghua.ui.messages import zh_error
 
@@ -29,6 +30,7 @@ STATUS: list[tuple[type[JianghuaError], int]] = [
     (BusyError, 409),
     (GeneratorError, 502),
     (EmbedderUnavailableError, 503),
+    (BackendError, 503),
     (EmbedderMismatchError, 500),
     (IndexCorruptError, 500),
 ]

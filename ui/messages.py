@@ -27,6 +27,12 @@ KNOWN: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), t) for p, t in (
     (r"is empty: ingest documents first", "知识库为空：请先在「知识库」页上传讲话稿。"),
     (r"an evaluation is already running", "已有评测在运行：请等它结束后再试。"),
     (r"no knowledge base at", "知识库不存在：请先导入讲话稿（jianghua ingest）。"),
+    (r"JIANGHUA_BACKEND=milvus needs pymilvus", "检索后端设为 Milvus，但未安装 pymilvus 与 milvus-lite：请管理员运行 "
+                                                "pip install 'jianghua[milvus]'。"),
+    (r"Milvus Lite serves one process at a time", "Milvus Lite 数据库正被另一个进程使用（它一次只服务一个进程）："
+                                                  "请先停止另一个进程，或改用 Milvus 服务器（JIANGHUA_MILVUS_URI=http://主机:19530）。"),
+    (r"cannot open Milvus at", "无法连接 Milvus：请管理员检查 JIANGHUA_MILVUS_URI 的设置与 Milvus 服务是否在运行。"),
+    (r"has no BM25 \(Milvus < 2\.5\)", "这台 Milvus 服务器不支持 BM25 全文检索（低于 2.5 版）：关键词检索改用本地索引。"),
     (r"k must be between 1 and 100", "返回段落数 k 应在 1 到 100 之间。"),
     (r"mode must be hybrid, keyword or dense", "检索方式只能是 hybrid、keyword 或 dense。"),
     (r"year must be a number", "年份应为四位数字。"),
@@ -68,6 +74,7 @@ BY_CLASS: list[tuple[type, str]] = [
     (E.GateError, "候选版本未通过评测，未启用：请查看评测结果。"),
     (E.BusyError, "已有任务在运行：请等它结束后再试。"),
     (E.GeneratorError, "语言模型服务出错：请稍后重试；若一再出现，请管理员查看服务器日志。"),
+    (E.BackendError, "检索后端（Milvus）不可用：请管理员检查 JIANGHUA_BACKEND 与 JIANGHUA_MILVUS_URI 的设置，并查看服务器日志。"),
 ]
 GENERIC = "操作未能完成：请稍后重试；若一再出现，请管理员查看服务器日志。"
 

@@ -59,3 +59,20 @@ def test_api_key_errors_are_chinese(make_client):
     c = make_client(api_key="k" * 16)
     assert_chinese(c.post("/api/index/rollback"), 401)
     assert_chinese(c.post("/api/index/rollback", headers={"Authorization": "Bearer wrong-key-123456"}), 401)
+
+
+def test_milvus_backend_errors_are_chinese_and_unavailable():
+    """The Milvus backend's errors (index/milvus_store.py raises them in English) reach users in Chinese, as 503."""
+    from jianghua.errors import BackendError
+    from jianghua.ui.errors import describe
+    for text in ("JIANGHUA_BACKEND=milvus needs pymilvus and milvus-lite: pip install 'jianghua[milvus]'",
+                 "cannot open Milvus at /kb/milvus.db: locked (Milvus Lite serves one process at a time: stop the "
+                 "other one, or use a Milvus server, JIANGHUA_MILVUS_URI=http://host:19530)",
+                 "cannot open Milvus at http://10.0.0.5:19530: connection refused",
+                 "some failure nobody wrote a message for"):
+        status, body = describe(BackendError(text))
+        message = body["error"]["message"]
+        assert status == 503 and re.search(r"[\u4e00-\u9fff]{4}", message), (text, message)
+        assert "cannot" not in message and "needs" not in message and "nobody" not in message, message
+    assert "另一个进程" in describe(BackendError("cannot open Milvus at x: y (Milvus Lite serves one process at a "
+                                               "time: stop the other one)"))[1]["error"]["message"]
