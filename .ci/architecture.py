@@ -1,4 +1,4 @@
-"""Architecture checks on jianghua as it installs (run by .ci/test.sh before the tests; exit status 1 on a failure):
+"""Architecture checks (run by .ci/test.sh before the tests; exit status 1 on a failure):
 
 1. `pip install .` adds exactly one top-level module, `jianghua` (the folders install as jianghua.<folder>);
 2. `lint-imports` passes the layers contract in pyproject.toml ([tool.importlinter]);
@@ -6,8 +6,8 @@
    imports under `if TYPE_CHECKING:` are annotations, not dependencies, and are left out);
 4. no private name (`_x`) imported from another jianghua module.
 
-The checks read a copy installed into a temporary folder: the repository's folders sit at the top level and map to
-jianghua.<folder> only through the install, which grimp (import-linter's graph builder) does not follow.
+Check 1 reads a copy installed into a temporary folder; checks 2–4 read the source tree, where jianghua/<folder> are
+symlinks to the top-level folders (the namespace as it installs), so a bare `lint-imports` in a checkout sees the same.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def top_level(site: Path) -> list[str]:
                   if p.name not in ("bin", "__pycache__") and not p.name.endswith(".dist-info"))
 
 
-def cycles(site: Path) -> list[list[str]]:
-    sys.path.insert(0, str(site))
+def cycles(root: Path) -> list[list[str]]:
+    sys.path.insert(0, str(root))
     import grimp
     g = grimp.build_graph("jianghua", include_external_packages=False, exclude_type_checking_imports=True,
                           cache_dir=None)
@@ -83,15 +83,17 @@ def cycles(site: Path) -> list[list[str]]:
     return out
 
 
-def private_imports(site: Path) -> list[str]:
+def private_imports(root: Path) -> list[str]:
     found = []
-    for f in sorted((site / "jianghua").rglob("*.py")):
-        tree = ast.parse(f.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jianghua"):
-                for a in node.names:
-                    if a.name.startswith("_") and not a.name.startswith("__"):
-                        found.append(f"{f.relative_to(site)}:{node.lineno}: from {node.module} import {a.name}")
+    for top, _, files in sorted(os.walk(root / "jianghua", followlinks=True)):
+        for name in sorted(n for n in files if n.endswith(".py")):
+            f = Path(top) / name
+            tree = ast.parse(f.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jianghua"):
+                    for a in node.names:
+                        if a.name.startswith("_") and not a.name.startswith("__"):
+                            found.append(f"{f.relative_to(root)}:{node.lineno}: from {node.module} import {a.name}")
     return found
 
 
@@ -105,20 +107,18 @@ def main() -> int:
         if tops != ["jianghua"]:
             print("FAIL: `pip install .` must add exactly one top-level module, jianghua")
             failed = True
-        env = dict(os.environ, PYTHONPATH=str(site))
-        lint = subprocess.run(["lint-imports", "--no-cache", str(ROOT / "pyproject.toml")], env=env,
-                              cwd=tmp)
-        failed |= lint.returncode != 0
-        found = cycles(site)
-        print(f"import cycles: {len(found)}")
-        for c in found:
-            print("  cycle: " + " ⇄ ".join(c))
-        failed |= bool(found)
-        priv = private_imports(site)
-        print(f"private names imported across modules: {len(priv)}")
-        for p in priv:
-            print("  " + p)
-        failed |= bool(priv)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    failed |= subprocess.run(["lint-imports", "--no-cache"], env=env, cwd=ROOT).returncode != 0
+    found = cycles(ROOT)
+    print(f"import cycles: {len(found)}")
+    for c in found:
+        print("  cycle: " + " ⇄ ".join(c))
+    failed |= bool(found)
+    priv = private_imports(ROOT)
+    print(f"private names imported across modules: {len(priv)}")
+    for p in priv:
+        print("  " + p)
+    failed |= bool(priv)
     print("architecture checks: " + ("FAILED" if failed else "passed"))
     return 1 if failed else 0
 
