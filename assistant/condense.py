@@ -17,7 +17,8 @@ import re
 from typing import Callable
 
 from jianghua.assistant.citations import strip_markers
-from jianghua.assistant.enumeration import CN, cn_number, inner_marker, item_marker
+from jianghua.assistant.enumeration import CN, inner_marker, item_marker
+from jianghua.ingest.numerals import cn_number
 from jianghua.ingest.sentences import split_sentences
 
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"

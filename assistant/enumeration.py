@@ -17,7 +17,7 @@ from typing import Callable
 
 from jianghua.assistant.citations import Source
 from jianghua.assistant.evidence import sentences_of
-from jianghua.ingest.numerals import NUMERALS, cn_number as parse_number
+from jianghua.ingest.numerals import NUMERALS, cn_number
 from jianghua.records import Hit
 
 CN = NUMERALS
@@ -44,7 +44,7 @@ def item_marker(text: str) -> tuple[str, int] | None:
         m = pat.match(t)
         if m:
             g = m.group(1)
-            n = int(g) if g.isdigit() else cn_number(g)
+            n = cn_number(g)
             if n:
                 return fam, n
     return None
@@ -57,11 +57,6 @@ def inner_marker(text: str) -> tuple[str, int, int] | None:
         if mark is not None:
             return mark[0], mark[1], m.end()
     return None
-
-
-def cn_number(g: str) -> int:
-    """The number a list marker or a count writes (0 when it is none)."""
-    return parse_number(g) or 0
 
 
 def asked_count(question: str) -> int | None:

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from jianghua.assistant.enumeration import asked_count, cn_number, heading_like, item_marker
+from jianghua.assistant.enumeration import asked_count, heading_like, item_marker
+from jianghua.ingest.numerals import cn_number
 from jianghua.samples import SEEDS
 
 
