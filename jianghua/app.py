@@ -135,9 +135,10 @@ class Jianghua:
     def ingest_paths(self, paths: list[Path], progress: bool = False, sources: dict[str, str] | None = None,
                      embed: bool | None = None) -> dict:
         """Ingest files. With the background embedder running, documents are keyword-searchable as soon as this
-        returns and dense vectors follow; without it, embedding happens here (``embed=False``: later)."""
+        returns and dense vectors follow; without it, embedding happens here when dense search is weighted (``embed``
+        True or False decides instead: the CLI's ``--no-embed``)."""
         background = self._worker is not None and self._worker.is_alive()
-        embed_now = not background and self.settings.dense_weight > 0 and embed is not False
+        embed_now = not background and (self.settings.dense_weight > 0 if embed is None else embed)
         report = self.kb.ingest(paths, progress=progress, embed=embed_now, sources=sources)
         if background:
             self._wake.set()

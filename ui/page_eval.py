@@ -93,7 +93,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
             return refused("请填写审核人：接受的变化会记录审核人和时间。")
         try:
             progress((0, None), desc="正在重新评测")
-            res = get_app().accept(review, [i for i in chosen], who,
+            res = get_app().accept(review, list(chosen), who,
                                    progress_cb=lambda d, t: progress((d, t), desc="正在重新评测"))
             done, out = res["accepted"], res["review"]
         except JianghuaError as e:
