@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jianghua.samples import SEEDS
-from tests.ui.browser import ARGS, CHROMIUM, WAIT_MS, english_on_page, offline, require_browser
+from tests.ui.browser import english_on_page, open_page, require_browser
 from tests.ui.conftest import serving
 from tests.ui.gradio_queue import entries
 
@@ -40,13 +40,8 @@ def test_page_uploads_and_drafts_leave_no_files(seed_kb_dir, tmp_path):
     kb, root = tmp_path / "kb", tmp_path / "tmp"
     shutil.copytree(seed_kb_dir, kb)
     (root / "gradio").mkdir(parents=True)
-    with serving(kb, TMPDIR=str(root), GRADIO_TEMP_DIR=str(root / "gradio")) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        ctx = browser.new_context(viewport={"width": 1280, "height": 1300}, locale="zh-CN", accept_downloads=True)
-        ctx.set_default_timeout(WAIT_MS)
-        offline(ctx, base)
-        page = ctx.new_page()
-        page.goto(base + "/", wait_until="load")
+    with serving(kb, TMPDIR=str(root), GRADIO_TEMP_DIR=str(root / "gradio")) as base, sync_playwright() as p, \
+            open_page(p, base, accept_downloads=True) as (page, _):
         before = entries(root)
 
         page.get_by_role("tab", name="知识库").click()
@@ -74,7 +69,6 @@ def test_page_uploads_and_drafts_leave_no_files(seed_kb_dir, tmp_path):
             assert len(downloads(root)) == 1, downloads(root)         # the session's latest only
         page.close()                                                  # the tab closes: its session's file goes
         assert wait_until(lambda: not downloads(root)), downloads(root)
-        browser.close()
     assert not list((root / "gradio").glob("jianghua-download-*"))    # the server stopped: its directory went
 
 
@@ -96,20 +90,14 @@ def test_files_the_browser_refuses_get_the_apis_messages(seed_kb_dir, tmp_path):
         with httpx.Client(trust_env=False, timeout=60) as h:
             said = {f: h.post(base + "/api/documents", files=[("files", (f.name, f.read_bytes()))]).json()
                     ["error"]["message"] for f in (big, other)}
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        ctx = browser.new_context(viewport={"width": 1280, "height": 1300}, locale="zh-CN")
-        ctx.set_default_timeout(WAIT_MS)
-        blocked = offline(ctx, base)
-        page = ctx.new_page()
-        page.goto(base + "/", wait_until="load")
-        page.get_by_role("tab", name="知识库").click()
-        page.locator("#jh-kb-status").get_by_text("当前服务版本：v1").wait_for()
-        for f in (big, other):
-            page.locator("#jh-kb-files input[type=file]").set_input_files(str(f))
-            toast = page.locator("[data-testid=toast-body]").filter(has_text=f.name)
-            toast.wait_for()
-            assert toast.locator("[data-testid=toast-text]").inner_text().strip() == said[f]
-            assert english_on_page(page) == []
-            toast.locator("[data-testid=toast-close]").click()
-        assert blocked == []
-        browser.close()
+        with open_page(p, base) as (page, blocked):
+            page.get_by_role("tab", name="知识库").click()
+            page.locator("#jh-kb-status").get_by_text("当前服务版本：v1").wait_for()
+            for f in (big, other):
+                page.locator("#jh-kb-files input[type=file]").set_input_files(str(f))
+                toast = page.locator("[data-testid=toast-body]").filter(has_text=f.name)
+                toast.wait_for()
+                assert toast.locator("[data-testid=toast-text]").inner_text().strip() == said[f]
+                assert english_on_page(page) == []
+                toast.locator("[data-testid=toast-close]").click()
+            assert blocked == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.browser import (ARGS, ARTIFACTS, CHROMIUM, WAIT_MS, english_on_page, offline,
-                              require_browser)
+from tests.ui.browser import ARTIFACTS, english_on_page, open_page, require_browser
 from tests.ui.test_review import SPEECH
 
 pytestmark = pytest.mark.slow
@@ -18,16 +17,9 @@ def page(served_private):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        ctx = browser.new_context(viewport={"width": 1280, "height": 1300}, locale="zh-CN")
-        ctx.set_default_timeout(WAIT_MS)
-        blocked = offline(ctx, served_private)
-        pg = ctx.new_page()
-        pg.goto(served_private + "/", wait_until="load")
+    with sync_playwright() as p, open_page(p, served_private) as (pg, blocked):
         yield pg
         assert blocked == []
-        browser.close()
 
 
 def test_empty_state_before_any_evaluation(page):
