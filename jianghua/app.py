@@ -189,10 +189,11 @@ class Jianghua:
         info["embedding"] = dict(self.embedding)
         return info
 
-    def versions(self) -> list[dict]:
-        """Every knowledge-base version, oldest first, each with ``serving`` true for the one being served."""
+    def versions(self, settings: bool = False) -> list[dict]:
+        """Every knowledge-base version, oldest first, each with ``serving`` true for the one being served (and, with
+        ``settings``, the chunking and embedding settings it was built with)."""
         from jianghua.index.versions import list_versions
-        return [{k: v for k, v in row.items() if k != "settings"} for row in list_versions(self.kb)]
+        return [{k: v for k, v in row.items() if settings or k != "settings"} for row in list_versions(self.kb)]
 
     # -- evaluation and promotion -----------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -22,7 +22,7 @@ def cmd_eval(args) -> int:
 
 # -- index ------------------------------------------------------------------------------------------------------
 def cmd_versions(args) -> int:
-    rows = app_of(args).versions()
+    rows = app_of(args).versions(settings=True)      # as `index versions --json` always printed them
     if args.json:
         print_json(rows)
         return 0
