@@ -19,7 +19,8 @@ from operator import itemgetter
 # after it starts a line (an item marker there stays an item marker); the cleaned \n maps to the credit's 摄.
 PHOTO_CREDIT = (r"[ \t\u3000]*(?:新华社|中新社|人民日报|人民网|央视|光明日报|经济日报)?记者[ \t\u3000]?"
                 r"[\u4e00-\u9fff·]{2,5}(?:[、，,][\u4e00-\u9fff·]{2,5}){0,3}[ \t\u3000]?[/／][ \t\u3000]?摄")
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]|" + PHOTO_CREDIT)
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_LINE_OR_CREDIT = re.compile(_LINE_BREAK.pattern + "|" + PHOTO_CREDIT)   # five times slower: only where a 摄 follows /
 _SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 _ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
@@ -102,7 +103,8 @@ def is_boilerplate(line: str) -> bool:
 def _lines(raw: str):
     """(start, end, index of the break char or None) per line; for \\r\\n the index of its \\n."""
     start = 0
-    for m in _LINE_BREAK.finditer(raw):
+    breaks = _LINE_OR_CREDIT if "/摄" in raw or "／摄" in raw or re.search(r"[/／][ \t\u3000]摄", raw) else _LINE_BREAK
+    for m in breaks.finditer(raw):
         yield start, m.start(), m.end() - 1
         start = m.end()
     if start < len(raw):
