@@ -52,16 +52,20 @@ def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok:
 
 
 def _write_batch(store: Store, batch: list[tuple[str, Chunk]], tok: Tokenizer) -> None:
-    c = store.conn()
-    marks = ",".join("?" * len(batch))
-    have = {r[0] for r in c.execute(f"SELECT key FROM chunks WHERE key IN ({marks})", [k for k, _ in batch])}
-    rows = [_row(k, ch, tok) for k, ch in batch if k not in have]       # tokenising: before the transaction
+    have = _stored_keys(store, [k for k, _ in batch])
+    rows = [passage_row(k, ch, tok) for k, ch in batch if k not in have]       # tokenising: before the transaction
     if rows:
         with store.transaction() as c:
             _insert(c, rows)
 
 
-def _row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
+def _stored_keys(store: Store, keys: list[str]) -> set[str]:
+    marks = ",".join("?" * len(keys))
+    return {r[0] for r in store.conn().execute(f"SELECT key FROM chunks WHERE key IN ({marks})", keys)}
+
+
+def passage_row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
+    """A chunk row as it is inserted: (key, chunk, section JSON, hash of the passage text, its tokens)."""
     section = json.dumps(list(ch.section), ensure_ascii=False)
     ptext = passage_text(section, ch.text)
     return key, ch, section, content_hash(ptext), tok.tokens(ptext)
@@ -74,6 +78,18 @@ def _insert(c: sqlite3.Connection, rows: Iterable[tuple]) -> None:
                                                               ch.text, text_hash, max(1, len(tokens))))
         if cur.rowcount == 1:
             c.executemany("INSERT INTO postings(term, chunk, tf) VALUES(?,?,?)", postings_rows(cur.lastrowid, tokens))
+
+
+def write_prepared_rows(store: Store, rows: list[tuple]) -> None:
+    """Insert ``passage_row`` tuples made elsewhere (``index.parallel``) that are not stored yet, a few hundred
+    per short transaction."""
+    for i in range(0, len(rows), ROWS_PER_TRANSACTION):
+        part = rows[i:i + ROWS_PER_TRANSACTION]
+        have = _stored_keys(store, [r[0] for r in part])
+        new = [r for r in part if r[0] not in have]
+        if new:
+            with store.transaction() as c:
+                _insert(c, new)
 
 
 def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[int] | None:
@@ -120,7 +136,7 @@ def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fr
         if rows is None:
             doc = fresh.get(doc_id) or load_doc(c, doc_id)
             chunks = chunk_document(doc, chunker)
-            _insert(c, (_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
+            _insert(c, (passage_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
             rows = rows_of(c, doc_id, [chunk_key(ch, tok) for ch in chunks])
         c.executemany("INSERT OR IGNORE INTO version_chunks(version, chunk) VALUES(?, ?)",
                       [(version, r) for r in rows])
