@@ -4,6 +4,11 @@ vectors and versions. Everything content-addressed is stored once and shared by 
 A version is a set of documents and a set of chunk rows. A chunk row is keyed by its chunk id (doc, offsets,
 text) and the tokenizer signature its postings were made with, so versions built with other chunker or lexicon
 settings keep their own rows while unchanged ones are shared.
+
+Every SQL statement of the index lives in the storage modules: this one (connection, transactions, schema, meta and
+state, versions, documents), ``index.store_chunks`` (chunk rows, postings, rows of a version) and
+``index.store_vectors`` (vectors), whose classes ``Store`` composes. Other modules call ``Store`` methods; those
+that take a connection ``c`` run inside the caller's write transaction.
 """
 from __future__ import annotations
 
@@ -14,9 +19,12 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from jianghua.errors import BusyError
+from jianghua.index.store_chunks import ChunkRows
+from jianghua.index.store_vectors import VectorRows
+from jianghua.records import Document
 
 LOCK_WAIT_S = 600.0         # how long a writer waits for another process's write transaction before giving up
 _FIRST_TRY_MS = 2000        # after this the waiting writer says why it waits
@@ -51,7 +59,7 @@ def tell_waiting(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class Store:
+class Store(ChunkRows, VectorRows):
     """Thin access to the database. One connection per thread; writes go through ``transaction()``.
 
     A write transaction starts with ``BEGIN IMMEDIATE``: it holds the database's one write lock from its first
@@ -149,7 +157,7 @@ class Store:
                 self._opened = [(t, o) for t, o in self._opened if o is not c]
         self._reap()
 
-    # -- small helpers -------------------------------------------------------------------------------------
+    # -- meta and state -------------------------------------------------------------------------------------
     def get_meta(self) -> dict:
         return {k: json.loads(v) for k, v in self.conn().execute("SELECT key, value FROM meta")}
 
@@ -161,6 +169,17 @@ class Store:
     def set_state(c: sqlite3.Connection, key: str, value) -> None:
         c.execute("INSERT OR REPLACE INTO state(key, value) VALUES(?, ?)", (key, json.dumps(value)))
 
+    @staticmethod
+    def insert_meta(c: sqlite3.Connection, values: dict) -> None:
+        """Write a new store's meta rows (each value as JSON)."""
+        for k, v in values.items():
+            c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (k, json.dumps(v)))
+
+    def single_file(self) -> None:
+        """Leave WAL mode: the database is one self-contained file (a new store, before it is linked into place)."""
+        self.conn().execute("PRAGMA journal_mode=DELETE")
+
+    # -- versions --------------------------------------------------------------------------------------------
     def versions(self) -> list[dict]:
         rows = self.conn().execute(
             "SELECT v.version, v.parent, v.created, v.note, v.settings, v.eval, "
@@ -192,49 +211,87 @@ class Store:
         """Fold the write-ahead log into the database file (after a prune: the file shrinks)."""
         self.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def version_chunk_texts(self, version: int) -> list[tuple[str, str, str]]:
-        """(chunk id, doc id, text) of every chunk of ``version`` (the evaluation's context recall reads them)."""
-        return self.conn().execute("SELECT c.id, c.doc_id, c.text FROM version_chunks k JOIN chunks c "
-                                   "ON c.rowid = k.chunk WHERE k.version=?", (version,)).fetchall()
-
-    def document_spans(self, doc_id: str) -> list[tuple[int, int, str]]:
-        """(start, end, section JSON) of every passage the document was ever cut into, in text order."""
-        return self.conn().execute('SELECT DISTINCT start, "end", section FROM chunks WHERE doc_id=? '
-                                   'ORDER BY start, "end"', (doc_id,)).fetchall()
-
     def versions_holding(self, doc_id: str) -> list[int]:
         return [r[0] for r in self.conn().execute("SELECT version FROM version_docs WHERE doc_id=? ORDER BY version",
                                                   (doc_id,))]
 
-    # -- what the search backends read (index/milvus_store.py, index/milvus_search.py) ---------------------------
     def version_numbers(self) -> list[int]:
         return [r[0] for r in self.conn().execute("SELECT version FROM versions ORDER BY version")]
 
-    def version_rows(self, version: int) -> set[int]:
-        return {r[0] for r in self.conn().execute("SELECT chunk FROM version_chunks WHERE version=?", (version,))}
+    def head_version(self) -> int | None:
+        """The newest version (None in an empty store)."""
+        return self.conn().execute("SELECT max(version) FROM versions").fetchone()[0]
 
-    def max_vector_id(self) -> int:
-        return self.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+    def has_version(self, version: int) -> bool:
+        return self.conn().execute("SELECT 1 FROM versions WHERE version=?", (version,)).fetchone() is not None
 
-    def vectors_after(self, after: int, n: int) -> list[tuple[int, str]]:
-        """(vector id, text hash) of up to ``n`` vectors with ids above ``after``, in id order."""
-        return self.conn().execute("SELECT id, text_hash FROM vectors WHERE id > ? ORDER BY id LIMIT ?",
-                                   (after, n)).fetchall()
+    def version_settings(self, version: int) -> dict:
+        """The chunker and tokenizer settings ``version`` was built with."""
+        return self.settings_in(self.conn(), version)
 
-    def passages(self, rows: list[int]) -> dict[int, tuple]:
-        """row → (doc_id, section JSON, text, text hash, vector bytes or None), a few hundred rows per query."""
-        out: dict[int, tuple] = {}
-        for i in range(0, len(rows), 500):
-            part = rows[i:i + 500]
-            q = ("SELECT c.rowid, c.doc_id, c.section, c.text, c.text_hash, v.vec FROM chunks c LEFT JOIN vectors v "
-                 "ON v.text_hash = c.text_hash WHERE c.rowid IN (%s)" % ",".join("?" * len(part)))
-            out.update({r[0]: r[1:] for r in self.conn().execute(q, part)})
-        return out
+    @staticmethod
+    def settings_in(c: sqlite3.Connection, version: int) -> dict:
+        """``version_settings`` read through ``c`` (inside the caller's transaction)."""
+        return json.loads(c.execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()[0])
 
-    def rows_with_vectors(self, rows: list[int]) -> set[int]:
-        return {r for r, (_, _, _, _, vec) in self.passages(rows).items() if vec is not None}
+    def version_docs(self, version: int | None) -> set[str]:
+        """Ids of the documents ``version`` holds."""
+        return {r[0] for r in self.conn().execute("SELECT doc_id FROM version_docs WHERE version=?", (version,))}
 
-    def embedded_in(self, version: int) -> int:
-        """How many of the version's chunk rows have a vector."""
-        return self.conn().execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN "
-                                   "vectors v ON v.text_hash=ch.text_hash WHERE k.version=?", (version,)).fetchone()[0]
+    @staticmethod
+    def next_version(c: sqlite3.Connection) -> int:
+        """The number a new version gets: one above the newest (1 in an empty store)."""
+        return c.execute("SELECT coalesce(max(version), 0) + 1 FROM versions").fetchone()[0]
+
+    @staticmethod
+    def insert_version(c: sqlite3.Connection, version: int, parent: int | None, created: str, note: str,
+                       settings: dict) -> None:
+        c.execute("INSERT INTO versions(version, parent, created, note, settings) VALUES(?,?,?,?,?)",
+                  (version, parent, created, note, json.dumps(settings)))
+
+    @staticmethod
+    def insert_version_docs(c: sqlite3.Connection, version: int, doc_ids: Iterable[str]) -> None:
+        """Name the documents ``doc_ids`` as held by ``version``."""
+        c.executemany("INSERT INTO version_docs(version, doc_id) VALUES(?, ?)", [(version, d) for d in doc_ids])
+
+    # -- documents -------------------------------------------------------------------------------------------
+    @staticmethod
+    def insert_documents(c: sqlite3.Connection, docs: Iterable[Document], added: str) -> None:
+        """Store ``docs`` (a document stored already is left as it is), each marked as added at ``added``."""
+        for d in docs:
+            c.execute("INSERT OR IGNORE INTO documents(id, title, source, date, speaker, occasion, text, meta, added)"
+                      " VALUES(?,?,?,?,?,?,?,?,?)", (d.id, d.title, d.source, d.date, d.speaker, d.occasion,
+                                                   d.text, json.dumps(d.meta, ensure_ascii=False), added))
+
+    @staticmethod
+    def load_document(c: sqlite3.Connection, doc_id: str) -> Document:
+        r = c.execute("SELECT id, title, source, text, date, speaker, occasion, meta FROM documents WHERE id=?",
+                      (doc_id,)).fetchone()
+        return Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+
+    def has_document(self, doc_id: str) -> bool:
+        """Whether ``doc_id`` is stored (in any version)."""
+        return self.conn().execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone() is not None
+
+    @staticmethod
+    def document_sources(c: sqlite3.Connection, version: int) -> dict[str, str]:
+        """source → doc id of the documents ``version`` holds."""
+        return dict(c.execute(
+            "SELECT source, id FROM documents WHERE id IN (SELECT doc_id FROM version_docs WHERE version=?)",
+            (version,)).fetchall())
+
+    def document_rows(self, version: int) -> list[tuple]:
+        """(id, title, source, date, speaker, occasion, added, characters, chunk rows) of ``version``'s documents,
+        by title."""
+        return self.conn().execute(
+            "SELECT d.id, d.title, d.source, d.date, d.speaker, d.occasion, d.added, length(d.text), "
+            "(SELECT count(*) FROM version_chunks k JOIN chunks c ON c.rowid=k.chunk WHERE k.version=? AND "
+            "c.doc_id=d.id) FROM documents d JOIN version_docs vd ON vd.doc_id=d.id WHERE vd.version=? "
+            "ORDER BY d.title", (version, version)).fetchall()
+
+    def catalog_documents(self, version: int) -> list[tuple]:
+        """(id, title, source, date, speaker, occasion, meta type) of ``version``'s documents, by id."""
+        return self.conn().execute(
+            "SELECT d.id, d.title, d.source, d.date, d.speaker, d.occasion, json_extract(d.meta, '$.type') "
+            "FROM documents d JOIN version_docs v ON v.doc_id = d.id WHERE v.version=? ORDER BY d.id",
+            (version,)).fetchall()
