@@ -17,7 +17,7 @@ import numpy as np
 from jianghua.index.batching import queries_waiting
 from jianghua.index.embedders import Embedder
 from jianghua.index.store import Store
-from jianghua.index.vectors import FaissVectorIndex
+from jianghua.index.vectors import FaissVectorIndex, grown
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,16 @@ class VectorMirror:
                 if idx is None:
                     idx = self._rebuild()
                     idx.save(self.path)
+                elif (bigger := grown(idx)) is not idx:     # a flat file from before it grew past HNSW_MIN
+                    idx = bigger
+                    idx.save(self.path)
                 self.index, self.max_id, self.count = idx, mx, n
             return self.index
 
     def _rebuild(self, after: int = 0) -> FaissVectorIndex:
         idx = FaissVectorIndex(self.dim)
         self._add_from(idx, after)
-        return idx
+        return grown(idx)
 
     def _add_from(self, idx: FaissVectorIndex, after: int, upto: int | None = None) -> int:
         cur = self.store.conn().execute("SELECT id, vec FROM vectors WHERE id > ? AND id <= ? ORDER BY id",
@@ -89,6 +92,7 @@ class VectorMirror:
                 if mx > self.max_id:          # another thread may have added them meanwhile
                     self.count += self._add_from(idx, self.max_id, mx)
                     self.max_id = mx
+                    self.index = grown(idx)       # past HNSW_MIN: searches move to an HNSW copy
             return True
         n, mx, _ = self._table_stats()
         if n == self.count and mx == self.max_id:
@@ -96,6 +100,7 @@ class VectorMirror:
         with self._lock:
             if n >= self.count and mx > self.max_id and n - self.count == self._count_after(self.max_id):
                 self._add_from(idx, self.max_id)
+                self.index = grown(idx)
             else:  # rows were deleted (prune): start again from the table
                 self.index = self._rebuild()
             self.max_id, self.count = mx, n

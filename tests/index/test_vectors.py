@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from jianghua.index.vectors import FaissVectorIndex, NumpyVectorIndex, VectorIndex
+from jianghua.index import vectors
+from jianghua.index.vectors import FaissVectorIndex, NumpyVectorIndex, VectorIndex, grown
 
 DIM = 16
 
@@ -131,6 +132,69 @@ class TestFaissVectorIndex(VectorIndexContract):
         assert loaded.search(vecs[4], 1)[0][0] == ids[4]
         with pytest.raises(ValueError):
             FaissVectorIndex.load(tmp_path / "v.faiss", DIM * 2)
+
+
+class TestHnswVectorIndex(TestFaissVectorIndex):
+    """The HNSW kind: on these small sets its graph walk (ef 128 ≥ the set) and its exact filtered path both
+    find what exact search finds."""
+    make = staticmethod(lambda dim: FaissVectorIndex(dim, "hnsw"))
+
+    def test_kind_survives_saving(self, index, data, tmp_path):
+        index.add(*data)
+        index.save(tmp_path / "h.faiss")
+        assert FaissVectorIndex.load(tmp_path / "h.faiss", DIM).kind == "hnsw"
+
+
+def recall(a: VectorIndex, exact: VectorIndex, queries, k, allowed=None) -> float:
+    found = [len(set(a.search(q, k, allowed=allowed)[0].tolist()) & set(exact.search(q, k, allowed=allowed)[0].tolist()))
+             for q in queries]
+    return sum(found) / (k * len(queries))
+
+
+def test_hnsw_finds_what_exact_search_finds(monkeypatch):
+    """2,000 random 64-dimensional vectors (harder than text embeddings, which cluster): HNSW's top 50 against
+    brute force, unfiltered and through the version filter (its graph walk, not the exact path)."""
+    rng = np.random.default_rng(3)
+    dim, n = 64, 2000
+    ids = rng.permutation(100_000)[:n].astype(np.int64)
+    vecs = unit(rng, n, dim)
+    h, m = FaissVectorIndex(dim, "hnsw"), NumpyVectorIndex(dim)
+    for idx in (h, m):
+        idx.add(ids, vecs)
+    queries = unit(rng, 40, dim)
+    assert recall(h, m, queries, 50) >= 0.95
+    monkeypatch.setattr(vectors, "EXACT_MAX", 0)
+    monkeypatch.setattr(vectors, "EXACT_SHARE", 0.0)
+    allowed = np.sort(rng.choice(ids, 1600, replace=False))
+    assert recall(h, m, queries, 50, allowed) >= 0.95
+    got = h.search(queries[0], 50, allowed=allowed)[0]
+    assert set(got.tolist()) <= set(allowed.tolist())
+
+
+def test_small_filters_are_exact_on_hnsw():
+    rng = np.random.default_rng(4)
+    dim, n = 64, 3000
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    vecs = unit(rng, n, dim)
+    h, m = FaissVectorIndex(dim, "hnsw"), NumpyVectorIndex(dim)
+    for idx in (h, m):
+        idx.add(ids, vecs)
+    queries = unit(rng, 10, dim)
+    assert_same_search(h, m, queries, 20, allowed=rng.choice(ids, 200, replace=False))
+    assert_same_search(h, m, queries, 20, allowed=np.concatenate([ids[:30], [n + 5, n + 9]]))   # unknown ids too
+
+
+def test_grown_turns_a_large_flat_index_into_hnsw(monkeypatch):
+    rng = np.random.default_rng(5)
+    flat = FaissVectorIndex(DIM)
+    flat.add(np.arange(10, 310, dtype=np.int64), unit(rng, 300))
+    monkeypatch.setattr(vectors, "HNSW_MIN", 301)
+    assert grown(flat) is flat
+    monkeypatch.setattr(vectors, "HNSW_MIN", 300)
+    h = grown(flat)
+    assert h.kind == "hnsw" and sorted(h.ids().tolist()) == list(range(10, 310))
+    q = unit(rng, 5)
+    assert recall(h, flat, q, 10) >= 0.95
 
 
 # -- differential: FAISS equals brute force --------------------------------------------------------------------
