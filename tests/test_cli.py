@@ -77,7 +77,11 @@ def test_search_json_contract(seed_kb, capsys):
         assert isinstance(h["start"], int) and isinstance(h["end"], int)
         assert seed_kb.document(h["doc_id"]).text[h["start"]:h["end"]] == h["text"]
         assert h["source"].endswith(".txt") and h["title"]
+        raw = "".join(open(h["source"], encoding="utf-8").read().split())      # the seed file itself
+        assert "".join(h["text"].split()) in raw, h["text"][:40]
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    # the 表态发言 promises "确保10月底完成软弱涣散村党组织整顿" (gold of seed queries q003, q047): among the three
+    assert any("确保10月底完成软弱涣散村党组织整顿" in h["text"] and h["source"].endswith(STATEMENT.name) for h in hits)
 
 
 def test_search_modes_and_plain_output(seed_kb, capsys):

@@ -9,11 +9,13 @@ import zipfile
 import pytest
 
 from jianghua.cli import main
+from jianghua.samples import SEEDS
 
 QUESTION = "各级党组织书记在主体责任中要做到什么？"
 TOPIC = "落实全面从严治党主体责任"
 ASK_KEYS = {"answer", "citations", "grounded", "sentences", "trace"}
 DRAFT_KEYS = {"draft", "citations", "grounded", "sentences"}
+GOLD_DOC = "在全区基层党建工作会暨乡镇党委书记述职评议大会上的讲话.txt"     # where QUESTION is answered
 
 
 @pytest.fixture
@@ -23,6 +25,10 @@ def kb_dir(seed_kb_copy, monkeypatch):
         if k.startswith("JIANGHUA_") and not k.startswith(("JIANGHUA_TEST_", "JIANGHUA_LLM_")):
             monkeypatch.delenv(k)
     return seed_kb_copy.dir
+
+
+def _plain(text: str) -> str:
+    return "".join(re.sub(r"\[\d+\]", "", text).split())
 
 
 def _run(argv, capsys) -> dict:
@@ -40,6 +46,12 @@ def test_cli_assist_ask_json(kb_dir, capsys):
     assert [c["n"] for c in r["citations"]] == list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", r["answer"])))
     assert all({"text", "citations", "supported", "flags"} <= set(s) for s in r["sentences"])
     assert r["trace"]["question"] == QUESTION and r["trace"]["generator"] == "extractive"
+    # each quote as a seed file words it (read from samples/seeds), and the speech that answers the question (the
+    # gold document of seed query q001) among the cited ones
+    files = {p.name: _plain(p.read_text("utf-8")) for p in SEEDS.glob("*.txt")}
+    for c in r["citations"]:
+        assert _plain(c["quote"]) in files[os.path.basename(c["source"])], c
+    assert GOLD_DOC in {os.path.basename(c["source"]) for c in r["citations"]}, r["citations"]
 
 
 def test_cli_assist_ask_with_history(kb_dir, tmp_path, capsys):

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import unquote
 
 import pytest
 
+from jianghua.samples import SEEDS
 from tests.ui.conftest import QUESTION
 
 
@@ -17,6 +19,23 @@ def assert_error(r, status: int, type_: str | None = None) -> dict:
     if type_:
         assert body["error"]["type"] == type_
     return body["error"]
+
+
+GOLD_DOC = "在全区基层党建工作会暨乡镇党委书记述职评议大会上的讲话.txt"     # the speech that answers QUESTION (q001)
+
+
+def _plain(text: str) -> str:
+    """Markers and whitespace removed."""
+    return "".join(re.sub(r"\[\d+\]", "", text).split())
+
+
+def assert_quotes_from_the_gold_speech(citations: list[dict]) -> None:
+    """Each quote is in its seed file as the file words it (read from samples/seeds, whitespace aside), and the
+    speech that answers QUESTION (the gold document of seed query q001) is among the cited ones."""
+    files = {p.name: _plain(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
+    for c in citations:
+        assert _plain(c["quote"]) in files[c["source"]], c
+    assert GOLD_DOC in {c["source"] for c in citations}, citations
 
 
 def parse_sse(text: str) -> list[tuple[str, dict]]:
@@ -40,10 +59,22 @@ def test_index_info(client):
     assert [v["version"] for v in info["versions"]] == [1] and info["versions"][0]["serving"] is True
 
 
+# the title each seed speech gives on its first line (the 通报 after its boilerplate line; the 表态发言 has none, so
+# its file name), read off samples/seeds
+SEED_TITLES = {"全面从严治党表态发言.txt": "全面从严治党表态发言",
+               "关于落实全面从严治党主体责任情况通报.txt": "关于落实全面从严治党主体责任情况通报",
+               "在全区基层党建工作会暨乡镇党委书记述职评议大会上的讲话.txt":
+                   "在全区基层党建工作会暨乡镇党委书记抓基层党建专项述职评议大会上的讲话",
+               "在区直机关党建推进会上的讲话.txt": "在区直机关党建推进会上的讲话",
+               "市领导在基层党组织书记述职评议会议上的讲话.txt":
+                   "市领导在参加2022年度某区基层党组织书记落实管党治党主体责任述职评议会议上的讲话"}
+
+
 def test_documents_list(client):
     docs = client.get("/api/documents").json()["documents"]
-    assert len(docs) == 5
-    assert all(d["chunks"] > 0 and d["doc_id"] and d["title"] for d in docs)
+    assert {d["source"]: d["title"] for d in docs} == SEED_TITLES
+    assert all(d["chunks"] > 0 and d["doc_id"] for d in docs)
+    assert sum(d["chunks"] for d in docs) == client.get("/api/index").json()["chunks"]
 
 
 # -- search -------------------------------------------------------------------------------------------------------
@@ -102,6 +133,7 @@ def test_ask(client):
     c = res["citations"][0]
     assert {"chunk_id", "doc_id", "title", "section", "start", "end", "quote"} <= set(c) and c["quote"]
     assert all({"text", "citations", "support", "supported", "flags"} <= set(s) for s in res["sentences"])
+    assert_quotes_from_the_gold_speech(res["citations"])
 
 
 def test_ask_with_history(client):

@@ -7,7 +7,7 @@ import openai
 import pytest
 
 from tests.ui.conftest import QUESTION
-from tests.ui.test_api import assert_error
+from tests.ui.test_api import assert_error, assert_quotes_from_the_gold_speech
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +32,7 @@ def test_chat_completion(oai):
     citations = resp.model_extra["citations"]
     assert citations[0]["n"] == 1 and citations[0]["quote"] and citations[0]["title"]
     assert isinstance(resp.model_extra["grounded"], bool)
+    assert_quotes_from_the_gold_speech(citations)
     # follow-up: the earlier turns are the history
     follow = oai.chat.completions.create(model="jianghua", messages=[
         {"role": "user", "content": QUESTION}, {"role": "assistant", "content": text},
