@@ -29,7 +29,7 @@ def test_traditional_question_becomes_simplified_for_a_simplified_corpus(seed_kb
     view = HybridSearcher(seed_kb).view()
     trad = "標準化黨員活動室的建設標準包括哪些內容？"
     assert to_simplified(trad) == "标准化党员活动室的建设标准包括哪些内容？"
-    assert choose_script(trad, view.tokenizer.tokens, view.keyword.df) == to_simplified(trad)
+    assert choose_script(trad, view.tokenizer.tokens, view.keyword.df) == "标准化党员活动室的建设标准包括哪些内容？"
     # a question the corpus knows as typed is left alone
     simp = "三会一课是什么？"
     assert choose_script(simp, view.tokenizer.tokens, view.keyword.df) == simp

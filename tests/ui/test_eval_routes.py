@@ -51,7 +51,7 @@ def test_gate_refuses_force_promotes_rollback_restores(make_client):
     refusal = render.gate_refusal(err["message"], body["gate"])          # what the 评测 tab shows for a refusal
     recall = next(d for d in body["gate"]["drops"] if d["metric"] == "recall@5")
     assert "未通过评测，v2 未启用" in refusal and "评测集 seed:test" in refusal      # the gate uses the test half
-    assert f"| 前5条召回率（recall@5） | {render.fmt_num(recall['serving'])} | {render.fmt_num(recall['candidate'])} |" in refusal
+    assert f"| 前5条召回率（recall@5） | {recall['serving']:.3f} | {recall['candidate']:.3f} |" in refusal   # 3 decimals
     assert recall["candidate"] < recall["serving"]
     assert "已强制启用" in render.promotion_done(body)
     assert serving_version(c) == 2                                      # followed without a restart
