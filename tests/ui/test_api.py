@@ -182,6 +182,17 @@ def test_draft(client):
     assert r.status_code == 200
     d = r.json()
     assert {"draft", "citations", "grounded", "sentences"} <= set(d) and len(d["draft"]) > 200 and d["citations"]
+    # read off the text: the occasion opens it, measures 一是, 二是, 三是… in order, 600 characters ± 20 % (markers
+    # and spaces aside) when the sources suffice, every marker a citation and every quote as its seed file words it
+    paras = [p for p in d["draft"].split("\n") if p.strip()]
+    assert "机关党建工作推进会" in paras[0]
+    measures = [p[0] for p in paras if re.match(r"^[一二三四五六七八九十]是", p)]
+    assert len(measures) >= 3 and measures == list("一二三四五六七八九十")[:len(measures)], paras
+    if d["coverage"] == "sufficient":
+        assert 480 <= len(_plain(d["draft"])) <= 720, len(_plain(d["draft"]))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", d["draft"])} == {c["n"] for c in d["citations"]}
+    files = {p.name: _plain(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
+    assert all(_plain(c["quote"]) in files[c["source"]] for c in d["citations"]), d["citations"]
 
 
 def test_draft_docx(client):
