@@ -1,4 +1,6 @@
 """The hybrid searcher behind langchain's BaseRetriever interface."""
+from pathlib import Path
+
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
@@ -20,3 +22,6 @@ def test_retriever_returns_the_searchers_hits_as_langchain_documents(seed_kb):
         assert (d.metadata["start"], d.metadata["end"]) == (h.chunk.start, h.chunk.end)
         text = seed_kb.document(d.metadata["doc_id"]).text
         assert text[d.metadata["start"]:d.metadata["end"]] == d.page_content
+        raw = "".join(Path(d.metadata["source"]).read_text(encoding="utf-8").split())     # the seed file itself
+        assert "".join(d.page_content.split()) in raw
+    assert "三会一课" in docs[0].page_content            # what was asked for, not just what the searcher returned
