@@ -91,10 +91,9 @@ class KnowledgeBase:
             st = Store(tmp)
             st.create()
             with st.transaction() as c:
-                for k, v in {"format": FORMAT, "embedder": self.embedder.name, "engine": self.embedder.engine,
-                             "dim": self.embedder.dim, "created": now()}.items():
-                    c.execute("INSERT INTO meta(key, value) VALUES(?, ?)", (k, json.dumps(v)))
-            st.conn().execute("PRAGMA journal_mode=DELETE")      # one self-contained file to link into place
+                st.insert_meta(c, {"format": FORMAT, "embedder": self.embedder.name, "engine": self.embedder.engine,
+                                   "dim": self.embedder.dim, "created": now()})
+            st.single_file()                                     # one self-contained file to link into place
             st.close()
             try:
                 os.link(tmp, self.dir / "store.sqlite")   # never replaces a store another process created meanwhile
@@ -144,8 +143,7 @@ class KnowledgeBase:
         return self.store.get_state("serving")
 
     def head(self) -> int | None:
-        row = self.store.conn().execute("SELECT max(version) FROM versions").fetchone()
-        return row[0]
+        return self.store.head_version()
 
     def resolve(self, version: int | str | None) -> int:
         """A version number from None (serving), 'head', or a number; VersionError if it does not exist."""
@@ -158,15 +156,14 @@ class KnowledgeBase:
                 v = int(version)
             except (TypeError, ValueError) as e:
                 raise VersionError(f"no version {version!r}: a version is a number, 'head' or 'serving'") from e
-            if not 0 < v < 2**63 or not self.store.conn().execute("SELECT 1 FROM versions WHERE version=?", (v,)).fetchone():
+            if not 0 < v < 2**63 or not self.store.has_version(v):
                 raise VersionError(f"no version {v} in {self.dir}")
         if v is None:
             raise VersionError(f"the knowledge base at {self.dir} is empty: ingest documents first")
         return v
 
     def version_docs(self, version: int) -> set[str]:
-        return {r[0] for r in self.store.conn().execute(
-            "SELECT doc_id FROM version_docs WHERE version=?", (version,))}
+        return self.store.version_docs(version)
 
     # -- ingest ---------------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: bool = True, embed: bool = True,
@@ -212,9 +209,7 @@ class KnowledgeBase:
             with self._write_lock, self.store.transaction() as c:
                 base = self.head()                      # inside the transaction: the newest version
                 base_docs = self.version_docs(base) if base is not None else set()
-                sources = dict(c.execute(
-                    "SELECT source, id FROM documents WHERE id IN (SELECT doc_id FROM version_docs WHERE version=?)",
-                    (base,)).fetchall()) if base is not None else {}
+                sources = self.store.document_sources(c, base) if base is not None else {}
                 new_docs = set(base_docs)
                 fresh: dict[str, Document] = {}
                 for d in docs:
@@ -294,8 +289,7 @@ class KnowledgeBase:
 
     def version_settings_of(self, version: int) -> dict:
         """The chunker and tokenizer settings a version was built with."""
-        row = self.store.conn().execute("SELECT settings FROM versions WHERE version=?", (version,)).fetchone()
-        return json.loads(row[0])
+        return self.store.version_settings(version)
 
     def remove(self, doc_id: str, note: str = "") -> int:
         """Write a new version without ``doc_id``. Returns the new version."""
@@ -325,27 +319,20 @@ class KnowledgeBase:
     # -- reading --------------------------------------------------------------------------------------------
     def documents(self, version: int | str | None = None) -> list[dict]:
         v = self.resolve(version)
-        rows = self.store.conn().execute(
-            "SELECT d.id, d.title, d.source, d.date, d.speaker, d.occasion, d.added, length(d.text), "
-            "(SELECT count(*) FROM version_chunks k JOIN chunks c ON c.rowid=k.chunk WHERE k.version=? AND "
-            "c.doc_id=d.id) FROM documents d JOIN version_docs vd ON vd.doc_id=d.id WHERE vd.version=? "
-            "ORDER BY d.title", (v, v)).fetchall()
+        rows = self.store.document_rows(v)
         keys = ("doc_id", "title", "source", "date", "speaker", "occasion", "added", "chars", "chunks")
         return [dict(zip(keys, r)) for r in rows]
 
     def document(self, doc_id: str) -> Document:
-        r = self.store.conn().execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone()
-        if not r:
+        if not self.store.has_document(doc_id):
             raise DocumentNotFoundError(f"no document {doc_id!r} in {self.dir}")
         return _load_doc(self.store.conn(), doc_id)
 
     def stats(self) -> dict:
-        c = self.store.conn()
         serving = self.serving()
         meta = self.store.get_meta()
-        chunks = c.execute("SELECT count(*) FROM version_chunks WHERE version=?", (serving,)).fetchone()[0]
-        embedded = c.execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN vectors v "
-                             "ON v.text_hash=ch.text_hash WHERE k.version=?", (serving,)).fetchone()[0]
+        chunks = self.store.chunk_count(serving)
+        embedded = self.store.embedded_in(serving)
         return {"kb": str(self.dir), "embedder": meta.get("embedder"), "engine": self.embedder.engine,
                 "dim": meta.get("dim"), "serving": serving, "head": self.head(),
                 "documents": len(self.version_docs(serving)) if serving else 0, "chunks": chunks,
@@ -357,8 +344,7 @@ class KnowledgeBase:
             meta = st.get_meta()
             serving = st.get_state("serving")
             versions = st.versions()
-            docs = sorted(r[0] for r in st.conn().execute(
-                "SELECT doc_id FROM version_docs WHERE version=?", (serving,))) if serving else []
+            docs = sorted(st.version_docs(serving)) if serving else []
         finally:
             st.close()
         sv = next((v for v in versions if v["version"] == serving), None)

@@ -14,7 +14,6 @@ import time
 from typing import Iterable
 
 from jianghua.index.embedding import passage_text
-from jianghua.index.keyword import postings_rows
 from jianghua.index.store import Store
 from jianghua.index.tokenize import Tokenizer
 from jianghua.ingest.chunking import ChunkerSettings, chunk_document
@@ -60,8 +59,7 @@ def _write_batch(store: Store, batch: list[tuple[str, Chunk]], tok: Tokenizer) -
 
 
 def _stored_keys(store: Store, keys: list[str]) -> set[str]:
-    marks = ",".join("?" * len(keys))
-    return {r[0] for r in store.conn().execute(f"SELECT key FROM chunks WHERE key IN ({marks})", keys)}
+    return store.stored_keys(keys)
 
 
 def passage_row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
@@ -72,12 +70,7 @@ def passage_row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
 
 
 def _insert(c: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    for key, ch, section, text_hash, tokens in rows:
-        cur = c.execute('INSERT OR IGNORE INTO chunks(key, id, doc_id, start, "end", section, text, text_hash, '
-                        "ntokens) VALUES(?,?,?,?,?,?,?,?,?)", (key, ch.id, ch.doc_id, ch.start, ch.end, section,
-                                                              ch.text, text_hash, max(1, len(tokens))))
-        if cur.rowcount == 1:
-            c.executemany("INSERT INTO postings(term, chunk, tf) VALUES(?,?,?)", postings_rows(cur.lastrowid, tokens))
+    Store.insert_chunk_rows(c, rows)
 
 
 def write_prepared_rows(store: Store, rows: list[tuple]) -> None:
@@ -96,7 +89,7 @@ def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[
     """The chunk rows of ``keys`` (one document's), or None when any is missing (never written, or pruned)."""
     if keys is None:
         return None
-    have = dict(c.execute("SELECT key, rowid FROM chunks WHERE doc_id=?", (doc_id,)).fetchall())
+    have = Store.chunk_rows_of(c, doc_id)
     try:
         return [have[k] for k in keys]
     except KeyError:
@@ -104,9 +97,7 @@ def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[
 
 
 def load_doc(c: sqlite3.Connection, doc_id: str) -> Document:
-    r = c.execute("SELECT id, title, source, text, date, speaker, occasion, meta FROM documents WHERE id=?",
-                  (doc_id,)).fetchone()
-    return Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+    return Store.load_document(c, doc_id)
 
 
 def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fresh: dict[str, Document],
@@ -117,20 +108,14 @@ def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fr
     added it under other settings, or a prune removed its rows meanwhile)."""
     base_settings = None
     if base is not None:
-        base_settings = json.loads(c.execute("SELECT settings FROM versions WHERE version=?", (base,)).fetchone()[0])
+        base_settings = Store.settings_in(c, base)
     reuse = {d for d in doc_ids if d not in fresh} if base_settings == vsettings else set()
-    for d in fresh.values():
-        c.execute("INSERT OR IGNORE INTO documents(id, title, source, date, speaker, occasion, text, meta, added)"
-                  " VALUES(?,?,?,?,?,?,?,?,?)", (d.id, d.title, d.source, d.date, d.speaker, d.occasion,
-                                               d.text, json.dumps(d.meta, ensure_ascii=False), created))
-    version = c.execute("SELECT coalesce(max(version), 0) + 1 FROM versions").fetchone()[0]
-    c.execute("INSERT INTO versions(version, parent, created, note, settings) VALUES(?,?,?,?,?)",
-              (version, base, created, note, json.dumps(vsettings)))
-    c.executemany("INSERT INTO version_docs(version, doc_id) VALUES(?, ?)", [(version, d) for d in doc_ids])
+    Store.insert_documents(c, fresh.values(), created)
+    version = Store.next_version(c)
+    Store.insert_version(c, version, base, created, note, vsettings)
+    Store.insert_version_docs(c, version, doc_ids)
     if reuse:
-        c.execute("INSERT INTO version_chunks(version, chunk) SELECT ?, k.chunk FROM version_chunks k "
-                  "JOIN chunks ch ON ch.rowid = k.chunk WHERE k.version=? AND ch.doc_id IN "
-                  "(SELECT doc_id FROM version_docs WHERE version=?)", (version, base, version))
+        Store.copy_version_chunks(c, version, base)
     for doc_id in sorted(doc_ids - reuse):
         rows = rows_of(c, doc_id, keys.get(doc_id))
         if rows is None:
@@ -138,6 +123,5 @@ def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fr
             chunks = chunk_document(doc, chunker)
             _insert(c, (passage_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
             rows = rows_of(c, doc_id, [chunk_key(ch, tok) for ch in chunks])
-        c.executemany("INSERT OR IGNORE INTO version_chunks(version, chunk) VALUES(?, ?)",
-                      [(version, r) for r in rows])
+        Store.insert_version_chunks(c, version, rows)
     return version
