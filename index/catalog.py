@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 import numpy as np
 
+from jianghua.index.store import Store
 from jianghua.ingest.doctype import document_type, fallback_year
 
 TITLE_GRAM = 5          # title n-grams a question must repeat to name a document
@@ -59,19 +60,15 @@ class Catalog:
         self.speakers = sorted({d.speaker for d in docs if d.speaker and len(d.speaker) >= 2}, key=len, reverse=True)
 
     @classmethod
-    def load(cls, conn, version: int, size: int) -> "Catalog":
-        rows = conn.execute(
-            "SELECT d.id, d.title, d.source, d.date, d.speaker, d.occasion, json_extract(d.meta, '$.type') "
-            "FROM documents d JOIN version_docs v ON v.doc_id = d.id WHERE v.version=? ORDER BY d.id",
-            (version,)).fetchall()
+    def load(cls, store: Store, version: int, size: int) -> "Catalog":
+        rows = store.catalog_documents(version)
         docs = []
         for did, title, source, date, speaker, occasion, typ in rows:
             date = date or fallback_year(title, PurePath(source).name)
             docs.append(DocInfo(did, title, source, date, int(date[:4]) if date else None,
                                 typ or document_type(title), speaker, occasion))
         index = {d.id: i for i, d in enumerate(docs)}
-        pairs = conn.execute("SELECT c.rowid, c.doc_id FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
-                             "WHERE k.version=?", (version,)).fetchall()
+        pairs = store.chunk_docs(version)
         r = np.array([p[0] for p in pairs], np.int64)
         d = np.array([index.get(p[1], -1) for p in pairs], np.int32)
         return cls(docs, r, d, size)

@@ -32,14 +32,10 @@ class VectorMirror:
         self.count = 0
         self._lock = threading.Lock()
 
-    def _table_stats(self) -> tuple[int, int, int]:
-        n, mx, sm = self.store.conn().execute("SELECT count(*), coalesce(max(id),0), coalesce(sum(id),0) FROM vectors").fetchone()
-        return n, mx, sm
-
     def load(self) -> FaissVectorIndex:
         with self._lock:
             if self.index is None:
-                n, mx, sm = self._table_stats()
+                n, mx, sm = self.store.vector_stats()
                 idx = None
                 if self.path.exists():
                     try:
@@ -66,17 +62,13 @@ class VectorMirror:
         return grown(idx)
 
     def _add_from(self, idx: FaissVectorIndex, after: int, upto: int | None = None) -> int:
-        cur = self.store.conn().execute("SELECT id, vec FROM vectors WHERE id > ? AND id <= ? ORDER BY id",
-                                        (after, 2**63 - 1 if upto is None else upto))
         added = 0
-        while True:
-            rows = cur.fetchmany(4096)
-            if not rows:
-                return added
+        for rows in self.store.vector_batches(after, 2**63 - 1 if upto is None else upto, 4096):
             ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
             vecs = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), self.dim)
             idx.add(ids, vecs)
             added += len(rows)
+        return added
 
     def refresh(self, full: bool = False) -> bool:
         """Pick up vectors written since the last look (by this or another process). True if anything changed.
@@ -85,7 +77,7 @@ class VectorMirror:
         deleted vector left in a reader's index is harmless: no version's allowed ids name it."""
         idx = self.load()
         if not full:      # only the vectors added since: the cost does not grow with the vectors already held
-            mx = self.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+            mx = self.store.max_vector_id()
             if mx <= self.max_id:
                 return False
             with self._lock:
@@ -94,20 +86,17 @@ class VectorMirror:
                     self.max_id = mx
                     self.index = grown(idx)       # past HNSW_MIN: searches move to an HNSW copy
             return True
-        n, mx, _ = self._table_stats()
+        n, mx, _ = self.store.vector_stats()
         if n == self.count and mx == self.max_id:
             return False
         with self._lock:
-            if n >= self.count and mx > self.max_id and n - self.count == self._count_after(self.max_id):
+            if n >= self.count and mx > self.max_id and n - self.count == self.store.vector_count_after(self.max_id):
                 self._add_from(idx, self.max_id)
                 self.index = grown(idx)
             else:  # rows were deleted (prune): start again from the table
                 self.index = self._rebuild()
             self.max_id, self.count = mx, n
         return True
-
-    def _count_after(self, after: int) -> int:
-        return self.store.conn().execute("SELECT count(*) FROM vectors WHERE id > ?", (after,)).fetchone()[0]
 
     def save(self) -> None:
         with self._lock:
@@ -120,9 +109,7 @@ class VectorMirror:
 
 def pending_texts(store: Store) -> list[tuple[str, str]]:
     """(text hash, passage text) of every chunk text that has no vector yet, shortest first."""
-    rows = store.conn().execute(
-        "SELECT text_hash, section, text FROM chunks WHERE rowid IN (SELECT min(c.rowid) FROM chunks c "
-        "LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.id IS NULL GROUP BY c.text_hash)").fetchall()
+    rows = store.unembedded_chunks()
     out = [(h, passage_text(section, text)) for h, section, text in rows]
     out.sort(key=lambda x: len(x[1]))
     return out
@@ -168,8 +155,7 @@ def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch:
         spent = time.perf_counter() - t0
         per_char = spent / max(1, sum(len(t) for _, t in part))
         with store.transaction() as c:
-            c.executemany("INSERT OR IGNORE INTO vectors(text_hash, vec) VALUES(?, ?)",
-                          [(h, v.tobytes()) for (h, _), v in zip(part, vecs)])
+            store.insert_vectors(c, [(h, v.tobytes()) for (h, _), v in zip(part, vecs)])
         mirror.refresh()
         i += n
         done += n

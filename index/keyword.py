@@ -7,10 +7,10 @@ versions the store holds.
 """
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -30,10 +30,12 @@ class KeywordResult:
 
 
 class KeywordIndex:
-    """BM25 over one version's chunk rows. ``member`` and ``lengths`` are indexed by chunk row."""
+    """BM25 over one version's chunk rows. ``member`` and ``lengths`` are indexed by chunk row; ``read_postings``
+    gives a term's (chunk row, tf) pairs in every version (``Store.postings``)."""
 
-    def __init__(self, conn_factory, member: np.ndarray, lengths: np.ndarray):
-        self._conn = conn_factory
+    def __init__(self, read_postings: Callable[[str], list[tuple[int, int]]], member: np.ndarray,
+                 lengths: np.ndarray):
+        self._read_postings = read_postings
         self.member = member
         self.lengths = lengths
         n = int(member.sum())
@@ -42,8 +44,7 @@ class KeywordIndex:
         self._postings = lru_cache(maxsize=4096)(self._read)
 
     def _read(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        c: sqlite3.Connection = self._conn()
-        rows = c.execute("SELECT chunk, tf FROM postings WHERE term=?", (term,)).fetchall()
+        rows = self._read_postings(term)
         if not rows:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         a = np.asarray(rows, dtype=np.int64)

@@ -172,9 +172,7 @@ class HybridSearcher:
         if self.settings.dense_weight <= 0 or not hits:
             return [None] * len(hits)
         rows = [h.chunk.meta.get("row") for h in hits]
-        found = {r: v for r, v in self.kb.store.conn().execute(
-            "SELECT c.rowid, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash WHERE c.rowid IN (%s)"
-            % ",".join("?" * len(rows)), rows)}
+        found = self.kb.store.row_vectors(rows)
         if not found:
             return [None] * len(hits)
         qv = np.asarray(self._query_vector(query), np.float32).reshape(-1)
@@ -187,21 +185,15 @@ class HybridSearcher:
     def following(self, hit: Hit, n: int = 2, version: int | str | None = None) -> list[Hit]:
         """The ``n`` passages after ``hit`` in its document, in the same version (for context that runs on)."""
         view = self.view(version)
-        rows = self.kb.store.conn().execute(
-            "SELECT c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=? AND "
-            "c.doc_id=? AND c.start >= ? ORDER BY c.start LIMIT ?",
-            (view.version, hit.chunk.doc_id, hit.chunk.end, n)).fetchall()
-        return self._hits([(r[0], 0.0) for r in rows], {}, {}, {})
+        rows = self.kb.store.rows_after(view.version, hit.chunk.doc_id, hit.chunk.end, n)
+        return self._hits([(r, 0.0) for r in rows], {}, {}, {})
 
     def around(self, hit: Hit, before: int = 3, after: int = 10, version: int | str | None = None) -> list[Hit]:
         """``hit`` with up to ``before`` passages before it and ``after`` after it in its document, in document
         order and the same version (a list whose items lie passages apart)."""
         view = self.view(version)
-        prev = self.kb.store.conn().execute(
-            "SELECT c.rowid FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk WHERE k.version=? AND "
-            "c.doc_id=? AND c.\"end\" <= ? ORDER BY c.start DESC LIMIT ?",
-            (view.version, hit.chunk.doc_id, hit.chunk.start, before)).fetchall()
-        prev_hits = self._hits([(r[0], 0.0) for r in prev], {}, {}, {})
+        prev = self.kb.store.rows_before(view.version, hit.chunk.doc_id, hit.chunk.start, before)
+        prev_hits = self._hits([(r, 0.0) for r in prev], {}, {}, {})
         next_hits = self.following(hit, after, version=view.version)
         return sorted(prev_hits, key=lambda h: h.chunk.start) + [hit] + sorted(next_hits, key=lambda h: h.chunk.start)
 
@@ -209,11 +201,7 @@ class HybridSearcher:
         if not top:
             return []
         rows = [r for r, _ in top]
-        c = self.kb.store.conn()
-        q = ('SELECT c.rowid, c.id, c.doc_id, c.text, c.section, c.start, c."end", d.title, d.source, '
-             "json_extract(d.meta, '$.pages'), json_extract(d.meta, '$.ocr_pages'), json_extract(d.meta, '$.ocr_low') "
-             "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN (%s)" % ",".join("?" * len(rows)))
-        data = {r[0]: r for r in c.execute(q, rows)}
+        data = self.kb.store.hit_rows(rows)
         hits = []
         for r, score in top:
             row = data[r]

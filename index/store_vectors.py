@@ -14,7 +14,7 @@ class VectorRows:
 
     conn: Callable[[], sqlite3.Connection]
 
-    # -- the table --------------------------------------------------------------------------------------------------
+    # -- the table ----------------------------------------------------------------------------------------------
     @staticmethod
     def insert_vectors(c: sqlite3.Connection, pairs: list[tuple[str, bytes]]) -> None:
         """Store (text hash, vector bytes) pairs; a hash that has a vector already keeps it."""
@@ -25,7 +25,8 @@ class VectorRows:
 
     def vector_stats(self) -> tuple[int, int, int]:
         """(count, largest id, sum of ids) of the vectors table (0 for an empty one)."""
-        n, mx, sm = self.conn().execute("SELECT count(*), coalesce(max(id),0), coalesce(sum(id),0) FROM vectors").fetchone()
+        n, mx, sm = self.conn().execute(
+            "SELECT count(*), coalesce(max(id),0), coalesce(sum(id),0) FROM vectors").fetchone()
         return n, mx, sm
 
     def vector_count_after(self, after: int) -> int:
@@ -52,7 +53,7 @@ class VectorRows:
             "SELECT text_hash, section, text FROM chunks WHERE rowid IN (SELECT min(c.rowid) FROM chunks c "
             "LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.id IS NULL GROUP BY c.text_hash)").fetchall()
 
-    # -- vectors of chunk rows ------------------------------------------------------------------------------------------
+    # -- vectors of chunk rows --------------------------------------------------------------------------------------
     def vector_pairs_after(self, version: int, after: int, upto: int) -> list[tuple[int, int]]:
         """(vector id, chunk row) of ``version``'s rows whose vector ids are in (``after``, ``upto``], in id order."""
         return self.conn().execute(
@@ -71,7 +72,7 @@ class VectorRows:
         return self.conn().execute("SELECT count(*) FROM version_chunks k JOIN chunks ch ON ch.rowid=k.chunk JOIN "
                                    "vectors v ON v.text_hash=ch.text_hash WHERE k.version=?", (version,)).fetchone()[0]
 
-    # -- what the Milvus backend reads (index/milvus_store.py) -------------------------------------------------------
+    # -- what the Milvus backend reads (index/milvus_store.py) ---------------------------------------------------
     def passages(self, rows: list[int]) -> dict[int, tuple]:
         """row → (doc_id, section JSON, text, text hash, vector bytes or None), a few hundred rows per query."""
         out: dict[int, tuple] = {}

@@ -27,11 +27,9 @@ class VersionView:
 
     def __init__(self, kb: KnowledgeBase, version: int):
         self.kb, self.version = kb, version
-        c = kb.store.conn()
         lex = kb.version_settings_of(version).get("lexicon")
         self.tokenizer = get_tokenizer(Path(lex) if lex else None)
-        rows = c.execute("SELECT c.rowid, c.ntokens FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
-                         "WHERE k.version=?", (version,)).fetchall()
+        rows = kb.store.chunk_lengths(version)
         a = np.asarray(rows, np.int64).reshape(-1, 2)
         size = int(a[:, 0].max()) + 1 if len(a) else 1
         member = np.zeros(size, bool)
@@ -39,8 +37,8 @@ class VersionView:
         member[a[:, 0]] = True
         lengths[a[:, 0]] = a[:, 1]
         self.n_chunks = len(a)
-        self.keyword = KeywordIndex(kb.store.conn, member, lengths)
-        self.catalog = Catalog.load(c, version, size)
+        self.keyword = KeywordIndex(kb.store.postings, member, lengths)
+        self.catalog = Catalog.load(kb.store, version, size)
         self._fields: FieldIndex | None = None
         self.vectors_seen = 0
         self.pairs_read = 0          # (vector, chunk row) pairs read so far: the work refresh_dense has done
@@ -59,13 +57,10 @@ class VersionView:
         with self._lock:
             mx = max_vector_id
             if mx is None:
-                mx = self.kb.store.conn().execute("SELECT coalesce(max(id), 0) FROM vectors").fetchone()[0]
+                mx = self.kb.store.max_vector_id()
             if mx <= self.vectors_seen:
                 return
-            rows = self.kb.store.conn().execute(
-                "SELECT v.id, c.rowid FROM vectors v JOIN chunks c ON c.text_hash = v.text_hash "
-                "JOIN version_chunks k ON k.version = ? AND k.chunk = c.rowid WHERE v.id > ? AND v.id <= ? "
-                "ORDER BY v.id", (self.version, self.vectors_seen, mx)).fetchall()
+            rows = self.kb.store.vector_pairs_after(self.version, self.vectors_seen, mx)
             self.pairs_read += len(rows)
             if rows:
                 vec_to_rows = self.vec_to_rows
@@ -85,9 +80,7 @@ class VersionView:
         """The title and section fields, built on first use (a few hundred ms for the genre corpus)."""
         with self._lock:
             if self._fields is None:
-                rows = self.kb.store.conn().execute(
-                    "SELECT c.rowid, c.section FROM version_chunks k JOIN chunks c ON c.rowid = k.chunk "
-                    "WHERE k.version=?", (self.version,)).fetchall()
+                rows = self.kb.store.chunk_sections(self.version)
                 self._fields = FieldIndex(self.tokenizer, np.array([r[0] for r in rows], np.int64),
                                           [" ".join(json.loads(r[1])) for r in rows], self.catalog.doc_of_row,
                                           [d.title for d in self.catalog.docs])

@@ -56,7 +56,7 @@ def index(tmp_path):
     lengths = np.ones(size, np.float32)
     for row, toks in CORPUS.items():
         lengths[row] = len(toks)
-    yield KeywordIndex(store.conn, member, lengths)
+    yield KeywordIndex(store.postings, member, lengths)
     store.close()
 
 
