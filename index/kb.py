@@ -23,6 +23,7 @@ from typing import Iterable
 from jianghua.index.embedders import Embedder, make_embedder
 from jianghua.index.backends import PassageIndex, make_passage_index
 from jianghua.index.embedding import embed_pending
+from jianghua.index.file_check import FileCheck
 from jianghua.index.store import Store
 from jianghua.index.tokenize import Tokenizer, get_tokenizer
 from jianghua.index.parallel import prepared_rows, worker_count
@@ -172,7 +173,7 @@ class KnowledgeBase:
 
         ``sources`` maps a file path to the source name to record instead (an upload's original file name), so
         that a file uploaded again with other content replaces its earlier version."""
-        from jianghua.ingest.documents import load_document
+        from jianghua.ingest import documents
         from jianghua.ingest.loaders import iter_files
 
         files = list(iter_files(paths))
@@ -183,10 +184,18 @@ class KnowledgeBase:
             from tqdm import tqdm
             it = tqdm(files, desc="loading", unit="file")
         sources = sources or {}
+        head = self.head()
+        same_settings = head is not None and self.version_settings_of(head) == self.version_settings()
+        check = FileCheck(self.store, [sources.get(str(f), str(f)) for f in files],
+                          self.version_docs(head) if same_settings else set(), documents.loader_signature())
         for f in it:
             name = sources.get(str(f), str(f))
+            if check.unchanged(f, name):         # as it was when last loaded: not parsed again
+                report.unchanged.append(name)
+                continue
             try:
-                doc = load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024)
+                doc = documents.load_document(f, max_bytes=self.settings.max_upload_mb * 1024 * 1024)
+                check.loaded(f, name, doc)
                 docs.append(dataclasses.replace(doc, source=name) if name != str(f) else doc)
             except (DocumentLoadError, UnsupportedFileError) as e:
                 report.failed.append((name, one_line(str(e))))
@@ -194,7 +203,13 @@ class KnowledgeBase:
                 log.warning("loading %s failed", name, exc_info=e)
                 report.failed.append((name, one_line(f"{Path(name).name}: 文件无法读取（{type(e).__name__}: {e}）；"
                                                      "请检查文件是否损坏，另存为新文件后重试")))
-        return self.ingest_documents(docs, report=report, progress=progress, embed=embed, note=note)
+        report = self.ingest_documents(docs, report=report, progress=progress, embed=False, note=note)
+        head = self.head()
+        if head is not None:
+            check.save(self.version_docs(head))
+        if embed:
+            report.embedded = self.embed(progress=progress)
+        return report
 
     def ingest_documents(self, docs: list[Document], report: IngestReport | None = None, progress: bool = True,
                          embed: bool = True, note: str = "") -> IngestReport:

@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from jianghua.errors import BusyError
 from jianghua.index.store_chunks import ChunkRows
+from jianghua.index.store_files import FileMarks
 from jianghua.index.store_vectors import VectorRows
 from jianghua.records import Document
 
@@ -59,7 +60,7 @@ def tell_waiting(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class Store(ChunkRows, VectorRows):
+class Store(ChunkRows, VectorRows, FileMarks):
     """Thin access to the database. One connection per thread; writes go through ``transaction()``.
 
     A write transaction starts with ``BEGIN IMMEDIATE``: it holds the database's one write lock from its first

@@ -1,6 +1,9 @@
 """One file (or one pasted text) in, one cleaned ``Document`` out: load, clean, read metadata."""
 from __future__ import annotations
 
+import functools
+import hashlib
+from importlib import resources
 from pathlib import Path
 
 from jianghua.ingest.cleaning import clean
@@ -38,3 +41,17 @@ def document_from_text(text: str, source: str, title: str | None = None) -> Docu
     return Document(id=content_hash(cleaned.text), source=source, text=cleaned.text, **meta,
                     meta={"offsets": cleaned.offsets, "suffix": None, "bytes": len(text.encode("utf-8")),
                           "type": extract_type(cleaned.text, meta["title"])})
+
+
+@functools.lru_cache(maxsize=1)
+def loader_signature() -> str:
+    """A hash of the code that turns a file into a ``Document`` (this package and the record types): a file
+    loaded by other code than this must be loaded again, as cleaning or metadata may have changed."""
+    h = hashlib.sha256()
+    for pkg in ("jianghua.ingest", "jianghua"):
+        root = resources.files(pkg)
+        names = sorted(f.name for f in root.iterdir() if f.name.endswith(".py"))
+        for name in names if pkg == "jianghua.ingest" else ["records.py"]:
+            h.update(name.encode() + b"\0" + root.joinpath(name).read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
