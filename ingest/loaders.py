@@ -27,20 +27,36 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
     A file named explicitly is yielded whatever its suffix, so that loading it reports an unsupported type.
     """
-    found: set[Path] = set()
+    found: set[str] = set()
     for p in map(Path, paths):
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
         if p.is_file():
-            found.add(p)
+            found.add(str(p))
             continue
-        top = p.resolve()
-        for root, dirs, files in os.walk(p):           # os.walk does not descend into linked folders
-            dirs[:] = [d for d in dirs if not _hidden(d)]
-            found.update(f for f in (Path(root) / name for name in files
-                                     if not _hidden(name) and Path(name).suffix.lower() in SUPPORTED_SUFFIXES)
-                         if _inside(f, top))
-    yield from sorted(found)
+        found.update(_walk(str(p), p.resolve()))
+    for f in sorted(found, key=lambda f: f.split(os.sep)):       # as pathlib orders paths: part by part
+        yield Path(f)
+
+
+def _walk(folder: str, top: Path) -> Iterator[str]:
+    """Supported, non-hidden files under ``folder``; linked folders are not entered (as ``os.walk``), a linked
+    file counts only if it lies inside ``top``. ``os.scandir`` tells links and folders apart without a stat."""
+    stack = [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for e in entries:
+            if _hidden(e.name):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                stack.append(e.path)
+            elif os.path.splitext(e.name)[1].lower() in SUPPORTED_SUFFIXES and (
+                    not e.is_symlink() or e.is_file() and _inside(Path(e.path), top)):
+                yield e.path
 
 
 def _inside(f: Path, top: Path) -> bool:
