@@ -265,7 +265,7 @@ class KnowledgeBase:
             from tqdm import tqdm
             bar = tqdm(total=len(todo), desc="chunking", unit="doc")
         keys = {}
-        workers = worker_count(len(todo))
+        workers = worker_count(len(todo), self.settings.ingest_workers)
         if workers:                            # large batches: chunk and tokenise on every core
             sources = {d.id: d.source for d in todo}
             ready: list[tuple] = []

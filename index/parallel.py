@@ -35,21 +35,16 @@ DOCS_PER_TASK = 16
 IN_FLIGHT = 4               # tasks queued per worker: memory stays flat however large the batch
 
 
-def worker_count(n_docs: int) -> int:
-    """How many worker processes for ``n_docs`` new documents: 0 (tokenise here) below ``PARALLEL_MIN_DOCS`` or
-    on one core; else one per core, or ``JIANGHUA_INGEST_WORKERS`` (0 turns the workers off)."""
-    configured = os.environ.get("JIANGHUA_INGEST_WORKERS", "").strip()
-    if configured:
-        try:
-            n = int(configured)
-        except ValueError:
-            from jianghua.errors import InputError
-            raise InputError(f"JIANGHUA_INGEST_WORKERS 应为整数（0 表示不用子进程），收到 {configured!r}") from None
-    else:
-        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if n < 2:
-            return 0
-    return max(0, n) if n_docs >= PARALLEL_MIN_DOCS else 0
+def worker_count(n_docs: int, configured: int = -1) -> int:
+    """How many worker processes for ``n_docs`` new documents: 0 (tokenise here) below ``PARALLEL_MIN_DOCS``;
+    else ``configured`` (the ``ingest_workers`` setting: 0 turns the workers off), or with -1 one per core (none
+    on one core)."""
+    if n_docs < PARALLEL_MIN_DOCS or configured == 0:
+        return 0
+    if configured > 0:
+        return configured
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return n if n >= 2 else 0
 
 
 def doc_rows(doc: Document, chunker: ChunkerSettings, tok: Tokenizer, budget_s: float) -> tuple[list | None, str | None]:

@@ -19,7 +19,7 @@ MIN_KEY_CHARS = 8
 RANGES = [("rrf_k", 1, 1000), ("top_k", 1, 100), ("threads", 0, 256), ("temperature", 0.0, 2.0),
           ("max_tokens", 1, 32768), ("openai_timeout", 1.0, 3600.0), ("max_question_chars", 1, 100_000),
           ("max_upload_mb", 1, 1024), ("gate_tolerance", 0.0, 1.0), ("keyword_weight", 0.0, 100.0),
-          ("dense_weight", 0.0, 100.0)]
+          ("dense_weight", 0.0, 100.0), ("ingest_workers", -1, 64)]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Settings:
     rrf_k: int = 20
     top_k: int = 5
     threads: int = 0                       # 0: all cores
+    ingest_workers: int = -1               # processes that chunk and tokenise a large ingest (-1: one per core; 0: none)
     generator: str = "extractive"          # extractive | openai
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "qwen2.5"

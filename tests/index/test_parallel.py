@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not GENRE.is_dir(), reason="shared corpus not be
 
 def ingest(tmp: Path, name: str, files: list[Path], workers: str, monkeypatch) -> Path:
     monkeypatch.setenv("JIANGHUA_INGEST_WORKERS", workers)
-    kb = KnowledgeBase.open(Settings(kb=tmp / name), create=True)
+    kb = KnowledgeBase.open(Settings.from_env(kb=tmp / name), create=True)
     report = kb.ingest(files, progress=False, embed=False)
     assert not report.failed and len(report.added) == len(files)
     kb.close()
@@ -60,15 +60,19 @@ def test_a_worker_that_cannot_start_costs_only_time(tmp_path, monkeypatch):
 
 
 def test_worker_count(monkeypatch):
-    monkeypatch.delenv("JIANGHUA_INGEST_WORKERS", raising=False)
     assert parallel.worker_count(parallel.PARALLEL_MIN_DOCS - 1) == 0          # a small batch stays here
-    monkeypatch.setenv("JIANGHUA_INGEST_WORKERS", "3")
-    assert parallel.worker_count(parallel.PARALLEL_MIN_DOCS) == 3
-    monkeypatch.setenv("JIANGHUA_INGEST_WORKERS", "0")
+    assert parallel.worker_count(parallel.PARALLEL_MIN_DOCS, 3) == 3
+    assert parallel.worker_count(10 ** 6, 0) == 0
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0})     # one core: no workers
     assert parallel.worker_count(10 ** 6) == 0
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert parallel.worker_count(10 ** 6) == 4
     monkeypatch.setenv("JIANGHUA_INGEST_WORKERS", "两个")
     with pytest.raises(InputError, match="JIANGHUA_INGEST_WORKERS"):
-        parallel.worker_count(10 ** 6)
+        Settings.from_env()
+    monkeypatch.setenv("JIANGHUA_INGEST_WORKERS", "100")
+    with pytest.raises(InputError, match="ingest_workers"):
+        Settings.from_env()
 
 
 def test_a_document_over_its_time_budget_fails_alone_in_a_worker():
