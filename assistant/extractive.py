@@ -1,7 +1,10 @@
 """The extractive generator: the answer is the source's own sentences, the one that answers first.
 
-A fact question gets the best sentence, and a second one only when it scores nearly as well (``second_cut``, fitted)
-and the two stay short. A question asking for a list gets the enumeration the best sentences open or belong to
+A fact question gets the best sentence, and others while they score well enough (``second_cut``, fitted) and the
+answer stays short, those adding a content term of the question the first lacks before those that do not; a short
+answer then takes the sentences that follow its own (``context_chars``, fitted). Chosen sentences that stand next to
+each other in the document keep its order and punctuation, so an answer running across a sentence boundary is
+quoted whole. A question asking for a list gets the enumeration the best sentences open or belong to
 (一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when it runs on. A question asking
 for an example adds the example sentence (比如…) that follows. Every sentence is verbatim and carries its marker.
 """
@@ -44,7 +47,8 @@ class ExtractiveGenerator:
         if LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
-            sources = self.brief(ranked, models().second_cut)
+            sources = self.brief(ranked, models().second_cut, question=ev.question,
+                                 context_chars=models().context_chars)
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
@@ -53,32 +57,72 @@ class ExtractiveGenerator:
                 if part is not None:
                     sources = [part]
                 elif fresh:
-                    sources = self.brief(fresh, models().second_cut)
+                    sources = self.brief(fresh, models().second_cut, question=ev.question,
+                                         context_chars=models().context_chars)
 
-        def deltas() -> Iterator[str]:
-            for i, src in enumerate(sources, 1):
-                yield _marked(as_answer_sentence(src.quote), i)
-        return Composition(sources, deltas())
+        sources = in_reading_order(sources)
+        return Composition(sources, answer_deltas(sources))
 
-    def brief(self, ranked: list[Candidate], cut: float, max_sentences: int = 3) -> list[Source]:
-        """The best sentence, then the next best ones while they score at least ``cut`` × the best's and the answer
-        stays within ``max_chars`` (near-duplicates skipped)."""
+    def brief(self, ranked: list[Candidate], cut: float, max_sentences: int = 3, question=None,
+              window: int = 6, context_chars: int = 0) -> list[Source]:
+        """The best sentence, then the next best ones (among the first ``window``) while they score at least ``cut``
+        × the best's and the answer stays within ``max_chars`` (near-duplicates skipped). With the ``question`` (an
+        ``assistant.question.Question``) the sentences that add one of its content terms the chosen ones lack come
+        first: after "大果西番莲（学名：…）是西番莲属的植物中，果实最大的一种。" the question "大果西番莲的根部有什么作用？"
+        is answered by the sentence holding 根部, not by a second one naming the plant again. An answer still
+        shorter than ``context_chars`` (fitted) then takes the sentence that follows each of its own in the passage
+        while it stays within them: an answer often runs on into the next sentence ("……但为时已晚。百济首都慰礼
+        城被高句丽攻陷。")."""
         best = ranked[0]
-        out = [best.source]
+        out = [best]
         used = len(best.quote)
         grams = [bigrams(best.quote)]
-        for c in ranked[1:6]:
-            if len(out) >= max_sentences or c.score < cut * best.score:
-                break
-            if used + len(c.quote) > self.max_chars:
-                continue
-            g = bigrams(c.quote)
-            if any(len(g & h) / max(1, len(g | h)) >= 0.5 for h in grams):
-                continue
-            out.append(c.source)
-            grams.append(g)
-            used += len(c.quote)
-        return out
+        have = _held(question, best.quote)
+        pool = [c for c in ranked[1:window] if c.score >= cut * best.score]
+        for needs_new in ((True, False) if question is not None else (False,)):
+            for c in pool:
+                if len(out) >= max_sentences:
+                    break
+                if c in out or used + len(c.quote) > self.max_chars:
+                    continue
+                if needs_new and not (_held(question, c.quote) - have):
+                    continue
+                g = bigrams(c.quote)
+                if any(len(g & h) / max(1, len(g | h)) >= 0.5 for h in grams):
+                    continue
+                out.append(c)
+                grams.append(g)
+                used += len(c.quote)
+                have |= _held(question, c.quote)
+        chosen = [best.source] + [c.source for c in sorted(out[1:], key=lambda c: -c.score)]
+        return with_context(chosen, context_chars) if context_chars else chosen
+
+
+def with_context(sources: list[Source], limit: int) -> list[Source]:
+    """``sources`` and, while their length stays within ``limit``, the passage's sentence after each of them (in
+    their order; one already chosen is not taken twice)."""
+    out = list(sources)
+    used = sum(len(s.quote) for s in out)
+    for src in sources:
+        sents = sentences_of(src.hit)
+        idx = next((i for i, s in enumerate(sents) if s.start == src.start), None)
+        if idx is None or idx + 1 >= len(sents):
+            continue
+        nxt = sents[idx + 1]
+        if any(s.hit.chunk.id == nxt.hit.chunk.id and s.start == nxt.start for s in out):
+            continue
+        if used + len(nxt.quote) <= limit:
+            out.append(nxt)
+            used += len(nxt.quote)
+    return out
+
+
+def _held(question, text: str) -> set[str]:
+    """The question's content terms ``text`` contains (as substrings, as ``Question.coverage`` counts them)."""
+    if question is None:
+        return set()
+    low = text.lower()
+    return {t.text for t in question.terms if t.text in low}
 
 
 CLAUSE_END = re.compile(r"[，,；;：:。！？]")
@@ -123,6 +167,58 @@ def with_example(sources: list[Source]) -> list[Source]:
     return [best, sents[idx + 1]]
 
 
+def answer_deltas(sources: list[Source]) -> Iterator[str]:
+    """Each source sentence verbatim with its marker; one the next source continues in the document keeps its own
+    stop ("……深入乡民[1]；二是管理户籍……"), the others end in a full stop."""
+    for i, src in enumerate(sources, 1):
+        runs_on = i < len(sources) and follows(src, sources[i])
+        yield _marked(src.quote.strip() if runs_on else as_answer_sentence(src.quote), i)
+
+
+def follows(a: Source, b: Source) -> bool:
+    """``b`` is the sentence right after ``a`` in the same document (nothing but whitespace between them)."""
+    if a.hit.chunk.doc_id != b.hit.chunk.doc_id or b.start < a.end:
+        return False
+    if a.hit.chunk.id == b.hit.chunk.id:
+        c = a.hit.chunk
+        return not c.text[a.end - c.start:b.start - c.start].strip()
+    return b.start == a.end
+
+
+# a sentence that opens by pointing back at the one before it: it cannot be read without it
+LEANS_BACK = re.compile(r"^(?:因此|所以|因而|于是|从而|由此|故而|这|此|但|而|然而)")
+
+
+def in_reading_order(sources: list[Source]) -> list[Source]:
+    """Chosen sentences that stand next to each other in their document read as the document gives them, so an
+    answer that runs across a sentence boundary stays verbatim: a chosen sentence's chosen successor follows it at
+    once (a clause ending in "；" and its continuation), and a chosen sentence that opens by pointing back
+    (``LEANS_BACK``: "因此它有时也被称为笨蛋水果。") is preceded by its chosen predecessor (the cause). Otherwise the
+    ranked order is kept, so the best sentence stays first."""
+    if len(sources) < 2:
+        return sources
+    out: list[Source] = []
+    placed: set[int] = set()
+    free = lambda k, run: k not in placed and k not in run      # noqa: E731
+    for i in range(len(sources)):
+        if i in placed:
+            continue
+        run = [i]
+        while LEANS_BACK.match(sources[run[0]].quote.strip()):
+            p = next((k for k in range(len(sources)) if free(k, run) and follows(sources[k], sources[run[0]])), None)
+            if p is None:
+                break
+            run.insert(0, p)
+        while True:
+            n = next((k for k in range(len(sources)) if free(k, run) and follows(sources[run[-1]], sources[k])), None)
+            if n is None:
+                break
+            run.append(n)
+        out += [sources[k] for k in run]
+        placed.update(run)
+    return out
+
+
 def as_answer_sentence(quote: str) -> str:
     """A source sentence as it reads inside an answer: verbatim, ending in a full stop."""
     q = quote.strip()
@@ -134,6 +230,7 @@ def as_answer_sentence(quote: str) -> str:
 
 
 def _marked(sentence: str, n: int) -> str:
-    """'…现象。' → '…现象[n]。': every marker precedes its sentence's stop."""
-    m = re.search(r"[。！？]$", sentence)
+    """'…现象。' → '…现象[n]。': every marker precedes its sentence's stop (also a "；" or "：" the next sentence
+    continues)."""
+    m = re.search(r"[。！？；;：:，,]$", sentence)
     return f"{sentence[:-1]}[{n}]{sentence[-1]}" if m else f"{sentence}[{n}]"

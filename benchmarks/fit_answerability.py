@@ -11,8 +11,10 @@ Steps:
    answer (answerable cases whose passages hold one);
 3. the sentences re-scored, the question-level features recomputed, and two answer models fitted (with and without
    dense features), label = the corpus can answer; each threshold maximises balanced accuracy on this data;
-4. ``second_cut`` (when a second sentence joins the first) is the value with the most gold answers in the answer
-   whose median answer stays ≤ 150 characters; ``relevance_cut`` keeps 95% of correct answers relevant.
+4. ``second_cut`` (when a second sentence joins the first) and ``context_chars`` (a shorter answer takes the
+   sentences after its own), sentences chosen as the extractive answer chooses them: the pair with the most gold
+   answers in the answer whose median answer stays ≤ 150 characters (``--second-cut-only`` refits just these two,
+   the models kept); ``relevance_cut`` keeps 95% of correct answers relevant.
 """
 from __future__ import annotations
 
@@ -75,10 +77,56 @@ def fit_cases() -> list[A.Case]:
     return cases
 
 
+CONTEXT_CHARS = (0, 100, 120, 130, 140, 150, 160)
+
+
+def fit_second_cut(ans: list) -> tuple[float, int, dict, dict]:
+    """``second_cut`` and ``context_chars``: the pair with the most gold answers in the answer (sentences chosen as
+    the extractive answer chooses them) whose median answer stays ≤ 150 characters (ties: the higher cut, the
+    shorter context); the grid ("cut/context": [share, median]); the ranking ceiling."""
+    from jianghua.assistant.extractive import ExtractiveGenerator
+    gen = ExtractiveGenerator()
+    grid = {}
+    for ctx in CONTEXT_CHARS:
+        for cut in sorted({*np.linspace(0.0, 1.0, 21).round(3), 0.01, 0.02, 0.03, 0.04}):
+            got, lengths = 0, []
+            for c, t in ans:
+                text = "".join(s.quote for s in gen.brief(t.evidence.ranked, float(cut), question=t.evidence.question,
+                                                          context_chars=ctx))
+                got += A.answer_in(text, c.gold)
+                lengths.append(len(text))
+            grid[(round(float(cut), 3), ctx)] = (got / max(1, len(ans)), statistics.median(lengths) if lengths else 0)
+    ceiling = {"any_candidate": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked) for c, t in ans),
+               **{f"top{n}": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked[:n]) for c, t in ans)
+                  for n in (1, 2, 3)}, "cases": len(ans)}
+    ok = {k: v for k, v in grid.items() if v[1] <= 150} or grid
+    second_cut, context_chars = max(ok, key=lambda k: (ok[k][0], k[0], -k[1]))
+    return second_cut, context_chars, {f"{k[0]}/{k[1]}": [round(v[0], 4), v[1]] for k, v in grid.items()}, ceiling
+
+
+def refit_second_cut(runs: list, out_path: Path) -> int:
+    """``--second-cut-only``: the stored models and relevance_cut kept, ``second_cut`` refitted."""
+    from jianghua.index.kb import atomic_write
+    ans = [(c, t) for c, t in runs if c.answerable and c.gold and t.evidence.ranked]
+    second_cut, context_chars, grid, ceiling = fit_second_cut(ans)
+    out = json.loads(out_path.read_text(encoding="utf-8"))
+    out["second_cut"] = second_cut
+    out["context_chars"] = context_chars
+    out["fitted_on"].pop("second_cut_grid", None)
+    out["fitted_on"]["second_cut_context_grid"] = grid
+    out["fitted_on"]["second_cut_refitted"] = {"date": dt.date.today().isoformat(), "cases": len(ans),
+                                               "sentence_ranking": ceiling}
+    atomic_write(out_path, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+    print(f"second_cut {second_cut} context_chars {context_chars} (models kept) → {out_path}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="at most N CMRC trial questions (quick runs)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--second-cut-only", action="store_true",
+                    help="keep the stored models and relevance_cut; refit second_cut for the current composer")
     args = ap.parse_args(argv)
     from tqdm import tqdm
 
@@ -92,6 +140,9 @@ def main(argv=None) -> int:
         app = apps.get(c.kb) or apps.setdefault(c.kb, A.app_for(c.kb))
         turn = A.weigh_case(app, c)
         runs.append((c, turn))
+
+    if args.second_cut_only:
+        return refit_second_cut(runs, args.out)
 
     # 2. the sentence model
     Xs, ys = [], []
@@ -127,23 +178,8 @@ def main(argv=None) -> int:
         fitted[name] = model
 
     # 4. second_cut and relevance_cut, on the answerable cases the dense model answers
-    from jianghua.assistant.extractive import ExtractiveGenerator
-    gen = ExtractiveGenerator()
-    gen_cuts = {}
     ans = [(c, t) for c, t, x in rows if c.answerable and c.gold and t.evidence.ranked]
-    for cut in np.linspace(0.0, 1.0, 21):
-        got, lengths = 0, []
-        for c, t in ans:
-            text = "".join(s.quote for s in gen.brief(t.evidence.ranked, float(cut)))
-            got += A.answer_in(text, c.gold)
-            lengths.append(len(text))
-        gen_cuts[round(float(cut), 3)] = (got / max(1, len(ans)), statistics.median(lengths) if lengths else 0)
-    ceiling = {"any_candidate": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked) for c, t in ans),
-               **{f"top{n}": sum(any(A.answer_in(k.quote, c.gold) for k in t.evidence.ranked[:n]) for c, t in ans)
-                  for n in (1, 2, 3)}, "cases": len(ans)}
-    report["sentence_ranking"] = ceiling
-    ok = {k: v for k, v in gen_cuts.items() if v[1] <= 150} or gen_cuts
-    second_cut = max(ok, key=lambda k: (ok[k][0], k))
+    second_cut, context_chars, grid, report["sentence_ranking"] = fit_second_cut(ans)
     covs = []
     for c, t in ans:
         for k in t.evidence.ranked[:3]:
@@ -159,8 +195,9 @@ def main(argv=None) -> int:
     out = {
         "note": "fitted by benchmarks/fit_answerability.py on development data only; do not edit by hand",
         "fitted_on": {"date": dt.date.today().isoformat(), "cases": counts, "sentence_rows": len(ys),
-                      "report": report, "second_cut_grid": {str(k): [round(v[0], 4), v[1]] for k, v in gen_cuts.items()}},
+                      "report": report, "second_cut_context_grid": grid},
         "second_cut": second_cut,
+        "context_chars": context_chars,
         "relevance_cut": round(relevance_cut, 4),
         "sentence": sentence.to_dict(),
         "answer_dense": fitted["answer_dense"].to_dict(),
@@ -169,7 +206,7 @@ def main(argv=None) -> int:
     from jianghua.index.kb import atomic_write
     atomic_write(args.out, json.dumps(out, ensure_ascii=False, indent=1) + "\n")
     print(json.dumps({k: out["fitted_on"][k] for k in ("cases", "report")}, ensure_ascii=False, indent=1))
-    print(f"second_cut {second_cut}  relevance_cut {relevance_cut:.3f}  → {args.out}", file=sys.stderr)
+    print(f"second_cut {second_cut}  context_chars {context_chars}  relevance_cut {relevance_cut:.3f}  → {args.out}", file=sys.stderr)
     return 0
 
 
