@@ -26,9 +26,8 @@ from jianghua.index.embedding import embed_pending
 from jianghua.index.file_check import FileCheck
 from jianghua.index.store import Store
 from jianghua.index.tokenize import Tokenizer, get_tokenizer
-from jianghua.index.parallel import prepared_rows, worker_count
-from jianghua.index.writing import (FILE_BUDGET_S, ROWS_PER_TRANSACTION, load_doc as _load_doc, write_chunk_rows,
-                                    write_prepared_rows, write_version)
+from jianghua.index.parallel import chunk_documents, worker_count
+from jianghua.index.writing import load_doc as _load_doc, write_version
 from jianghua.ingest.chunking import ChunkerSettings
 from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError, IndexCorruptError,
                              IndexNotFoundError, JianghuaError, UnsupportedFileError, VersionError)
@@ -264,31 +263,10 @@ class KnowledgeBase:
         if progress and len(todo) > 1:
             from tqdm import tqdm
             bar = tqdm(total=len(todo), desc="chunking", unit="doc")
-        keys = {}
-        workers = worker_count(len(todo), self.settings.ingest_workers)
-        if workers:                            # large batches: chunk and tokenise on every core
-            sources = {d.id: d.source for d in todo}
-            ready: list[tuple] = []
-            for doc_id, rows, error in prepared_rows(todo, chunker, tok, workers, FILE_BUDGET_S):
-                if rows is None:
-                    report.failed.append((sources[doc_id], one_line(error)))
-                else:
-                    keys[doc_id] = [r[0] for r in rows]
-                    ready += rows
-                    if len(ready) >= ROWS_PER_TRANSACTION:
-                        write_prepared_rows(self.store, ready)
-                        ready = []
-                if bar is not None:
-                    bar.update(1)
-            write_prepared_rows(self.store, ready)
-        else:
-            for d in todo:
-                try:
-                    keys[d.id] = write_chunk_rows(self.store, d, chunker, tok)
-                except DocumentLoadError as e:     # over its time budget: this document fails alone
-                    report.failed.append((d.source, one_line(str(e))))
-                if bar is not None:
-                    bar.update(1)
+        keys, failed = chunk_documents(self.store, todo, chunker, tok,
+                                       worker_count(len(todo), self.settings.ingest_workers),
+                                       tick=bar.update if bar is not None else None)
+        report.failed += [(source, one_line(error)) for source, error in failed]
         if bar is not None:
             bar.close()
         return keys

@@ -21,10 +21,13 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 from jianghua.index.tokenize import Tokenizer
-from jianghua.index.writing import chunk_key, passage_row
+from jianghua.errors import DocumentLoadError
+from jianghua.index.store import Store
+from jianghua.index.writing import (FILE_BUDGET_S, ROWS_PER_TRANSACTION, chunk_key, passage_row, write_chunk_rows,
+                                    write_prepared_rows)
 from jianghua.ingest.chunking import ChunkerSettings, chunk_document
 from jianghua.records import Chunk, Document
 
@@ -164,6 +167,40 @@ def prepared_rows(docs: list[Document], chunker: ChunkerSettings, tok: Tokenizer
             if d.id in left:
                 rows, error = doc_rows(d, chunker, tok, budget_s)
                 yield d.id, rows, error
+
+
+def chunk_documents(store: Store, docs: list[Document], chunker: ChunkerSettings, tok: Tokenizer, workers: int,
+                    budget_s: float = FILE_BUDGET_S, tick: Callable[[int], object] | None = None
+                    ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Write the chunk rows of ``docs`` ahead of their version — chunked and tokenised by ``workers`` processes,
+    or here when 0 — and return their chunk keys by document id, and (source, error) of each document that failed
+    (over its time budget: it fails alone). ``tick(1)`` after each document."""
+    keys: dict[str, list[str]] = {}
+    failed: list[tuple[str, str]] = []
+    if workers:
+        sources = {d.id: d.source for d in docs}
+        ready: list[tuple] = []
+        for doc_id, rows, error in prepared_rows(docs, chunker, tok, workers, budget_s):
+            if rows is None:
+                failed.append((sources[doc_id], error))
+            else:
+                keys[doc_id] = [r[0] for r in rows]
+                ready += rows
+                if len(ready) >= ROWS_PER_TRANSACTION:        # rows of several documents per transaction
+                    write_prepared_rows(store, ready)
+                    ready = []
+            if tick is not None:
+                tick(1)
+        write_prepared_rows(store, ready)
+        return keys, failed
+    for d in docs:
+        try:
+            keys[d.id] = write_chunk_rows(store, d, chunker, tok, budget_s)
+        except DocumentLoadError as e:
+            failed.append((d.source, str(e)))
+        if tick is not None:
+            tick(1)
+    return keys, failed
 
 
 def main() -> None:
