@@ -25,6 +25,7 @@ from jianghua.assistant.citations import MARKER, context_block, renumber, whole
 from jianghua.assistant.draft_layout import (LEAD_VERB, Layout, Measure, frame, group, pick, render_flat, render_parts,
                                     source_order)
 from jianghua.assistant.evidence import score_sentences
+from jianghua.assistant.overlap import bigrams
 from jianghua.assistant.verify import split_output, verify
 from jianghua.assistant.voice import rewrite
 from jianghua.prompts import load, load_json
@@ -37,11 +38,6 @@ SECTION_PAST = re.compile(r"回顾|过去|成绩|总结|一年来|五年来|十�
 PLACEHOLDER = re.compile(r"\[待补[：:][^\]]*\]")
 DIGIT = re.compile(r"[\d０-９%％“”‘’\"]")
 THEME_POS = ("n", "nz", "nt", "nl", "j")
-
-
-def bigrams(text: str) -> set[str]:
-    t = re.sub(r"[\s\W_]+", "", text)
-    return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
 def clean_topic(topic: str) -> str:
