@@ -21,13 +21,14 @@ from jianghua.assistant.enumeration import CN, inner_marker, item_marker
 from jianghua.ingest.numerals import cn_number
 from jianghua.ingest.sentences import split_sentences
 
-ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:条|点|个|项|方面|部分|是|类|种)|"
-                     r"(头|首|最后|末)那?一?(?:条|点|个|项|方面|部分))")
+ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种)|"
+                     r"(头|首|最后|末)那?一?(?:个方面|个部分|方面|部分|条|点|个|项))")
 CLASSIFIERS = "个项条种点类笔位件份批块样段轮场篇句套张名家支片座"
 DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这一|这次|那次|上述|前述|前面说的|上面说的|刚才说的|刚才提到的|"
                            rf"[这那][两{CN}几]?[{CLASSIFIERS}]|该|此)"
                            r"([\u4e00-\u9fff]{0,4}?)(?=[，,。？?的是要有在中里怎如为应能都还具主给用占由被对和与从]|$)")
-PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其)|^(?:它们|它|他们|其)")
+# 其 as a pronoun, not inside 其中 / 其他 / 其余 / 其实 / 其次 …: a leading 其中 is a partitive, not a reference to replace
+PRONOUN = re.compile(r"(?<![\u4e00-\u9fff])(?:它们|它|他们|其(?![中他它余实次间]))|^(?:它们|它|他们|其(?![中他它余实次间]))")
 ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么样|如何)[？?]?$")
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
 QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|什么|吗|呢)?[？?。！!]*$")
@@ -60,7 +61,8 @@ def needs_history(question: str) -> bool:
     if len(_own_content(q)) <= 1:
         return True
     return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
-                or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q) or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
+                or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q)
+                or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
 
 
 def answer_sentences(answer: str) -> list[str]:
@@ -108,7 +110,7 @@ def _ellipsis(slot: str, previous: str) -> str:
     """The previous question with ``slot`` put in the place of the same kind of words."""
     y = YEAR.search(slot)
     if y and YEAR.search(previous):
-        return YEAR.sub(y.group(), previous, count=1)
+        return shift_years(previous, y.group())
     import jieba.posseg as pseg
     tags = {"ns", "nt", "nr", "nz"}
     new = [w for w in pseg.cut(slot) if w.flag in tags]
@@ -159,8 +161,21 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         return _ellipsis(e.group(1).strip("，, "), previous)
     y = YEAR.search(q)
     if y and YEAR.search(previous) and re.match(r"^(?:那|那么|而|再看)", q):   # 那2019年的报告定的是多少？
-        return YEAR.sub(y.group(), previous, count=1)
+        return shift_years(previous, y.group())
     return f"{prev_topic}，{q}"
+
+
+ABSOLUTE_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+def shift_years(previous: str, year: str) -> str:
+    """``previous`` with its first year replaced by ``year``; when both are absolute years, the question's other
+    absolute years move by the same number of years ("2018年报告说2017年…", 2014年 → "2014年报告说2013年…")."""
+    first, new = ABSOLUTE_YEAR.search(previous), ABSOLUTE_YEAR.fullmatch(year)
+    if not (first and new):
+        return YEAR.sub(year, previous, count=1)
+    delta = int(new.group(1)) - int(first.group(1))
+    return ABSOLUTE_YEAR.sub(lambda m: f"{int(m.group(1)) + delta}年", previous)
 
 
 # A follow-up that asks beyond what was said ("除了学生培养，还提了什么？", "税收之外，收费方面…"): the previous answer's

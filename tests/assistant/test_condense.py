@@ -69,3 +69,37 @@ def test_condense_followups_of_the_set_keep_their_question(seed_answers):
         assert standalone.endswith(q.text[-4:]), q.id
     rewritten = [q for q, r in followups if r["trace"]["standalone"] != q.text]
     assert len(rewritten) >= 5, [q.id for q in rewritten]
+
+
+def _turn(question: str, answer: str = "") -> list[dict]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def test_a_leading_qizhong_is_not_a_pronoun():
+    """其中 / 其他 / 其余 are words, not the pronoun 其: nothing of the follow-up is cut out and replaced."""
+    previous = _turn("2021年政府工作报告概述“十四五”规划纲要草案时，在民生方面提了哪些量化指标？")
+    for q in ("其中养老保险的参保率要到多少？", "其他民生指标还有哪些？", "其余的指标怎么定的？"):
+        got = condense_without_llm(q, previous)
+        assert q.rstrip("？") in got, got          # the follow-up's own words, whole
+    # 其 as a pronoun still stands for the previous topic
+    got = condense_without_llm("其主要内容是什么？", _turn("“三会一课”制度是什么？"))
+    assert got.startswith("“三会一课”制度") and got.endswith("主要内容是什么？"), got
+
+
+def test_an_ordinal_takes_its_whole_classifier():
+    """最后一个方面 / 第三个方面: the ordinal goes with 个方面, leaving only what the follow-up asks."""
+    answer = "一是坚持党的全面领导。二是坚持以人民为中心。三是坚持民主集中制。"
+    got = condense_without_llm("最后一个方面说的根本组织制度是什么？", _turn("讲了哪三个方面的要求？", answer))
+    assert got == "坚持民主集中制，说的根本组织制度是什么？", got
+    got = condense_without_llm("其中第二个方面具体怎么落实？", _turn("讲了哪三个方面的要求？", answer))
+    assert got == "坚持以人民为中心，具体怎么落实？", got
+
+
+def test_another_year_moves_every_year_of_the_question():
+    """"2018年报告说2017年…" asked again for 2014: the report of 2014 speaks of 2013."""
+    previous = _turn("海拉尔区2018年政府工作报告说2017年新增就业多少人？")
+    assert condense_without_llm("2014年呢？", previous) == "海拉尔区2014年政府工作报告说2013年新增就业多少人？"
+    assert (condense_without_llm("那2019年的报告定的是多少？", _turn("2024年政府工作报告定的城镇新增就业目标是多少？"))
+            == "2019年政府工作报告定的城镇新增就业目标是多少？")
+    # a relative year replaces the first year only: 去年 has no number to move the others by
+    assert condense_without_llm("去年呢？", previous) == "海拉尔区去年政府工作报告说2017年新增就业多少人？"
