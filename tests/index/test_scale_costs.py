@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-import jianghua.index.kb as kb_module
+from jianghua.index import parallel
 from jianghua.index.search import HybridSearcher
 from jianghua.index.view import VersionView
 from jianghua.samples import SEEDS
@@ -83,11 +83,20 @@ def test_the_vector_mirror_adds_only_the_new_vectors(seed_kb_copy):
 def test_reingesting_unchanged_documents_chunks_nothing(seed_kb_copy, monkeypatch):
     kb = seed_kb_copy
     calls = []
-    real = kb_module.write_chunk_rows
-    monkeypatch.setattr(kb_module, "write_chunk_rows", lambda *a, **k: calls.append(a[1].id) or real(*a, **k))
+    real = parallel.write_chunk_rows
+    monkeypatch.setattr(parallel, "write_chunk_rows", lambda *a, **k: calls.append(a[1].id) or real(*a, **k))
     head = kb.head()
     report = kb.ingest([SEEDS], progress=False, embed=False)
     assert calls == [] and report.version is None and len(report.unchanged) == len(kb.version_docs(head))
+    # the same documents handed over already loaded (no file marks to skip them): known, so not chunked again
+    from jianghua.ingest.documents import load_document
+    report = kb.ingest_documents([load_document(f) for f in sorted(SEEDS.glob("*.txt"))], progress=False, embed=False)
+    assert calls == [] and report.version is None and len(report.unchanged) == len(kb.version_docs(head))
+    # and a document that is new is chunked through the same function (the patch above is on the path used)
+    from jianghua.ingest.documents import document_from_text
+    kb.ingest_documents([document_from_text("关于加强机关作风建设的通知\n各单位要严格落实首问负责制。", "new.txt")],
+                        progress=False, embed=False)
+    assert len(calls) == 1
 
 
 def test_a_known_document_removed_meanwhile_is_written_back(seed_kb_copy, monkeypatch):
