@@ -29,7 +29,8 @@ def test_search_orders_hits_by_cross_encoder_scores(seed_kb_copy):
     res = searcher.search("三会一课制度", 5, mode="keyword")
     assert "rerank_ms" in res.trace["timings"]
     expected = searcher.reranker.scores("三会一课制度", [h.chunk.text for h in res.hits])
-    assert [round(h.score, 5) for h in res.hits] == [round(s, 5) for s in expected]
+    # the same model scoring the same texts in another batch (other padding): equal to float noise, not to the bit
+    assert [h.score for h in res.hits] == pytest.approx(expected, abs=1e-4)
     assert expected == sorted(expected, reverse=True)
     # the reranked hits come from the fused candidate pool
     assert {h.chunk.id for h in res.hits} <= {h.chunk.id for h in
