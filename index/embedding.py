@@ -139,7 +139,7 @@ def embed_pending(store: Store, embedder: Embedder, mirror: VectorMirror, batch:
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(todo), desc="embedding", unit="chunk")
+        bar = tqdm(total=len(todo), desc="向量化", unit="段")
     done = 0
     last_save = time.monotonic()
     per_char = None          # seconds per character, measured

@@ -181,7 +181,7 @@ class KnowledgeBase:
         it = files
         if progress:
             from tqdm import tqdm
-            it = tqdm(files, desc="loading", unit="file")
+            it = tqdm(files, desc="读取文件", unit="个")
         sources = sources or {}
         head = self.head()
         same_settings = head is not None and self.version_settings_of(head) == self.version_settings()
@@ -262,7 +262,7 @@ class KnowledgeBase:
         bar = None
         if progress and len(todo) > 1:
             from tqdm import tqdm
-            bar = tqdm(total=len(todo), desc="chunking", unit="doc")
+            bar = tqdm(total=len(todo), desc="切分分词", unit="篇")
         keys, failed = chunk_documents(self.store, todo, chunker, tok,
                                        worker_count(len(todo), self.settings.ingest_workers),
                                        tick=bar.update if bar is not None else None)

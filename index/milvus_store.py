@@ -267,7 +267,7 @@ class MilvusPassages:
         bar = None
         if self._progress and len(spans) > BATCH:
             from tqdm import tqdm
-            bar = tqdm(total=len(spans), desc="milvus upsert", unit="passage")
+            bar = tqdm(total=len(spans), desc="写入 Milvus", unit="段")
         for i in range(0, len(spans), BATCH):
             part = self._entities(spans[i:i + BATCH])
             if part:

@@ -27,7 +27,7 @@ OCR_SECONDS_PER_PAGE = 60.0     # ~3 s a page here; the budget only stops a path
 def _progress(total: int, name: str):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=f"OCR {name}"[:40], unit="page", disable=None if total > 1 else True,
+    return tqdm(total=total, desc=f"OCR {name}"[:40], unit="页", disable=None if total > 1 else True,
                 leave=False)
 
 

@@ -72,7 +72,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
         if not allowed(given):
             return ("⚠ 管理密钥不正确。", *[gr.skip()] * 7)
         progress((0, None), desc="正在评测")
-        cb = lambda done, total: progress((done, total), desc="正在评测")  # noqa: E731
+        cb = lambda done, total: progress((done, total), desc="正在评测", unit="题")  # noqa: E731
         try:
             if base in (None, NO_BASELINE):
                 out = get_app().evaluate(cand or None, None, progress_cb=cb)
@@ -94,7 +94,7 @@ def build_eval_tab(get_app: GetApp, settings: Settings, error: Callable[[Jianghu
         try:
             progress((0, None), desc="正在重新评测")
             res = get_app().accept(review, list(chosen), who,
-                                   progress_cb=lambda d, t: progress((d, t), desc="正在重新评测"))
+                                   progress_cb=lambda d, t: progress((d, t), desc="正在重新评测", unit="题"))
             done, out = res["accepted"], res["review"]
         except JianghuaError as e:
             return refused(error(e))

@@ -50,6 +50,8 @@ def test_upload_review_accept_promote(page):
     for name in ("运行评测", "评测并发布", "回滚"):                         # nothing can be clicked meanwhile
         assert page.get_by_role("button", name=name).is_disabled(), name
     assert page.locator(".progress-text").count() <= 1                  # one progress bar, on the verdict
+    page.locator("#jh-eval-verdict").get_by_text("正在评测").first.wait_for()
+    assert english_on_page(page) == []                  # the bar counts in Chinese (gradio's default unit: "steps")
     questions = page.locator("#jh-eval-questions")
     questions.locator(".jh-qdiff").first.wait_for()
     page.locator("#jh-eval-promote:not([disabled])").wait_for()             # enabled again when it ends
