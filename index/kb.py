@@ -27,7 +27,7 @@ from jianghua.index.file_check import FileCheck
 from jianghua.index.store import Store
 from jianghua.index.tokenize import Tokenizer, get_tokenizer
 from jianghua.index.parallel import chunk_documents, worker_count
-from jianghua.index.writing import load_doc as _load_doc, write_version
+from jianghua.index.writing import write_version
 from jianghua.ingest.chunking import ChunkerSettings
 from jianghua.errors import (DocumentLoadError, DocumentNotFoundError, EmbedderMismatchError, IndexCorruptError,
                              IndexNotFoundError, JianghuaError, UnsupportedFileError, VersionError)
@@ -258,7 +258,7 @@ class KnowledgeBase:
         head = self.head()
         if head is not None and self.version_settings_of(head) != self.version_settings():
             ids = {d.id for d in todo}
-            todo += [_load_doc(self.store.conn(), d) for d in sorted(self.version_docs(head) - ids)]
+            todo += [Store.load_document(self.store.conn(), d) for d in sorted(self.version_docs(head) - ids)]
         bar = None
         if progress and len(todo) > 1:
             from tqdm import tqdm
@@ -319,7 +319,7 @@ class KnowledgeBase:
     def document(self, doc_id: str) -> Document:
         if not self.store.has_document(doc_id):
             raise DocumentNotFoundError(f"no document {doc_id!r} in {self.dir}")
-        return _load_doc(self.store.conn(), doc_id)
+        return Store.load_document(self.store.conn(), doc_id)
 
     def stats(self) -> dict:
         serving = self.serving()

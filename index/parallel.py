@@ -20,15 +20,14 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 from typing import Callable, Iterator
 
 from jianghua.index.tokenize import Tokenizer
 from jianghua.errors import DocumentLoadError
 from jianghua.index.store import Store
-from jianghua.index.writing import (FILE_BUDGET_S, ROWS_PER_TRANSACTION, chunk_key, passage_row, write_chunk_rows,
-                                    write_prepared_rows)
-from jianghua.ingest.chunking import ChunkerSettings, chunk_document
+from jianghua.index.writing import (FILE_BUDGET_S, ROWS_PER_TRANSACTION, chunk_key, passage_row, timed_chunks,
+                                    write_chunk_rows, write_prepared_rows)
+from jianghua.ingest.chunking import ChunkerSettings
 from jianghua.records import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -52,14 +51,10 @@ def worker_count(n_docs: int, configured: int = -1) -> int:
 
 def doc_rows(doc: Document, chunker: ChunkerSettings, tok: Tokenizer, budget_s: float) -> tuple[list | None, str | None]:
     """``doc``'s rows as ``index.writing.passage_row`` makes them, or (None, the error) past ``budget_s``."""
-    deadline = time.monotonic() + budget_s
-    rows = []
-    for ch in chunk_document(doc, chunker):
-        if time.monotonic() > deadline:
-            return None, (f"{doc.source}: 切分和分词超过 {budget_s:.0f} 秒仍未完成（文本过长）；"
-                          "请拆分成较小的文件后再导入")
-        rows.append(passage_row(chunk_key(ch, tok), ch, tok))
-    return rows, None
+    try:
+        return [passage_row(chunk_key(ch, tok), ch, tok) for ch in timed_chunks(doc, chunker, budget_s)], None
+    except DocumentLoadError as e:
+        return None, str(e)
 
 
 def _doc_json(d: Document) -> dict:
@@ -83,8 +78,8 @@ def _rows_of(doc_id: str, rows: list | None) -> list | None:
 
 
 class _Worker:
-    """One worker process; a thread feeds it tasks (at most ``IN_FLIGHT`` unanswered) and a thread reads its
-    answers into the shared queue."""
+    """One worker process; a thread feeds it tasks — slices of documents, at most ``IN_FLIGHT`` unanswered — and a
+    thread reads its answers into the shared queue."""
 
     def __init__(self, n: int, init: dict, answers: queue.Queue):
         self.n, self.answers = n, answers
@@ -101,8 +96,8 @@ class _Worker:
         try:
             self.proc.stdin.write(self.init + "\n")
             while (task := self.tasks.get()) is not None:
-                self.slots.acquire()
-                self.proc.stdin.write(task + "\n")
+                self.slots.acquire()              # made into JSON only when it is sent: memory stays flat
+                self.proc.stdin.write(json.dumps([_doc_json(d) for d in task], ensure_ascii=False) + "\n")
                 self.proc.stdin.flush()
         except (OSError, ValueError) as e:      # the worker is gone, or a text it cannot be sent
             log.warning("ingest worker %d: %s", self.n, e)
@@ -133,11 +128,9 @@ def prepared_rows(docs: list[Document], chunker: ChunkerSettings, tok: Tokenizer
     init = {"size": chunker.size, "overlap": chunker.overlap, "terms": tok.terms, "budget_s": budget_s}
     answers: queue.Queue = queue.Queue()
     pool = [_Worker(i, init, answers) for i in range(workers)]
-    by_id = {d.id: d for d in docs}
-    left = set(by_id)
-    tasks = [docs[i:i + DOCS_PER_TASK] for i in range(0, len(docs), DOCS_PER_TASK)]
-    for i, task in enumerate(tasks):
-        pool[i % workers].tasks.put(json.dumps([_doc_json(d) for d in task], ensure_ascii=False))
+    left = {d.id for d in docs}
+    for n, i in enumerate(range(0, len(docs), DOCS_PER_TASK)):
+        pool[n % workers].tasks.put(docs[i:i + DOCS_PER_TASK])
     for w in pool:
         w.tasks.put(None)                       # after its last task the worker's input ends
     alive = workers

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from typing import Iterable
+from typing import Iterator
 
 from jianghua.index.embedding import passage_text
 from jianghua.index.store import Store
@@ -29,17 +29,24 @@ def chunk_key(ch: Chunk, tok: Tokenizer) -> str:
     return content_hash(ch.id + ":" + tok.signature)
 
 
-def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok: Tokenizer,
-                     budget_s: float = FILE_BUDGET_S) -> list[str]:
-    """Chunk and tokenise ``doc``; write the chunk rows not stored yet, a few hundred per short transaction.
-    Returns the document's chunk keys in order; ``DocumentLoadError`` past ``budget_s`` seconds."""
+def timed_chunks(doc: Document, chunker: ChunkerSettings, budget_s: float = FILE_BUDGET_S) -> Iterator[Chunk]:
+    """``doc``'s chunks; ``DocumentLoadError`` when the work done between them (tokenising) runs past ``budget_s``
+    seconds from the first."""
     deadline = time.monotonic() + budget_s
-    keys: list[str] = []
-    batch: list[tuple[str, Chunk]] = []
     for ch in chunk_document(doc, chunker):
         if time.monotonic() > deadline:
             raise DocumentLoadError(f"{doc.source}: 切分和分词超过 {budget_s:.0f} 秒仍未完成（文本过长）；"
                                     "请拆分成较小的文件后再导入")
+        yield ch
+
+
+def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok: Tokenizer,
+                     budget_s: float = FILE_BUDGET_S) -> list[str]:
+    """Chunk and tokenise ``doc``; write the chunk rows not stored yet, a few hundred per short transaction.
+    Returns the document's chunk keys in order; ``DocumentLoadError`` past ``budget_s`` seconds."""
+    keys: list[str] = []
+    batch: list[tuple[str, Chunk]] = []
+    for ch in timed_chunks(doc, chunker, budget_s):
         keys.append(chunk_key(ch, tok))
         batch.append((keys[-1], ch))
         if len(batch) >= ROWS_PER_TRANSACTION:
@@ -51,15 +58,11 @@ def write_chunk_rows(store: Store, doc: Document, chunker: ChunkerSettings, tok:
 
 
 def _write_batch(store: Store, batch: list[tuple[str, Chunk]], tok: Tokenizer) -> None:
-    have = _stored_keys(store, [k for k, _ in batch])
+    have = store.stored_keys([k for k, _ in batch])
     rows = [passage_row(k, ch, tok) for k, ch in batch if k not in have]       # tokenising: before the transaction
     if rows:
         with store.transaction() as c:
-            _insert(c, rows)
-
-
-def _stored_keys(store: Store, keys: list[str]) -> set[str]:
-    return store.stored_keys(keys)
+            Store.insert_chunk_rows(c, rows)
 
 
 def passage_row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
@@ -69,20 +72,16 @@ def passage_row(key: str, ch: Chunk, tok: Tokenizer) -> tuple:
     return key, ch, section, content_hash(ptext), tok.tokens(ptext)
 
 
-def _insert(c: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    Store.insert_chunk_rows(c, rows)
-
-
 def write_prepared_rows(store: Store, rows: list[tuple]) -> None:
     """Insert ``passage_row`` tuples made elsewhere (``index.parallel``) that are not stored yet, a few hundred
     per short transaction."""
     for i in range(0, len(rows), ROWS_PER_TRANSACTION):
         part = rows[i:i + ROWS_PER_TRANSACTION]
-        have = _stored_keys(store, [r[0] for r in part])
+        have = store.stored_keys([r[0] for r in part])
         new = [r for r in part if r[0] not in have]
         if new:
             with store.transaction() as c:
-                _insert(c, new)
+                Store.insert_chunk_rows(c, new)
 
 
 def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[int] | None:
@@ -94,10 +93,6 @@ def rows_of(c: sqlite3.Connection, doc_id: str, keys: list[str] | None) -> list[
         return [have[k] for k in keys]
     except KeyError:
         return None
-
-
-def load_doc(c: sqlite3.Connection, doc_id: str) -> Document:
-    return Store.load_document(c, doc_id)
 
 
 def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fresh: dict[str, Document],
@@ -119,9 +114,9 @@ def write_version(c: sqlite3.Connection, base: int | None, doc_ids: set[str], fr
     for doc_id in sorted(doc_ids - reuse):
         rows = rows_of(c, doc_id, keys.get(doc_id))
         if rows is None:
-            doc = fresh.get(doc_id) or load_doc(c, doc_id)
+            doc = fresh.get(doc_id) or Store.load_document(c, doc_id)
             chunks = chunk_document(doc, chunker)
-            _insert(c, (passage_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
+            Store.insert_chunk_rows(c, (passage_row(chunk_key(ch, tok), ch, tok) for ch in chunks))
             rows = rows_of(c, doc_id, [chunk_key(ch, tok) for ch in chunks])
         Store.insert_version_chunks(c, version, rows)
     return version
