@@ -75,24 +75,25 @@ class VectorMirror:
 
         The quick check reads only the largest id (ids only grow); ``full`` also notices deletions (prune). A
         deleted vector left in a reader's index is harmless: no version's allowed ids name it."""
-        idx = self.load()
+        self.load()
         if not full:      # only the vectors added since: the cost does not grow with the vectors already held
             mx = self.store.max_vector_id()
             if mx <= self.max_id:
                 return False
             with self._lock:
                 if mx > self.max_id:          # another thread may have added them meanwhile
-                    self.count += self._add_from(idx, self.max_id, mx)
+                    # the index as it is now: another thread may have replaced it (grown to HNSW) meanwhile
+                    self.count += self._add_from(self.index, self.max_id, mx)
                     self.max_id = mx
-                    self.index = grown(idx)       # past HNSW_MIN: searches move to an HNSW copy
+                    self.index = grown(self.index)        # past HNSW_MIN: searches move to an HNSW copy
             return True
         n, mx, _ = self.store.vector_stats()
         if n == self.count and mx == self.max_id:
             return False
         with self._lock:
             if n >= self.count and mx > self.max_id and n - self.count == self.store.vector_count_after(self.max_id):
-                self._add_from(idx, self.max_id)
-                self.index = grown(idx)
+                self._add_from(self.index, self.max_id)
+                self.index = grown(self.index)
             else:  # rows were deleted (prune): start again from the table
                 self.index = self._rebuild()
             self.max_id, self.count = mx, n

@@ -196,14 +196,19 @@ class FaissVectorIndex:
             self._ids = (ids, np.argsort(ids, kind="stable"))
         return self._ids
 
+    def _hnsw_of(self, ids: np.ndarray, vecs: np.ndarray):
+        """A new HNSW graph (in its id map) of ``vecs`` under ``ids``."""
+        index = self._faiss.IndexIDMap2(self._inner("hnsw"))
+        for i in range(0, len(ids), 8192):
+            index.add_with_ids(np.ascontiguousarray(vecs[i:i + 8192]), np.ascontiguousarray(ids[i:i + 8192]))
+        return index
+
     def as_hnsw(self) -> "FaissVectorIndex":
         """A new HNSW index holding the same vectors under the same ids (this one is left as it is)."""
         out = FaissVectorIndex(self.dim, "hnsw")
         with self._lock.reading():
             ids, _ = self._id_order()
-            vecs = self._vectors()
-            for i in range(0, len(ids), 8192):
-                out._index.add_with_ids(np.ascontiguousarray(vecs[i:i + 8192]), ids[i:i + 8192])
+            out._index = self._hnsw_of(ids, self._vectors())
         return out
 
     def add(self, ids, vectors) -> None:
@@ -223,10 +228,7 @@ class FaissVectorIndex:
             else:                              # HNSW cannot remove: the graph is built again without them
                 have, _ = self._id_order()
                 keep = ~np.isin(have, ids)
-                vecs = self._vectors()[keep].copy()
-                self._index = self._faiss.IndexIDMap2(self._inner("hnsw"))
-                if len(vecs):
-                    self._index.add_with_ids(vecs, np.ascontiguousarray(have[keep]))
+                self._index = self._hnsw_of(have[keep], self._vectors()[keep])
             self._ids = None
 
     def search(self, query, k, allowed=None):
