@@ -118,11 +118,8 @@ def with_context(sources: list[Source], limit: int) -> list[Source]:
 
 
 def _held(question, text: str) -> set[str]:
-    """The question's content terms ``text`` contains (as substrings, as ``Question.coverage`` counts them)."""
-    if question is None:
-        return set()
-    low = text.lower()
-    return {t.text for t in question.terms if t.text in low}
+    """The question's content terms ``text`` contains (``Question.held``); none without a question."""
+    return set() if question is None else question.held(text)
 
 
 CLAUSE_END = re.compile(r"[，,；;：:。！？]")

@@ -93,12 +93,17 @@ class Question:
     def unseen_share(self) -> float:
         return sum(t.weight for t in self.terms if not t.seen) / self.weight
 
-    def coverage(self, text: str, tokens: set[str] | None = None) -> float:
-        """Weighted share of the content terms that ``text`` contains (as tokens or as substrings: segmentation may
-        differ between a question and a passage). Unseen terms stay in the denominator."""
+    def held(self, text: str, tokens: set[str] | None = None) -> set[str]:
+        """The content terms ``text`` contains (as tokens or as substrings: segmentation may differ between a
+        question and a passage)."""
         low = text.lower()
-        got = sum(t.weight for t in self.terms if (tokens is not None and t.text in tokens) or t.text in low)
-        return got / self.weight
+        return {t.text for t in self.terms if (tokens is not None and t.text in tokens) or t.text in low}
+
+    def coverage(self, text: str, tokens: set[str] | None = None) -> float:
+        """Weighted share of the content terms that ``text`` contains (``held``). Unseen terms stay in the
+        denominator."""
+        held = self.held(text, tokens)
+        return sum(t.weight for t in self.terms if t.text in held) / self.weight
 
     def content_text(self) -> str:
         """The question with question words and punctuation removed: for character-level overlap."""

@@ -47,11 +47,10 @@ def document_from_text(text: str, source: str, title: str | None = None) -> Docu
 def loader_signature() -> str:
     """A hash of the code that turns a file into a ``Document`` (this package and the record types): a file
     loaded by other code than this must be loaded again, as cleaning or metadata may have changed."""
+    ingest, ground = resources.files("jianghua.ingest"), resources.files("jianghua")
+    sources = sorted((f for f in ingest.iterdir() if f.name.endswith(".py")), key=lambda f: f.name)
     h = hashlib.sha256()
-    for pkg in ("jianghua.ingest", "jianghua"):
-        root = resources.files(pkg)
-        names = sorted(f.name for f in root.iterdir() if f.name.endswith(".py"))
-        for name in names if pkg == "jianghua.ingest" else ["records.py"]:
-            h.update(name.encode() + b"\0" + root.joinpath(name).read_bytes() + b"\0")
+    for f in sources + [ground.joinpath("records.py")]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
