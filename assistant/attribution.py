@@ -47,9 +47,11 @@ def normalise_markers(text: str) -> str:
     return re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
 
 
-def attribute(text: str, passages: list[str], threshold: float = THRESHOLD) -> tuple[str, set[int], set[int]]:
+def attribute(text: str, passages: list[str], threshold: float = THRESHOLD,
+              given: str = "") -> tuple[str, set[int], set[int]]:
     """``passages[i]`` is what marker [i+1] opens. Returns (text, numbers the model wrote, numbers attributed).
-    A sentence with no valid marker gets the best-supporting passage's marker when its support ≥ ``threshold``."""
+    A sentence with no valid marker gets the best-supporting passage's marker when its support ≥ ``threshold``
+    (``given``: the question, whose restated words are not claims, as in the verifier)."""
     written: set[int] = set()
     attributed: set[int] = set()
     out = []
@@ -61,7 +63,7 @@ def attribute(text: str, passages: list[str], threshold: float = THRESHOLD) -> t
         if valid or not body or not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", body):
             out.append(sent)
             continue
-        scores = [support_score(body, [p]) for p in passages]
+        scores = [support_score(body, [p], given) for p in passages]
         best = max(range(len(scores)), key=scores.__getitem__) if scores else None
         if best is not None and scores[best] >= threshold:
             n = best + 1

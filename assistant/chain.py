@@ -191,14 +191,15 @@ class Assistant:
             citations, invalid, grounded = [], [], False
         else:
             # any model's marker forms → [n]; unmarked sentences attributed to the passage that supports them
-            text, _, attributed = attribute(normalise_markers(text), [src.hit.chunk.text for src in comp.sources])
+            asked = turn.evidence.question if turn.evidence else None
+            text, _, attributed = attribute(normalise_markers(text), [src.hit.chunk.text for src in comp.sources],
+                                            given=asked.text if asked is not None else "")
             text, citations, mapping, invalid = renumber(text, comp.sources)
             new_attributed = {mapping[o] for o in attributed if o in mapping}
             for c in citations:
                 c["origin"] = "attributed" if c["n"] in new_attributed else "model"
             quotes = {c["n"]: _passage(comp.sources, c) for c in citations}
-            checks, grounded = verify(text, quotes, question=turn.evidence.question if turn.evidence else None,
-                                      detect_changes=True)
+            checks, grounded = verify(text, quotes, question=asked, detect_changes=True)
             text = "".join(c_text(c) for c in checks) if checks else text
             if checks and not _holds_asked_kind(turn.evidence, checks):
                 # a question asking for a number, date or person is not answered by sentences holding none

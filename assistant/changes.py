@@ -44,11 +44,24 @@ def _set(pattern: re.Pattern, text: str) -> set[str]:
     return {m.group() for m in pattern.finditer(text)}
 
 
+CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+
+
+def drawn_from(sentence: str, src: str) -> str:
+    """The clauses of ``src`` that ``sentence`` draws on (at least half of a clause's bigrams in it): a sentence that
+    leaves out a clause ("可以删去无关的分句") is compared with what it kept, not with the words it dropped."""
+    g = bigrams(sentence)
+    kept = [c for c in CLAUSE.findall(src) if (h := bigrams(c)) and len(g & h) >= 0.5 * len(h)]
+    return "".join(kept) or src
+
+
 def changes(sentence: str, passages: list[str]) -> list[str]:
-    """The kinds of change between ``sentence`` and its best-supporting source sentence in ``passages``."""
+    """The kinds of change between ``sentence`` and the clauses of its best-supporting source sentence in
+    ``passages`` that it draws on."""
     src = best_source_sentence(sentence, passages)
     if not src:
         return []
+    src = drawn_from(sentence, src)
     out = []
     if len(NEGATION.findall(sentence)) != len(NEGATION.findall(src)):
         out.append("negation_flip")

@@ -38,31 +38,59 @@ class SentenceCheck:
                 "supported": self.supported, "relevant": self.relevant, "flags": self.flags}
 
 
-def support_score(sentence: str, passages: list[str]) -> float:
-    grams = bigrams(strip_markers(sentence))
+# A model's lead-in that claims nothing ("根据资料，…", "资料显示，…", "综上所述，…")
+LEAD_IN = re.compile(r"^(?:根据|依据|按照|据)(?:以上|上述|所给|提供的|给出的)?(?:资料|材料|内容|信息)(?:内容|所述|中的内容)?"
+                     r"(?:来看|可知|显示|表明)?[，,：:]?|^(?:资料|材料)(?:中|里)?(?:显示|提到|指出|表明|可知)[，,：:]?|"
+                     r"^(?:综上所述|总之|总的来说|简而言之)[，,：:]?")
+MIN_CLAIM = 4            # bigrams a sentence must state beyond the question it restates
+
+
+LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.、．)）]|[-*•·]|[（(]\d{1,2}[)）])\s*")
+
+
+def plain(sentence: str) -> str:
+    """What a sentence claims: without a model's markdown (a leading list number "1." or bullet, **bold**) and
+    without a lead-in that claims nothing ("根据资料，")."""
+    text = LIST_MARK.sub("", sentence.replace("**", "").replace("__", ""))
+    return LEAD_IN.sub("", text.strip())
+
+
+def support_score(sentence: str, passages: list[str], given: str = "") -> float:
+    """Share of the sentence's character bigrams found in ``passages``. ``given`` (the question): a sentence that
+    restates the question in the asker's words ("这个区搞的党建活动叫“党旗领航”") claims only what goes beyond it, so
+    bigrams of ``given`` the passages do not hold count neither for nor against it — when it states at least
+    ``MIN_CLAIM`` bigrams the question does not; a sentence that only repeats the question is measured whole."""
+    grams = bigrams(plain(strip_markers(sentence)))
     if not grams:
         return 1.0
     pool: set[str] = set()
     for p in passages:
         pool |= bigrams(p)
-    return len(grams & pool) / len(grams)
+    if given:
+        asked = bigrams(given)
+        if len(grams - asked) >= MIN_CLAIM:          # it says something the question did not
+            grams -= asked - pool
+    return len(grams & pool) / len(grams) if grams else 1.0
 
 
 def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False,
-                   threshold: float = THRESHOLD, user_text: str = "", detect_changes: bool = False) -> SentenceCheck:
+                   threshold: float = THRESHOLD, user_text: str = "", detect_changes: bool = False,
+                   given: str = "") -> SentenceCheck:
     """``quotes`` maps citation number → the cited passage text (the chunk a marker opens). A template sentence
     may repeat numbers and quotes that the user typed (``user_text``: the topic, the occasion). With
     ``detect_changes`` (answers; a draft rewrites subjects and modals on purpose), negation, modality, level, date
-    and ordinal changes against the best source sentence are flagged too (``assistant/changes.py``)."""
+    and ordinal changes against the best source sentence are flagged too (``assistant/changes.py``). ``given``: the
+    question, whose restated words are not claims (``support_score``)."""
     cited = [int(m) for m in MARKER.findall(sentence)]
     body = strip_markers(sentence).strip()
+    claim = plain(body)
     flags: list[str] = []
     passages = [quotes[n] for n in cited if n in quotes]
     for n in cited:
         if n not in quotes:
             flags.append(f"invalid_citation:{n}")
-    numbers = NUMBER.findall(body)
-    phrases = QUOTED.findall(body)
+    numbers = NUMBER.findall(claim)
+    phrases = QUOTED.findall(claim)
     if template:
         flags.append("template")
         bad = [f"number_in_template:{x}" for x in numbers if x not in user_text]
@@ -73,7 +101,7 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
         flags.append("no_citation")
         return SentenceCheck(body, cited, 0.0, False, flags)
     joined = "\n".join(passages)
-    score = support_score(body, passages)
+    score = support_score(claim, passages, given)
     for x in numbers:
         if not re.search(rf"(?<![\d.．]){re.escape(x)}(?!\d)", joined):
             flags.append(f"number_not_in_source:{x}")
@@ -84,7 +112,7 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
         flags.append("low_support")
     if detect_changes:
         from jianghua.assistant.changes import changes
-        flags += changes(body, passages)
+        flags += changes(claim, passages)
     ok = score >= threshold and not any(f.startswith(("number_", "quote_", "invalid_")) or f in CHANGE_KINDS
                                         for f in flags)
     return SentenceCheck(body, cited, score, ok, flags)
@@ -119,10 +147,12 @@ def check_relevance(check: SentenceCheck, quotes: dict[int, str], question) -> N
 def verify(text: str, quotes: dict[int, str], templates: set[int] | None = None,
            threshold: float = THRESHOLD, user_text: str = "", question=None,
            detect_changes: bool = False) -> tuple[list[SentenceCheck], bool]:
-    """Check every sentence; ``templates`` holds the indexes of frame sentences; with ``question``, relevance too.
+    """Check every sentence; ``templates`` holds the indexes of frame sentences; with ``question``, relevance too,
+    and the question's own words are not claims a sentence must source (``support_score``).
     Returns (checks, grounded): grounded when every sentence is supported and relevant."""
     templates = templates or set()
-    checks = [check_sentence(s, quotes, i in templates, threshold, user_text, detect_changes)
+    given = question.text if question is not None else ""
+    checks = [check_sentence(s, quotes, i in templates, threshold, user_text, detect_changes, given)
               for i, s in enumerate(split_output(text))]
     if question is not None:
         for c in checks:

@@ -49,3 +49,17 @@ def test_marker_past_the_last_passage_is_not_counted_as_written():
     out, written, attributed = attribute("村干部年报酬提高到3万元[7]。", [P1, P2])
     assert written == set()
     assert attributed == {2} and "[2]" in out      # the invalid [7] is removed later by renumber, and reported
+
+
+def test_sentence_restating_the_question_is_attributed_given_the_question():
+    asked = "村里当干部的一年能拿多少钱？"
+    text = "村里当干部的一年能拿到3万元。"
+    assert attribute(text, [P1, P2])[2] == set()                    # the asker's words are not in the source
+    out, _, attributed = attribute(text, [P1, P2], given=asked)
+    assert out == "村里当干部的一年能拿到3万元[2]。" and attributed == {2}
+
+
+def test_restating_the_question_does_not_attribute_an_answer_the_passages_lack():
+    asked = "村里当干部的一年能拿多少钱？"
+    out, _, attributed = attribute("村里当干部的一年能拿到交通补贴和年终奖金。", [P1, P2], given=asked)
+    assert attributed == set() and "[" not in out

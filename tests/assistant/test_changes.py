@@ -42,3 +42,20 @@ def test_a_changed_sentence_is_not_supported_even_with_high_bigram_support():
 def test_drafts_may_rewrite_subjects_without_a_change_flag():
     c = check_sentence("我们将尽快研究制定具体意见[1]。", {1: SRC})
     assert "level_changed" not in c.flags
+
+
+# A sentence that leaves out a clause is compared with the clauses it kept (a real sentence of a seed speech).
+CLAUSED = "要正确运用“四种形态”，加大纪律审查力度，严肃查处损害群众利益的不正之风和腐败问题。"
+
+
+def test_dropping_a_clause_with_a_negation_is_not_a_flip():
+    assert changes("要正确运用“四种形态”，加大纪律审查力度。", [CLAUSED]) == []
+
+
+def test_a_flip_inside_a_kept_clause_is_still_named():
+    assert "negation_flip" in changes("不要正确运用“四种形态”，加大纪律审查力度。", [CLAUSED])
+
+
+def test_a_models_list_number_and_bold_are_not_claims():
+    c = check_sentence("1. **压实责任**：区委组织部要尽快研究制定具体意见[1]。", {1: SRC}, detect_changes=True)
+    assert c.supported and not any(f.startswith("number_") for f in c.flags), c

@@ -159,3 +159,43 @@ def test_verify_assistant_marks_invented_sentence(seed_app):
     assert f"{INVENTED}[2]{UNSUPPORTED_MARK}。" in r["answer"]
     assert r["answer"].startswith(_with_marker(double.real, 1))
     assert r["answer"].count(UNSUPPORTED_MARK) == 1
+
+
+# --- the question's own words are not claims (a model restates the question, then answers from the source) ---
+
+ASKED = "社区两委换届时，涉黑涉恶的情形被列进了哪一张资格负面清单？"
+
+
+@pytest.fixture(scope="module")
+def list_passage(seed_app) -> str:
+    for h in seed_app.searcher.search(ASKED, 8).hits:
+        if "“十不宜”清单" in h.chunk.text:
+            return h.chunk.text
+    pytest.fail("the passage naming the “十不宜” list was not retrieved")
+
+
+def test_restated_question_with_sourced_answer_supported_given_the_question(list_passage):
+    asked = "居委会选举时，有黑恶背景的人会被写进哪个名单？"
+    said = "居委会选举时，有黑恶背景的人会被写进“十不宜”清单[1]。"
+    alone = check_sentence(said, {1: list_passage})
+    given = check_sentence(said, {1: list_passage}, given=asked)
+    assert not alone.supported and "low_support" in alone.flags      # the asker's wording is not in the source
+    assert given.supported and given.support > alone.support, given
+
+
+def test_given_question_does_not_support_an_invented_answer(list_passage):
+    said = "社区两委换届时，涉黑涉恶的情形被列进了干部考核末位淘汰名单[1]。"
+    assert "末位淘汰" not in list_passage
+    c = check_sentence(said, {1: list_passage}, given=ASKED)
+    assert not c.supported and "low_support" in c.flags
+
+
+def test_sentence_that_only_repeats_the_question_is_not_supported(list_passage):
+    c = check_sentence("社区两委换届时涉黑涉恶的情形被列进了资格负面清单[1]。", {1: list_passage}, given=ASKED)
+    assert not c.supported
+
+
+def test_lead_in_claims_nothing(passage, number_sentence):
+    plain = check_sentence(_with_marker(number_sentence), {1: passage})
+    led = check_sentence("根据资料内容，" + _with_marker(number_sentence), {1: passage})
+    assert led.support == plain.support == 1.0 and led.supported
