@@ -33,6 +33,8 @@ ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
 QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|什么|吗|呢)?[？?。！!]*$")
 QUESTION_WORDS = re.compile(r"哪些|哪几|什么|多少|怎么|如何|哪个|哪位|谁|几个|几项")
+# a question asking for a list: an ordinal after it points into the list, not into the answer's sentences
+ASKED_LIST = re.compile(r"哪[几两{CN}\d]+[个条点项种类方面部分]|哪些|几[个条点项种类]|分了|包括")
 
 
 def ordinal(question: str) -> int | None:
@@ -88,9 +90,15 @@ def answer_items(answer: str) -> list[str]:
         rest = re.sub(r"^(?:包括|有|即)", "", text[m.end():].strip())
         items = [re.sub(r"^(?:和|及|以及)", "", x.strip("，。；、 \n")) for x in re.split(r"[、；;]", rest)]
         items = [x for x in items if x]
-        if len(items) > 1:
+        # items of a list, not pieces of a sentence cut at its 、 ("以邓小平理论、“三个代表”重要思想和…为指导，按照…")
+        if len(items) > 1 and all("，" not in x and "," not in x for x in items[:-1]):
             return items
     return sents
+
+
+def enumerates(answer: str) -> bool:
+    """Whether an answer lists items (一是/（一）/1. parts, or 甲、乙、丙 after a colon) rather than just sentences."""
+    return answer_items(answer) != answer_sentences(answer) or len(answer_sentences(answer)) == 0
 
 
 def topic(question: str) -> str:
@@ -140,7 +148,7 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         return q
     previous = users[-1].strip()
     n = ordinal(q)
-    if n and answers:
+    if n and answers and (enumerates(answers[-1]) or not ASKED_LIST.search(previous)):
         items = answer_items(answers[-1])
         item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
         if item:

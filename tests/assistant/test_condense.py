@@ -103,3 +103,16 @@ def test_another_year_moves_every_year_of_the_question():
             == "2019年政府工作报告定的城镇新增就业目标是多少？")
     # a relative year replaces the first year only: 去年 has no number to move the others by
     assert condense_without_llm("去年呢？", previous) == "海拉尔区去年政府工作报告说2017年新增就业多少人？"
+
+
+def test_an_ordinal_points_into_the_asked_list_when_the_answer_did_not_list():
+    """The previous answer gave a sentence, not the three items asked for: "第二条" is the list's second item, so the
+    previous question's topic is kept with the ordinal — not a piece of the answer's sentence cut at its 、."""
+    answer = ("今年政府工作的总体要求是：深入贯彻落实党的十八大精神，以邓小平理论、“三个代表”重要思想和科学发展观为指导，"
+              "按照“美丽发展、科学崛起、共享繁荣”的总体要求[1]。")
+    got = condense_without_llm("其中第二条是怎么表述的？", _turn("海拉尔区2013年政府工作报告讲加强政府自身建设，要提升哪三种“力”？", answer))
+    assert got.startswith("海拉尔区2013年政府工作报告讲加强政府自身建设") and got.endswith("第二条是怎么表述的？"), got
+    assert "三个代表" not in got
+    # an answer that lists (甲、乙、丙 after a colon) still gives its item
+    listed = "要提升三种力：执行力、公信力、创新力[1]。"
+    assert condense_without_llm("其中第二条是怎么表述的？", _turn("要提升哪三种“力”？", listed)).startswith("公信力")
