@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from jianghua.assistant.citations import MARKER
-from jianghua.assistant.verify import THRESHOLD, split_output, support_score
+from jianghua.assistant.overlap import bigrams
+from jianghua.assistant.verify import MIN_CLAIM, THRESHOLD, plain, split_output, support_score
 
 _NUM = r"\d{1,3}"
 _LIST = rf"{_NUM}(?:\s*[,，、;；\-–]\s*{_NUM})*"
@@ -50,7 +51,8 @@ def normalise_markers(text: str) -> str:
 def attribute(text: str, passages: list[str], threshold: float = THRESHOLD,
               given: str = "") -> tuple[str, set[int], set[int]]:
     """``passages[i]`` is what marker [i+1] opens. Returns (text, numbers the model wrote, numbers attributed).
-    A sentence with no valid marker gets the best-supporting passage's marker when its support ≥ ``threshold``
+    A sentence with no valid marker gets the best-supporting passage's marker when its support ≥ ``threshold`` and
+    it states at least ``MIN_CLAIM`` bigrams
     (``given``: the question, whose restated words are not claims, as in the verifier)."""
     written: set[int] = set()
     attributed: set[int] = set()
@@ -60,7 +62,8 @@ def attribute(text: str, passages: list[str], threshold: float = THRESHOLD,
         valid = [n for n in marks if 1 <= n <= len(passages)]
         written.update(valid)
         body = MARKER.sub("", sent).strip()
-        if valid or not body or not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", body):
+        short = len(bigrams(plain(body))) < MIN_CLAIM      # a fragment ("5. **加强群", cut off) matches by chance
+        if valid or not body or not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", body) or short:
             out.append(sent)
             continue
         scores = [support_score(body, [p], given) for p in passages]

@@ -34,15 +34,38 @@ from jianghua.assistant import ranking as R
 OUT = Path(__file__).resolve().parent.parent / "assistant" / "answerability.json"
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, balance: bool = True, iters: int = 50):
-    """L2-regularised logistic regression by Newton's method on standardised features."""
+EXTERNAL = ("cmrc-trial", "cross-trial")      # the other sets are the project's own, in-domain development halves
+
+
+def case_weights(sets: list[str], y: np.ndarray, own_share: float | None) -> np.ndarray:
+    """Per-case weights: each class weighs half; within a class, the project's own in-domain cases weigh
+    ``own_share`` of it and CMRC/cross-corpus cases the rest (None: every case of a class alike — the in-domain cases
+    are then ~7% of the data and their unanswerables barely move the fit)."""
+    own = np.array([s not in EXTERNAL for s in sets])
+    w = np.zeros(len(y))
+    for label in (0.0, 1.0):
+        cls = y == label
+        if own_share is None or not (cls & own).any() or not (cls & ~own).any():
+            w[cls] = 0.5 / max(1, cls.sum())
+            continue
+        w[cls & own] = 0.5 * own_share / (cls & own).sum()
+        w[cls & ~own] = 0.5 * (1 - own_share) / (cls & ~own).sum()
+    return w * len(y)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, balance: bool = True, iters: int = 50,
+                 weights: np.ndarray | None = None):
+    """L2-regularised logistic regression by Newton's method on standardised features (``weights``: per case,
+    instead of ``balance``)."""
     mean = X.mean(0)
     scale = X.std(0)
     scale[scale < 1e-6] = 1.0
     Z = (X - mean) / scale
     Z1 = np.hstack([Z, np.ones((len(Z), 1))])
     w = np.zeros(Z1.shape[1])
-    if balance:
+    if weights is not None:
+        sw = np.asarray(weights, dtype=float)
+    elif balance:
         pos = y.mean()
         sw = np.where(y > 0, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
     else:
@@ -60,11 +83,14 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, balance: 
     return AN.Logistic(tuple(names), mean.tolist(), scale.tolist(), w[:-1].tolist(), float(w[-1]))
 
 
-def best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+def best_threshold(p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, dict]:
+    """The cut maximising (weighted) balanced accuracy."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     best = (0.5, -1.0, {})
     for t in np.linspace(0.05, 0.95, 91):
-        tpr = float((p[y == 1] >= t).mean()) if (y == 1).any() else 0.0
-        tnr = float((p[y == 0] < t).mean()) if (y == 0).any() else 0.0
+        pos, neg = y == 1, y == 0
+        tpr = float((w[pos] * (p[pos] >= t)).sum() / w[pos].sum()) if pos.any() else 0.0
+        tnr = float((w[neg] * (p[neg] < t)).sum() / w[neg].sum()) if neg.any() else 0.0
         if tpr + tnr > best[1]:
             best = (float(t), tpr + tnr, {"answered_answerable": round(tpr, 4), "declined_unanswerable": round(tnr, 4)})
     return best[0], best[2]
@@ -125,6 +151,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="at most N CMRC trial questions (quick runs)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--own-share", type=float, default=None,
+                    help="weight of the in-domain development cases within each class (default: as many as they are)")
+    ap.add_argument("--rows", type=Path, help="also write each case's set, label and answer features (JSON lines)")
     ap.add_argument("--second-cut-only", action="store_true",
                     help="keep the stored models and relevance_cut; refit second_cut for the current composer")
     args = ap.parse_args(argv)
@@ -165,15 +194,18 @@ def main(argv=None) -> int:
         x = AN.features(ev.question, ev.ranked, t.hits, ev.dense, ev.kind)
         rows.append((c, t, x))
     y = np.array([1.0 if c.answerable else 0.0 for c, _, _ in rows])
+    if args.rows:
+        A.dump(args.rows, [{"id": c.id, "set": c.set, "answerable": c.answerable, "x": x} for c, _, x in rows])
     fitted = {}
     report = {}
     for name, feats, keep in (("answer_dense", AN.ANSWER_FEATURES, lambda x: "dense_top" in x),
                               ("answer_lexical", AN.LEXICAL_FEATURES, lambda x: True)):
         idx = [i for i, (_, _, x) in enumerate(rows) if keep(x)]
         X = np.array([[rows[i][2].get(f, 0.0) for f in feats] for i in idx])
-        model = fit_logistic(X, y[idx], feats)
+        w = case_weights([rows[i][0].set for i in idx], y[idx], args.own_share)
+        model = fit_logistic(X, y[idx], feats, weights=w)
         p = np.array([model.prob(rows[i][2]) for i in idx])
-        model.threshold, report[name] = best_threshold(p, y[idx])
+        model.threshold, report[name] = best_threshold(p, y[idx], w)
         report[name]["cases"] = len(idx)
         fitted[name] = model
 
@@ -194,7 +226,8 @@ def main(argv=None) -> int:
         counts[c.set] = counts.get(c.set, 0) + 1
     out = {
         "note": "fitted by benchmarks/fit_answerability.py on development data only; do not edit by hand",
-        "fitted_on": {"date": dt.date.today().isoformat(), "cases": counts, "sentence_rows": len(ys),
+        "fitted_on": {"date": dt.date.today().isoformat(), "cases": counts, "own_share": args.own_share,
+                      "sentence_rows": len(ys),
                       "report": report, "second_cut_context_grid": grid},
         "second_cut": second_cut,
         "context_chars": context_chars,

@@ -27,6 +27,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 OUT = _HERE / "results" / "llm_answers.json"
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.、．]\s*(?!\d)")      # "2. **加强督查**：…" numbers an item; it claims nothing
 
 
 def _server(args):
@@ -52,7 +53,8 @@ def check(r: dict) -> dict:
         if not s["supported"]:
             continue
         sources = "".join(quotes.get(n, "") for n in s["citations"])
-        unflagged_numbers += sum(1 for x in NUMBER.findall(re.sub(r"\[\d+\]", "", s["text"])) if x not in sources)
+        text = LIST_NUMBER.sub("", re.sub(r"\[\d+\]", "", s["text"]))
+        unflagged_numbers += sum(1 for x in NUMBER.findall(text) if x not in sources)
     origins = [c.get("origin") for c in r["citations"]]
     return {"sentences": len(sents), "cited_supported": len(cited_ok), "flagged": len(sents) - len(cited_ok),
             "model_citations": origins.count("model"), "attributed_citations": origins.count("attributed"),

@@ -63,3 +63,9 @@ def test_restating_the_question_does_not_attribute_an_answer_the_passages_lack()
     asked = "村里当干部的一年能拿多少钱？"
     out, _, attributed = attribute("村里当干部的一年能拿到交通补贴和年终奖金。", [P1, P2], given=asked)
     assert attributed == set() and "[" not in out
+
+
+def test_a_fragment_too_short_to_match_is_not_attributed():
+    """A model's text cut off by its token limit ("5. **加强群") matches any passage by chance: it stays unmarked."""
+    out, _, attributed = attribute("各级党组织书记要牢固树立抓党建是本职的理念。5. **牢固树", [P1, P2])
+    assert attributed == {1} and out.endswith("5. **牢固树")
