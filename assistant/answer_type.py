@@ -33,6 +33,10 @@ ROLE = re.compile(r"书记|主任|部长|局长|厅长|省长|市长|区长|县�
 REDACTED = re.compile(rf"[×＊*]+\s*(?:{MEASURE}|%|％)|\d[×＊*]+|[×＊*]{{2,}}")
 NUMBERED_TERM = re.compile(rf"“([{CN_DIGITS}\d]+[^”]{{0,8}})”|([{CN_DIGITS}]{{1,3}}个[\u4e00-\u9fff]{{1,4}})")
 EXPLAIN_Q = re.compile(r"具体|分别|哪[几一二三四五六七八九十]|是什么|指什么|包括|内容")
+# the unit a count is asked in (多少家, 几次, 多少万人, 多少吨): the answer's number carries it. 个 is left out (any
+# classifier answers 多少个), and 人/名/位 are one unit.
+UNIT_Q = re.compile(r"(?:多少|几)(?:[万亿千百])?(家|次|名|人|位|件|项|条|户|所|批|座|处|支|吨|亩|公里|台|辆|套|场|起|篇|册|部)")
+SAME_UNIT = {"名": "名|人|位", "人": "名|人|位", "位": "名|人|位"}
 
 
 def expected(question: str) -> tuple[str, str] | None:
@@ -50,6 +54,9 @@ def expected(question: str) -> tuple[str, str] | None:
             return ("number", "ratio")
         if MONEY_Q.search(question):
             return ("number", "money")
+        u = UNIT_Q.search(question)
+        if u:
+            return ("number", "unit:" + u.group(1))
         return ("number", "")
     return None
 
@@ -80,7 +87,11 @@ def holds(kind: tuple[str, str], sentence: str, question: str = "") -> bool:
     """Does ``sentence`` hold an answer of ``kind``? Numbers the question itself names (八项规定) do not count."""
     name, detail = kind
     if name == "number":
-        pattern = {"ratio": RATIO_A, "money": MONEY_A}.get(detail, NUMBER_A)
+        if detail.startswith("unit:"):
+            units = SAME_UNIT.get(detail[5:], detail[5:])
+            pattern = re.compile(rf"(?:\d+(?:[.．]\d+)?|[{CN_DIGITS}]+)[多余]?[万亿千百]?[多余]?(?:{units})")
+        else:
+            pattern = {"ratio": RATIO_A, "money": MONEY_A}.get(detail, NUMBER_A)
         return any(m.group() not in question for m in pattern.finditer(REDACTED.sub("", sentence)))
     if name == "date":
         return bool(DATE_A.search(sentence))

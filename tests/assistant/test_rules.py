@@ -26,6 +26,20 @@ def test_expected_kind(q, kind):
     assert expected(q) == kind
 
 
+def test_a_count_asked_in_a_unit_is_answered_by_a_number_in_that_unit():
+    """多少家 / 几次 / 多少名: a sentence that only names the things counted, or counts something else, holds no answer."""
+    q = "区域化党建工作机制统筹了多少家社会组织？"
+    kind = expected(q)
+    assert kind == ("number", "unit:家")
+    assert holds(kind, "统筹驻区单位32家、社会组织15家。", q)
+    assert not holds(kind, "统筹社会组织和特色商家，建立区域化党建工作机制。", q)      # 家 without a number
+    assert not holds(kind, "统筹社会组织开展活动120余次。", q)                          # a number in another unit
+    twice = ("number", "unit:次")
+    assert holds(twice, "先后召开两次协调联动会议。", "召开过几次？")
+    people = expected("全区发展了多少名党员？")
+    assert holds(people, "全年发展党员1.2万人。", "全区发展了多少名党员？")          # 名 and 人 count alike
+
+
 def test_numbers_the_question_names_do_not_answer_it():
     q = "违反中央八项规定精神问题查处了多少起？"
     assert not holds(("number", ""), "坚决落实中央八项规定精神。", q)
