@@ -6,8 +6,9 @@ Asks the questions of an eval set (default: the seed set's test half; tune on ``
 base with the ``openai`` generator. Without ``--base-url`` it starts the llama.cpp test model that ``.ci/llm.sh``
 provides (Qwen2.5-Coder-0.5B-Instruct Q4_K_M) on a loopback port. For each answer that was not declined it counts the
 answer sentences (template lines such as the decline sentence excluded), those cited by a passage that supports them,
-those flagged, the citations the model wrote and those attributed after the fact, and the numbers that appear in no
-cited passage and are not flagged (must be 0). Prints the totals and writes ``benchmarks/results/llm_answers.json``.
+those of them whose passages also hold the question's content and asked kind (``relevant``), those flagged and how
+many 〔未经资料证实〕 marks the answer text shows (must equal the flagged), the citations the model wrote and those
+attributed after the fact, and the numbers that appear in no cited passage and are not flagged (must be 0). Prints the totals and writes ``benchmarks/results/llm_answers.json``.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def _server(args):
 
 def check(r: dict) -> dict:
     """The counts for one response."""
+    from jianghua.assistant.chain import UNSUPPORTED_MARK
     sents = [s for s in r["sentences"] if "template" not in s["flags"]]
     cited_ok = [s for s in sents if s["supported"] and s["citations"]]
     quotes = {c["n"]: c["quote"] for c in r["citations"]}
@@ -56,7 +58,11 @@ def check(r: dict) -> dict:
         text = LIST_NUMBER.sub("", re.sub(r"\[\d+\]", "", s["text"]))
         unflagged_numbers += sum(1 for x in NUMBER.findall(text) if x not in sources)
     origins = [c.get("origin") for c in r["citations"]]
-    return {"sentences": len(sents), "cited_supported": len(cited_ok), "flagged": len(sents) - len(cited_ok),
+    relevant = [s for s in cited_ok if s.get("relevant", True) and "answer_type_missing" not in s["flags"]]
+    return {"sentences": len(sents), "cited_supported": len(cited_ok), "cited_supported_relevant": len(relevant),
+            "flagged": len(sents) - len(cited_ok),
+            # every sentence not cited-and-supported must be visibly marked in the answer text
+            "marked_in_text": r["answer"].count(UNSUPPORTED_MARK),
             "model_citations": origins.count("model"), "attributed_citations": origins.count("attributed"),
             "unflagged_numbers": unflagged_numbers}
 
@@ -103,7 +109,8 @@ def main(argv=None) -> int:
         stop()
 
     answered = [r for r in rows if not r["declined"]]
-    total = {k: sum(r[k] for r in answered) for k in ("sentences", "cited_supported", "flagged", "model_citations",
+    total = {k: sum(r[k] for r in answered) for k in ("sentences", "cited_supported", "cited_supported_relevant",
+                                                      "flagged", "marked_in_text", "model_citations",
                                                       "attributed_citations", "unflagged_numbers")}
     total["cited_supported_share"] = round(total["cited_supported"] / total["sentences"], 3) if total["sentences"] else None
     summary = {"questions": len(rows), "answered": len(answered),
