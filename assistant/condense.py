@@ -73,12 +73,11 @@ def answer_sentences(answer: str) -> list[str]:
     return [text[s.start:s.end].strip() for s in split_sentences(text)]
 
 
-def answer_items(answer: str) -> list[str]:
-    """The items of an answer: its 一是/（一）/1. parts if it enumerates, else its sentences (markers removed)."""
+def listed_items(answer: str) -> list[str] | None:
+    """The items an answer lists — its 一是/（一）/1. parts, or 甲、乙、丙 after a colon — or None when it does not list."""
     text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
-    sents = answer_sentences(answer)
     marked = []
-    for s in sents:
+    for s in answer_sentences(answer):
         if item_marker(s):
             marked.append(s)
         elif (inner := inner_marker(s)) is not None:
@@ -93,12 +92,12 @@ def answer_items(answer: str) -> list[str]:
         # items of a list, not pieces of a sentence cut at its 、 ("以邓小平理论、“三个代表”重要思想和…为指导，按照…")
         if len(items) > 1 and all("，" not in x and "," not in x for x in items[:-1]):
             return items
-    return sents
+    return None
 
 
-def enumerates(answer: str) -> bool:
-    """Whether an answer lists items (一是/（一）/1. parts, or 甲、乙、丙 after a colon) rather than just sentences."""
-    return answer_items(answer) != answer_sentences(answer) or len(answer_sentences(answer)) == 0
+def answer_items(answer: str) -> list[str]:
+    """The items of an answer: the ones it lists (``listed_items``), else its sentences (markers removed)."""
+    return listed_items(answer) or answer_sentences(answer)
 
 
 def topic(question: str) -> str:
@@ -148,7 +147,7 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         return q
     previous = users[-1].strip()
     n = ordinal(q)
-    if n and answers and (enumerates(answers[-1]) or not ASKED_LIST.search(previous)):
+    if n and answers and (listed_items(answers[-1]) is not None or not ASKED_LIST.search(previous)):
         items = answer_items(answers[-1])
         item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
         if item:

@@ -45,7 +45,7 @@ LEAD_IN = re.compile(r"^(?:根据|依据|按照|据)(?:以上|上述|所给|提�
 MIN_CLAIM = 4            # bigrams a sentence must state beyond the question it restates
 
 
-LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.、．)）]|[-*•·]|[（(]\d{1,2}[)）])\s*")
+LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.、．)）](?!\d)|[-*•·](?!\d)|[（(]\d{1,2}[)）])\s*")
 
 
 def plain(sentence: str) -> str:

@@ -59,3 +59,10 @@ def test_a_flip_inside_a_kept_clause_is_still_named():
 def test_a_models_list_number_and_bold_are_not_claims():
     c = check_sentence("1. **压实责任**：区委组织部要尽快研究制定具体意见[1]。", {1: SRC}, detect_changes=True)
     assert c.supported and not any(f.startswith("number_") for f in c.flags), c
+
+
+def test_a_decimal_at_the_start_is_a_number_not_a_list_number():
+    src = "全年地区生产总值增长10.5%。"
+    c = check_sentence("10.5%是全年地区生产总值的增长[1]。", {1: src})
+    assert not any(f.startswith("number_") for f in c.flags), c
+    assert "number_not_in_source:9.5%" in check_sentence("9.5%是全年地区生产总值的增长[1]。", {1: src}).flags

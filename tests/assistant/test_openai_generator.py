@@ -22,6 +22,8 @@ LACKING = "基层党建工作会定的村干部年报酬具体提到多少钱？
 TOPIC = "落实全面从严治党主体责任"
 MARKER = re.compile(r"\[(\d+)\]")
 NUMBER = re.compile(r"\d+")
+# a model's list number ("2. **强化责任担当**：…") numbers an item and claims nothing
+LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.、．]\s*(?!\d)")
 QUOTE = re.compile(r"“([^”]{2,80})”")
 
 
@@ -80,7 +82,8 @@ def _check_sentences(r: dict, text: str) -> int:
             assert not s["citations"]
             continue
         cited = "\n".join(passages.get(n, "") for n in s["citations"])
-        absent = [x for x in NUMBER.findall(s["text"]) if not re.search(rf"(?<!\d){x}(?!\d)", cited)]
+        claimed = LIST_NUMBER.sub("", s["text"])
+        absent = [x for x in NUMBER.findall(claimed) if not re.search(rf"(?<!\d){x}(?!\d)", cited)]
         absent += [q for q in QUOTE.findall(s["text"]) if q not in cited]
         if not s["citations"] or absent:
             made_up += bool(absent)
