@@ -35,8 +35,13 @@ NUMBERED_TERM = re.compile(rf"“([{CN_DIGITS}\d]+[^”]{{0,8}})”|([{CN_DIGITS
 EXPLAIN_Q = re.compile(r"具体|分别|哪[几一二三四五六七八九十]|是什么|指什么|包括|内容")
 # the unit a count is asked in (多少家, 几次, 多少万人, 多少吨): the answer's number carries it. 个 is left out (any
 # classifier answers 多少个), and 人/名/位 are one unit.
-UNIT_Q = re.compile(r"(?:多少|几)(?:[万亿千百])?(家|次|名|人|位|件|项|条|户|所|批|座|处|支|吨|亩|公里|台|辆|套|场|起|篇|册|部)")
+UNITS = ("家", "次", "名", "人", "位", "件", "项", "条", "户", "所", "批", "座", "处", "支", "吨", "亩", "公里", "台", "辆",
+         "套", "场", "起", "篇", "册", "部")
+UNIT_Q = re.compile(rf"(?:多少|几)(?:[万亿千百])?({'|'.join(UNITS)})")
 SAME_UNIT = {"名": "名|人|位", "人": "名|人|位", "位": "名|人|位"}
+# the number that answers a count in that unit, compiled once per unit
+UNIT_A = {u: re.compile(rf"(?:\d+(?:[.．]\d+)?|[{CN_DIGITS}]+)[多余]?[万亿千百]?[多余]?(?:{SAME_UNIT.get(u, u)})")
+          for u in UNITS}
 
 
 def expected(question: str) -> tuple[str, str] | None:
@@ -87,11 +92,8 @@ def holds(kind: tuple[str, str], sentence: str, question: str = "") -> bool:
     """Does ``sentence`` hold an answer of ``kind``? Numbers the question itself names (八项规定) do not count."""
     name, detail = kind
     if name == "number":
-        if detail.startswith("unit:"):
-            units = SAME_UNIT.get(detail[5:], detail[5:])
-            pattern = re.compile(rf"(?:\d+(?:[.．]\d+)?|[{CN_DIGITS}]+)[多余]?[万亿千百]?[多余]?(?:{units})")
-        else:
-            pattern = {"ratio": RATIO_A, "money": MONEY_A}.get(detail, NUMBER_A)
+        pattern = UNIT_A[detail[5:]] if detail.startswith("unit:") else {"ratio": RATIO_A, "money": MONEY_A}.get(
+            detail, NUMBER_A)
         return any(m.group() not in question for m in pattern.finditer(REDACTED.sub("", sentence)))
     if name == "date":
         return bool(DATE_A.search(sentence))

@@ -147,8 +147,9 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         return q
     previous = users[-1].strip()
     n = ordinal(q)
-    if n and answers and (listed_items(answers[-1]) is not None or not ASKED_LIST.search(previous)):
-        items = answer_items(answers[-1])
+    listed = listed_items(answers[-1]) if n and answers else None
+    if n and answers and (listed is not None or not ASKED_LIST.search(previous)):
+        items = listed or answer_sentences(answers[-1])
         item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
         if item:
             rest = ORDINAL.sub("", q, count=1).strip("，, ")

@@ -42,9 +42,7 @@ class SentenceCheck:
 LEAD_IN = re.compile(r"^(?:根据|依据|按照|据)(?:以上|上述|所给|提供的|给出的)?(?:资料|材料|内容|信息)(?:内容|所述|中的内容)?"
                      r"(?:来看|可知|显示|表明)?[，,：:]?|^(?:资料|材料)(?:中|里)?(?:显示|提到|指出|表明|可知)[，,：:]?|"
                      r"^(?:综上所述|总之|总的来说|简而言之)[，,：:]?")
-MIN_CLAIM = 4            # bigrams a sentence must state beyond the question it restates
-
-
+MIN_CLAIM = 4            # bigrams a sentence must state beyond the question it restates (and to be attributed)
 LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.、．)）](?!\d)|[-*•·](?!\d)|[（(]\d{1,2}[)）])\s*")
 
 
@@ -68,9 +66,9 @@ def support_score(sentence: str, passages: list[str], given: str = "") -> float:
         pool |= bigrams(p)
     if given:
         asked = bigrams(given)
-        if len(grams - asked) >= MIN_CLAIM:          # it says something the question did not
+        if len(grams - asked) >= MIN_CLAIM:          # it says something the question did not (so grams stays non-empty)
             grams -= asked - pool
-    return len(grams & pool) / len(grams) if grams else 1.0
+    return len(grams & pool) / len(grams)
 
 
 def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False,
@@ -101,7 +99,7 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
         flags.append("no_citation")
         return SentenceCheck(body, cited, 0.0, False, flags)
     joined = "\n".join(passages)
-    score = support_score(claim, passages, given)
+    score = support_score(body, passages, given)
     for x in numbers:
         if not re.search(rf"(?<![\d.．]){re.escape(x)}(?!\d)", joined):
             flags.append(f"number_not_in_source:{x}")

@@ -53,23 +53,17 @@ def case_weights(sets: list[str], y: np.ndarray, own_share: float | None) -> np.
     return w * len(y)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, balance: bool = True, iters: int = 50,
+def fit_logistic(X: np.ndarray, y: np.ndarray, names, l2: float = 1.0, iters: int = 50,
                  weights: np.ndarray | None = None):
-    """L2-regularised logistic regression by Newton's method on standardised features (``weights``: per case,
-    instead of ``balance``)."""
+    """L2-regularised logistic regression by Newton's method on standardised features (``weights``: per case, e.g.
+    ``case_weights``; None: every case alike)."""
     mean = X.mean(0)
     scale = X.std(0)
     scale[scale < 1e-6] = 1.0
     Z = (X - mean) / scale
     Z1 = np.hstack([Z, np.ones((len(Z), 1))])
     w = np.zeros(Z1.shape[1])
-    if weights is not None:
-        sw = np.asarray(weights, dtype=float)
-    elif balance:
-        pos = y.mean()
-        sw = np.where(y > 0, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6))
-    else:
-        sw = np.ones(len(y))
+    sw = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     reg = np.full(Z1.shape[1], l2)
     reg[-1] = 0.0
     for _ in range(iters):
@@ -87,8 +81,8 @@ def best_threshold(p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = No
     """The cut maximising (weighted) balanced accuracy."""
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     best = (0.5, -1.0, {})
+    pos, neg = y == 1, y == 0
     for t in np.linspace(0.05, 0.95, 91):
-        pos, neg = y == 1, y == 0
         tpr = float((w[pos] * (p[pos] >= t)).sum() / w[pos].sum()) if pos.any() else 0.0
         tnr = float((w[neg] * (p[neg] < t)).sum() / w[neg].sum()) if neg.any() else 0.0
         if tpr + tnr > best[1]:
@@ -184,7 +178,7 @@ def main(argv=None) -> int:
         for k, lab in zip(t.evidence.ranked, labels):
             Xs.append([k.features[f] for f in R.SENTENCE_FEATURES])
             ys.append(1.0 if lab else 0.0)
-    sentence = fit_logistic(np.array(Xs), np.array(ys), R.SENTENCE_FEATURES, balance=False)
+    sentence = fit_logistic(np.array(Xs), np.array(ys), R.SENTENCE_FEATURES)
 
     # 3. the answer models, on features recomputed with the new sentence model
     rows = []
