@@ -49,6 +49,7 @@ class ExtractiveGenerator:
         if not sources:
             sources = self.brief(ranked, models().second_cut, question=ev.question,
                                  context_chars=models().context_chars)
+            sources = with_antecedent(sources, self.max_chars, job.around)
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
@@ -154,6 +155,39 @@ def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int
     return len(sources) >= previous_count and all((s.hit.chunk.id, s.start) in flagged for s in sources)
 
 
+def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Source]:
+    """The best sentence's predecessor in its passage put in, when the best sentence opens by pointing back at it
+    (``LEANS_BACK``: "因此它有时也被称为笨蛋水果。", "此战奠定了…"): the sentence cannot be read, nor its cause or
+    subject known, without it. For a passage's first sentence, the last sentence of the passage before it (``around``:
+    the passages around a hit, in document order). Not when it is chosen already; the other sentences stay while the answer keeps within ``limit``."""
+    best = sources[0]
+    if not ANTECEDENT_NEEDED.match(best.quote.strip()):
+        return sources
+    sents = sentences_of(best.hit)
+    idx = next((i for i, s in enumerate(sents) if s.start == best.start), None)
+    if idx is None:
+        return sources
+    if idx > 0:
+        prev = sents[idx - 1]
+    else:                                  # the first sentence of its passage: the last of the passage before
+        before = [h for h in (around(best.hit) if around is not None else [])
+                  if h.chunk.doc_id == best.hit.chunk.doc_id and h.chunk.start < best.hit.chunk.start]
+        ends = [s for h in before for s in sentences_of(h) if s.end <= best.start]
+        prev = max(ends, key=lambda s: s.end, default=None)
+        if prev is None or best.start - prev.end > 2:       # passages may overlap; nothing may lie between
+            return sources
+    if any(s.hit.chunk.id == prev.hit.chunk.id and s.start == prev.start for s in sources):
+        return sources
+    if len(best.quote) + len(prev.quote) > limit:
+        return sources
+    out, used = [best, prev], len(best.quote) + len(prev.quote)
+    for s in sources[1:]:                  # the others while the answer stays within the limit
+        if used + len(s.quote) <= limit:
+            out.append(s)
+            used += len(s.quote)
+    return out
+
+
 def with_example(sources: list[Source]) -> list[Source]:
     """The sentence after the best one, when it gives the example (比如…)."""
     best = sources[0]
@@ -184,6 +218,8 @@ def follows(a: Source, b: Source) -> bool:
 
 # a sentence that opens by pointing back at the one before it: it cannot be read without it
 LEANS_BACK = re.compile(r"^(?:因此|所以|因而|于是|从而|由此|故而|这|此|但|而|然而)")
+# …and one whose cause or subject is that sentence (a contrast, 但/而, reads on its own)
+ANTECEDENT_NEEDED = re.compile(r"^(?:因此|所以|因而|于是|从而|由此|故而|这|此)")
 
 
 def in_reading_order(sources: list[Source]) -> list[Source]:

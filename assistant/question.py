@@ -31,6 +31,10 @@ REFERENCE_WEIGHT = 0.3
 DEMONSTRATIVE_WORD = re.compile(r"^[这那该此本][两几一二三四五六七八九十]?(?:个|些|项|种|条|次|笔|位|件|份|类|批|块|点|样|部分|方面|段|年|"
                                 r"届|轮|次|场|篇|句|套|张|名|家|支|片|座)?$")
 
+# a count the question asks in (哪几个, 哪三种, 几个方面) or announces (三种, 两个): the answer gives that many items, it
+# does not say the count — no evidence either way that a passage answers
+COUNT_WORD = re.compile(r"^(?:[哪几][一二三四五六七八九十两几\d]*|[一二三四五六七八九十两]+)"
+                        r"(?:个方面|方面|个|项|条|种|点|类|样|部分|件|批)$")
 _QUOTE_MAP = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "‘": "“", "’": "”", "〝": "“", "〞": "”",
                             "﹁": "“", "﹂": "”", "\u3000": " ", "\u00a0": " "})
 _FULLWIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\uff0d\uff0f]")
@@ -114,7 +118,8 @@ def analyse(text: str, tokens, df, n_docs: int) -> Question:
     """``tokens(text)`` and ``df(term)`` come from the version's tokenizer and keyword index; ``n_docs`` is its
     number of passages (for idf)."""
     quoted = [q.strip() for q in QUOTED.findall(text) if q.strip()]
-    toks = [t for t in dict.fromkeys(tokens(text)) if t not in QUESTION_WORDS and not DEMONSTRATIVE_WORD.match(t)]
+    toks = [t for t in dict.fromkeys(tokens(text))
+            if t not in QUESTION_WORDS and not DEMONSTRATIVE_WORD.match(t) and not COUNT_WORD.match(t)]
     seen = {t: df(t) > 0 for t in toks}
     # jieba's search mode gives a long word and its parts: an unseen compound whose parts the corpus knows is
     # a segmentation artefact, not a missing concept

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from jianghua.assistant.answer_type import holds
 from jianghua.assistant.citations import Source
+from jianghua.assistant.enumeration import item_marker
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.question import Question
 from jianghua.assistant.overlap import bigrams
@@ -106,7 +107,8 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
                 "cov_passage": cov_passage,
                 "bigram": len(qgrams & g) / len(qgrams) if qgrams else 0.0,
                 "kind_expected": 1.0 if kind is not None else 0.0,
-                "kind_holds": 1.0 if kind is not None and holds(kind, text, q.text) else 0.0,
+                "kind_holds": 1.0 if kind is not None and (holds(kind, text, q.text) or _items_follow(kind, text, sents, i))
+                else 0.0,
                 "novelty": len(g - question_grams) / len(g) if g else 0.0,
                 "inv_rank": 1.0 / rank,
                 "dense_gap": dense_gap,
@@ -119,6 +121,12 @@ def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | N
     _local(q, out, sets)
     _relative(out)
     return out
+
+
+def _items_follow(kind, text: str, sents: list[Source], i: int) -> bool:
+    """A numbered formulation explained by the enumeration that follows its sentence ("…提出了更为迫切的要求。一是…")."""
+    return (kind[0] == "explanation" and bool(kind[1]) and kind[1] in text and i + 1 < len(sents)
+            and item_marker(sents[i + 1].quote) is not None)
 
 
 def _local(q: Question, cands: list[Candidate], toks: list[set[str]]) -> None:

@@ -9,7 +9,8 @@ Question sets, each a list of ``Case(id, question, history, kb, answerable, gold
 - ``cmrc-trial`` / ``cmrc-dev``: CMRC questions asked of their own passages (answerable);
 - ``cross-…``: CMRC questions asked of the seed and ``sets`` knowledge bases (``$JIANGHUA_CROSS_KBS``), and the project's own questions asked of
   the CMRC knowledge base (all must be declined);
-- ``seed:dev`` / ``seed:test``, ``indomain``, ``negatives``, ``followups``: the eval sets in ``evals/sets``, asked of
+- ``seed:dev`` / ``seed:test``, ``indomain``, ``negatives``, ``followups`` (and ``followups2`` / ``followups3``, asked of
+  ``sets2`` / ``sets3``, the documents each was written over): the eval sets in ``evals/sets``, asked of
   the ``sets`` knowledge base: the twelve documents they were written over (five seeds, seven genre files).
 """
 from __future__ import annotations
@@ -76,6 +77,9 @@ def build_kb(name: str, embed: bool = True, progress: bool = True):
         elif name == "sets2":       # the documents of followups2 (written blind to the code, 2026-12-01)
             from jianghua.evals.data import load_set
             kb.ingest(load_set("followups2").corpus_files(), progress=progress, embed=False)
+        elif name == "sets3":       # the documents of followups3 (written blind to the code, 2026-12-02)
+            from jianghua.evals.data import load_set
+            kb.ingest(load_set("followups3").corpus_files(), progress=progress, embed=False)
         else:
             raise SystemExit(f"unknown knowledge base {name!r}")
     if embed:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from jianghua.assistant.citations import Source
-from jianghua.assistant.extractive import (ExtractiveGenerator, answer_deltas, in_reading_order, with_context)
+from jianghua.assistant.extractive import (ExtractiveGenerator, answer_deltas, in_reading_order, with_antecedent,
+                                           with_context)
 from jianghua.assistant.question import Question, Term
 from jianghua.assistant.ranking import Candidate
 from jianghua.records import Chunk, Hit
@@ -90,3 +91,32 @@ def test_a_short_answer_takes_the_sentence_after_its_own():
     assert with_context([first], 45) == [first]                      # the next one would pass the limit
     last = _src(hit, "盖卤王出奔，并在阿且城（今首尔特别市城东区康壮洞）被杀死。")
     assert with_context([last], 200) == [last]                       # nothing follows in the passage
+
+
+def test_a_best_sentence_pointing_back_brings_its_antecedent():
+    hit = _hit(BAOBAB)
+    best = _src(hit, "因此它有时也被称为笨蛋水果。")
+    other = _src(hit, "猴面包树的叶子可以吃，味道很好；")
+    got = with_antecedent([best, other], 200)
+    cause = "钙含量比菠菜高50％以上，含较高的抗氧化成分，维生素C含量是单个橙子的三倍。"
+    assert [s.quote for s in got] == [best.quote, cause, other.quote]
+    assert "三倍。因此它有时也被称为笨蛋水果" in _plain(answer_deltas(in_reading_order(got)))
+    # the antecedent outranks the other sentences when the answer would grow past the limit
+    assert [s.quote for s in with_antecedent([best, other], len(best.quote) + len(cause) + 5)] == [best.quote, cause]
+    assert with_antecedent([best], len(best.quote) + 10) == [best]         # nor alone past it
+    # a contrast (但…) or a sentence not pointing back stands on its own
+    plain = _src(hit, "猴面包树的叶子可以吃，味道很好；")
+    assert with_antecedent([plain], 200) == [plain]
+
+
+def test_the_antecedent_of_a_passage_s_first_sentence_is_in_the_passage_before():
+    first, second = BAOBAB[:BAOBAB.index("因此")], BAOBAB[BAOBAB.index("因此"):]
+    a = Hit(Chunk("d1-c0", "d1", first, (), 0, len(first)), "d1", "d1.txt", 1.0)
+    b = Hit(Chunk("d1-c1", "d1", second, (), len(first), len(BAOBAB)), "d1", "d1.txt", 1.0)
+    best = Source(b, len(first), len(first) + len("因此它有时也被称为笨蛋水果。"))
+    got = with_antecedent([best], 200, around=lambda hit: [a, hit])
+    assert [s.quote for s in got] == [best.quote, "钙含量比菠菜高50％以上，含较高的抗氧化成分，维生素C含量是单个橙子的三倍。"]
+    assert got[1].hit is a
+    assert with_antecedent([best], 200) == [best]                          # no passages around: left alone
+    gap = Hit(Chunk("d1-c0", "d1", first[:-3], (), 0, len(first) - 3), "d1", "d1.txt", 1.0)
+    assert with_antecedent([best], 200, around=lambda hit: [gap, hit]) == [best]   # text missing in between

@@ -54,6 +54,15 @@ def test_question_words_are_not_content():
     assert "多少" in QUESTION_WORDS
 
 
+def test_a_count_the_question_asks_in_is_not_content():
+    # "提升哪三种“力”": the passage lists three items, it does not say 三种 — an unseen 三种 is no evidence against it
+    tokens = lambda t: ["提升", "哪三种", "三种", "力", "分", "哪几个", "方面", "党的", "一大", "三个代表"]   # noqa: E731
+    df = {"提升": 5, "力": 9, "分": 4, "方面": 30, "党的": 20, "一大": 2, "三个代表": 3}
+    q = analyse("要提升哪三种力，分了哪几个方面，党的一大和三个代表", tokens, lambda w: df.get(w, 0), 100)
+    assert [t.text for t in q.terms] == ["提升", "力", "分", "党的", "一大", "三个代表"]
+    assert q.unseen_share == 0
+
+
 def test_a_term_the_corpus_never_uses_counts_against_answering():
     q = _analyse("2023年全国GDP增长了多少？", {"增长": 20})
     unseen = {t.text for t in q.terms if not t.seen}

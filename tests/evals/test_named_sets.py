@@ -46,3 +46,21 @@ def test_cross_set_is_declined_on_its_own_corpus(tmp_path, monkeypatch):
     assert app.kb.stats()["documents"] == 5
     result = run_eval(app, es, progress=False, drafts=False)
     assert result.metrics["abstention_accuracy"] >= 0.95, result.metrics
+
+
+@pytest.mark.parametrize("name", ["followups2", "followups3"])
+def test_blind_followup_sets_have_verbatim_gold_and_even_halves(name):
+    """The follow-up sets written blind to the code: one user turn before each question, every gold span verbatim in
+    its document, as many dialogues of each kind in the dev half as in the test half."""
+    es = load_set(name)
+    assert len(es.queries) == 48
+    assert all(len(q.history) == 1 and q.history[0]["role"] == "user" for q in es.queries)
+    text = {d.doc: d.text or d.path.read_text(encoding="utf-8") for d in es.corpus}
+    for q in es.queries:
+        rels = es.qrels_for(q.id)
+        assert rels and all(r.answer in text[r.doc] for r in rels), q.id
+    import json
+    from collections import Counter
+    raw = [json.loads(x) for x in (es.root / "queries.jsonl").read_text("utf-8").splitlines()]
+    halves = Counter((r["kind"], r["split"]) for r in raw)
+    assert all(halves[(k, "dev")] == halves[(k, "test")] == 4 for k, _ in halves)
