@@ -158,3 +158,24 @@ def test_asked_kind_must_be_held_by_the_answer():
     assert not _holds_asked_kind(ev, words)
     assert _holds_asked_kind(ev, figure)
     assert _holds_asked_kind(SimpleNamespace(kind=None, question=None), words)
+
+
+def test_a_numbered_formulation_is_explained_by_the_enumeration_after_its_sentence():
+    from jianghua.assistant.question import Question, Term
+    from jianghua.assistant.ranking import candidates
+    from jianghua.records import Chunk, Hit
+    # genre corpus, 2020-09-12 科学家座谈会: the items follow the sentence naming “十四五”
+    text = ("我国“十四五”时期以及更长时期的发展对加快科技创新提出了更为迫切的要求。一是加快科技创新是推动高质量发展的需要。"
+            "二是加快科技创新是实现人民高品质生活的需要。我们要坚持问题导向。")
+    hit = Hit(Chunk("c0", "d", text, (), 0, len(text)), "d", "d.txt", 1.0)
+    q = Question("“十四五”时期为什么更迫切需要加快科技创新，分了哪几个方面？", [Term("十四五", 3.0, True), Term("科技创新", 2.0, True)])
+    kind = expected(q.text)
+    assert kind == ("explanation", "十四五")
+    cands = candidates(q, [hit], lambda t: [w for w in ("十四五", "科技", "创新", "科技创新") if w in t], kind)
+    held = {c.quote: c.features["kind_holds"] for c in cands}
+    assert held["我国“十四五”时期以及更长时期的发展对加快科技创新提出了更为迫切的要求。"] == 1.0
+    assert held["二是加快科技创新是实现人民高品质生活的需要。"] == 0.0       # no term: items alone explain nothing
+    # the same sentence with no enumeration after it holds no explanation
+    alone = Hit(Chunk("c1", "d", text[:36] + "我们要坚持问题导向。", (), 0, 46), "d", "d.txt", 1.0)
+    c2 = candidates(q, [alone], lambda t: [], kind)
+    assert c2[0].features["kind_holds"] == 0.0
