@@ -23,6 +23,8 @@ from jianghua.assistant.overlap import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
                     r"是什么标准|有什么要求|哪[一二三四五六七八九十两\d]")
+# a question asking why: the sentence that answers it with 因此/所以 needs the one before it, which holds the cause
+CAUSE_Q = re.compile(r"为什么|为何|原因|缘故|何以|怎么会|凭什么")
 EXAMPLE_Q = re.compile(r"例子|举例|举了|案例|比如")
 EXAMPLE = re.compile(r"^(?:比如|例如|譬如|如：)")
 
@@ -49,7 +51,8 @@ class ExtractiveGenerator:
         if not sources:
             sources = self.brief(ranked, models().second_cut, question=ev.question,
                                  context_chars=models().context_chars)
-            sources = with_antecedent(sources, self.max_chars, job.around)
+            if CAUSE_Q.search(job.question):
+                sources = with_antecedent(sources, self.max_chars, job.around)
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
@@ -156,7 +159,8 @@ def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int
 
 
 def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Source]:
-    """The best sentence's predecessor in its passage put in, when the best sentence opens by pointing back at it
+    """For a question asking why (``CAUSE_Q``): the best sentence's predecessor put in, when the best sentence opens by
+    pointing back at it
     (``LEANS_BACK``: "因此它有时也被称为笨蛋水果。", "此战奠定了…"): the sentence cannot be read, nor its cause or
     subject known, without it. For a passage's first sentence, the last sentence of the passage before it (``around``:
     the passages around a hit, in document order). Not when it is chosen already; the other sentences stay while the answer keeps within ``limit``."""
