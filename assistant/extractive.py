@@ -159,11 +159,11 @@ def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int
 
 
 def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Source]:
-    """For a question asking why (``CAUSE_Q``): the best sentence's predecessor put in, when the best sentence opens by
-    pointing back at it
-    (``LEANS_BACK``: "因此它有时也被称为笨蛋水果。", "此战奠定了…"): the sentence cannot be read, nor its cause or
-    subject known, without it. For a passage's first sentence, the last sentence of the passage before it (``around``:
-    the passages around a hit, in document order). Not when it is chosen already; the other sentences stay while the answer keeps within ``limit``."""
+    """For a question asking why (``CAUSE_Q``, decided by the caller): the best sentence's predecessor put in when
+    the best sentence opens by pointing back at it (``ANTECEDENT_NEEDED``: "因此它有时也被称为笨蛋水果。", "此战奠定了…"),
+    as it cannot be read, nor its cause known, without it. For a passage's first sentence, the last sentence of the
+    passage before it (``around``: the passages around a hit, in document order). Not when it is chosen already; the
+    other sentences stay while the answer keeps within ``limit``."""
     best = sources[0]
     if not ANTECEDENT_NEEDED.match(best.quote.strip()):
         return sources
