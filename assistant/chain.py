@@ -95,7 +95,8 @@ class Assistant:
         t0 = time.perf_counter()
         res = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version)
         hits, trace, quoted = res.hits, res.trace, turn.quoted
-        if turn.standalone != turn.normalised and not trace.get("scope", {}).get("applied"):
+        if turn.history and not trace.get("scope", {}).get("applied"):   # also one that reads as complete
+            # ("新开的航线里提到飞哪些城市？"): asked in a conversation, it most likely continues it
             quoted = self._quoted(turn, quoted)
             hits, trace = self._within_conversation(turn, hits, trace, quoted)
         if turn.history and CONTINUES.search(turn.normalised):

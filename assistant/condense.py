@@ -21,7 +21,7 @@ from jianghua.assistant.enumeration import CN, inner_marker, item_marker
 from jianghua.ingest.numerals import cn_number
 from jianghua.ingest.sentences import split_sentences
 
-ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种)|"
+ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:排在?)?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种|(?=的))|"
                      r"(头|首|最后|末)那?一?(?:个方面|个部分|方面|部分|条|点|个|项))")
 CLASSIFIERS = "个项条种点类笔位件份批块样段轮场篇句套张名家支片座"
 DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这一|这次|那次|上述|前述|前面说的|上面说的|刚才说的|刚才提到的|"
@@ -33,6 +33,9 @@ ELLIPSIS = re.compile(r"^(?:那|那么|还有|再说说)?(.{1,16}?)(?:呢|怎么
 YEAR = re.compile(r"(?:19|20)\d{2}年|[今去前明]年")
 QUESTION_TAIL = re.compile(r"(?:有哪些|是哪些|有什么|是什么|是多少|有多少|怎么样|怎么办|如何|是否|什么|吗|呢)?[？?。！!]*$")
 QUESTION_WORDS = re.compile(r"哪些|哪几|什么|多少|怎么|如何|哪个|哪位|谁|几个|几项")
+# a question word with the count and classifier it asks in (有多少支, 哪几个, 哪三种): all of it goes from a topic
+ASKED_COUNT_WORDS = re.compile(rf"(?:有|是)?(?:哪[几些{CN}\d]*|多少|几)(?:[{CN}\d]*)"
+                               r"(?:个方面|方面|部分|[个项条种点类支名位家件次批所座户])")
 # a question asking for a list: an ordinal after it points into the list, not into the answer's sentences
 ASKED_LIST = re.compile(r"哪[几两{CN}\d]+[个条点项种类方面部分]|哪些|几[个条点项种类]|分了|包括")
 
@@ -105,6 +108,7 @@ def topic(question: str) -> str:
     t = strip_markers(question).strip()
     t = QUESTION_TAIL.sub("", t)
     t = re.sub(r"^(?:请问|请|那么|那)", "", t)
+    t = ASKED_COUNT_WORDS.sub("", t)       # 有多少支、多少医务人员 → 医疗队、医务人员, not 有支、医务人员
     t = QUESTION_WORDS.sub("", t)
     return t.strip("，, ")
 
@@ -156,6 +160,8 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
             rest = re.sub(r"^(?:那|那么)", "", rest)
             return f"{_strip_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
     prev_topic = topic(previous)
+    if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
+        return f"{prev_topic}，{q}"
     m = DEMONSTRATIVE.search(q)
     if m:
         noun = m.group(1)

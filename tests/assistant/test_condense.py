@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from jianghua.assistant.condense import condense_without_llm
+from jianghua.assistant.condense import condense_without_llm, ordinal, topic
 
 LIST_QUESTION = "表态发言里基层组织建设方面检视出哪几个问题？"
 FOLLOW_UP = "那第二条具体怎么做？"
@@ -116,3 +116,22 @@ def test_an_ordinal_points_into_the_asked_list_when_the_answer_did_not_list():
     # an answer that lists (甲、乙、丙 after a colon) still gives its item
     listed = "要提升三种力：执行力、公信力、创新力[1]。"
     assert condense_without_llm("其中第二条是怎么表述的？", _turn("要提升哪三种“力”？", listed)).startswith("公信力")
+
+
+def test_a_topic_drops_the_asked_count_with_its_question_word():
+    # followups3-style first questions (genre corpus): the count asked for is no part of what a reference stands for
+    assert topic("习近平在2020年专家学者座谈会上说驰援湖北的医疗队有多少支、多少医务人员？") == \
+        "习近平在2020年专家学者座谈会上说驰援湖北的医疗队、医务人员"
+    assert topic("海拉尔区2017年政府工作报告提出要打造哪几个国际化名城？") == "海拉尔区2017年政府工作报告提出要打造国际化名城"
+    assert topic("要提升哪三种“力”？") == "要提升“力”"
+    assert topic("十九大报告里说中国共产党是哪一年应运而生的？") == "十九大报告里说中国共产党是哪一年应运而生的"
+
+
+def test_an_ordinal_without_a_classifier_and_an_unshown_list_keep_the_previous_topic():
+    assert ordinal("排第三的那种精神原话怎么说的？") == 3
+    assert ordinal("第三是什么") == 3 and ordinal("第三季度") is None
+    got = condense_without_llm("排第三的那种精神原话怎么说的？",
+                               _turn("习近平在纪念抗美援朝出国作战70周年大会上讲伟大抗美援朝精神，具体包括哪几种精神？",
+                                     "资料中未找到与该问题直接相关的内容。"))
+    # the ordinal stays with the list's topic (not 那种 replaced by it, the ordinal left dangling in front)
+    assert got.startswith("习近平在纪念抗美援朝出国作战70周年大会上讲伟大抗美援朝精神") and got.endswith("排第三的那种精神原话怎么说的？"), got

@@ -126,3 +126,17 @@ def test_a_follow_up_asking_beyond_the_previous_answer_does_not_repeat_it(seed_a
     r2 = seed_app.ask(beyond, history)
     said = {s["text"] for s in r1["sentences"]}
     assert r2["sentences"] and not any(s["text"] in said for s in r2["sentences"]), r2["answer"]
+
+
+def test_a_follow_up_that_reads_as_complete_also_searches_the_conversation_documents(seed_app):
+    """Asked in a conversation, "党员活动室要达到什么标准？" is not condensed (it reads as complete), yet the documents the
+    previous answer quoted are searched too; the same question alone is not."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    cited = {c["doc_id"] for c in r1["citations"]}
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    q2 = "党员活动室要达到什么标准？"
+    r2 = seed_app.ask(q2, history)
+    assert r2["trace"]["standalone"] == q2
+    assert set(r2["trace"]["search"].get("conversation_documents", [])) >= cited
+    assert "conversation_documents" not in seed_app.ask(q2, [])["trace"]["search"]
