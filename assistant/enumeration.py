@@ -196,9 +196,16 @@ def strip_of(hit: Hit, around: Callable[[Hit], list[Hit]] | None) -> list[Source
 
 def best_listing(question, ranked, around, limit: int = 10, anchors: int = 5) -> list[Source]:
     """The listing that answers ``question`` (an ``assistant.question.Question``) best among those around the
-    ``anchors`` best ``ranked`` sentences; [] when a single sentence covers the question better or none is found."""
+    ``anchors`` best ``ranked`` sentences, lead and items; [] when a single sentence covers the question better or
+    none is found."""
+    best = listing_for(question, ranked, around, limit, anchors)
+    return best.sources() if best is not None else []
+
+
+def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> Listing | None:
+    """``best_listing`` as a ``Listing`` (its lead apart from its items), or None."""
     if not ranked:
-        return []
+        return None
     structure = bool(STRUCTURE_Q.search(question.text))
     want = asked_count(question.text)
     strips: dict[str, list[Source]] = {}
@@ -209,7 +216,7 @@ def best_listing(question, ranked, around, limit: int = 10, anchors: int = 5) ->
             strips[hit.chunk.id] = strip_of(hit, around)
         found += listings(cand.source, strips[hit.chunk.id], r, limit, structure)
     if not found:
-        return []
+        return None
 
     def value(ls: Listing) -> float:
         head = " ".join([ls.lead.quote if ls.lead else "", *ls.items[0].hit.chunk.section[-1:]])
@@ -231,13 +238,13 @@ def best_listing(question, ranked, around, limit: int = 10, anchors: int = 5) ->
 
     found = [ls for ls in found if not about_one_item(ls)]
     if not found:
-        return []
+        return None
     best = max(found, key=value)
     top = ranked[0]
     single, listed = question.coverage(top.quote), question.coverage(best.text())
     if listed + 0.05 < single:
-        return []
+        return None
     inline = top.quote.count("、") >= 2          # the best sentence lists the answer itself: 甲、乙、丙
     if inline and all(s.start != top.source.start for s in best.sources()) and single >= 0.6 * listed:
-        return []
-    return best.sources()
+        return None
+    return best

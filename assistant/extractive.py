@@ -4,7 +4,8 @@ A fact question gets the best sentence, and others while they score well enough 
 answer stays short, those adding a content term of the question the first lacks before those that do not; a short
 answer then takes the sentences that follow its own (``context_chars``, fitted). Chosen sentences that stand next to
 each other in the document keep its order and punctuation, so an answer running across a sentence boundary is
-quoted whole. A question asking for a list gets the enumeration the best sentences open or belong to
+quoted whole. A question naming an item by its ordinal (其中第三个, 最后一条) gets that item of the listing the
+passages hold. A question asking for a list gets the enumeration the best sentences open or belong to
 (一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when it runs on. A question asking
 for an example adds the example sentence (比如…) that follows. Every sentence is verbatim and carries its marker.
 """
@@ -16,7 +17,8 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing
+from jianghua.assistant.condense import ordinal
+from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.ranking import Candidate, token_set
 from jianghua.assistant.overlap import bigrams
@@ -46,7 +48,12 @@ class ExtractiveGenerator:
             return declined(job, "redacted")
         ranked: list[Candidate] = ev.ranked
         sources: list[Source] = []
-        if LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question):
+        n = ordinal(job.question)
+        if n:                               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
+            listing = listing_for(ev.question, ranked, job.around, self.max_items)
+            if listing is not None and (n == -1 or n <= len(listing.items)):
+                sources = [listing.items[n - 1 if n > 0 else -1]]
+        if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
             sources = self.brief(ranked, models().second_cut, question=ev.question,

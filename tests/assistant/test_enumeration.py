@@ -66,3 +66,14 @@ def test_a_question_about_one_item_is_answered_from_it(seed_app):
     answer = _plain(seed_app.ask("专项整治要根治基层党建中的哪些问题？", [])["answer"])
     assert span in answer, answer
     assert not re.search(r"四要全面落实机关", answer)
+
+
+def test_an_ordinal_gets_that_item_of_the_listing(seed_app):
+    """"…3点建议，其中第二点是什么？" (an ordinal the previous answer did not resolve stays in the standalone
+    question): the second of the three announced items, not the list."""
+    lines = _lines("市领导在基层党组织书记述职评议会议上的讲话")
+    lead = next(i for i, ln in enumerate(lines) if "提3点建议" in ln)
+    items = [re.match(r"^[^。]+", ln).group() for ln in lines[lead + 1:] if re.match(r"^[一二三]要", ln)][:3]
+    answer = _plain(seed_app.ask("市领导提出的3点建议，其中第二点是什么？", [])["answer"])
+    assert answer.startswith(items[1]), (answer, items)
+    assert items[0] not in answer and items[2] not in answer
