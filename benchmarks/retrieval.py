@@ -14,6 +14,8 @@ hybrid mode only.
   text). recall@k = share of queries found in the top k; MRR@10. Reported for dev and test apart, and for the
   ``named`` (a year, relative year or document) and ``paraphrase`` kinds; ``year_first`` = share of the questions
   naming a 政府工作报告's year whose first hit comes from that report.
+- years (evals/sets/years, written blind to the code): 60 questions naming a report's year (8 relative: 今年/去年/前年)
+  over the genre corpus; year_first and recall@5 per half, old and new pipeline.
 - seed:test: fact, list and cross questions; recall@k = share of a query's gold answers in the top k, averaged over
   queries (as evals/runner.py); MRR@10.
 - CMRC 2018 dev: hit@k = a chunk in the top k contains a gold answer (as benchmarks/cmrc2018.py).
@@ -113,6 +115,28 @@ def genre_bench(searcher) -> dict:
     return res
 
 
+def years_bench(searcher) -> dict:
+    """evals/sets/years (60 questions naming a report's year, written blind to the code on 2026-12-02): the share whose
+    first hit comes from the named year's report, and recall@5 (the gold span), per half, old and new pipeline."""
+    root = _HERE.parent / "evals" / "sets" / "years"
+    split = {q["_id"]: q["split"] for q in map(json.loads, (root / "queries.jsonl").read_text("utf-8").splitlines())}
+    es = load_set(root)
+    res: dict = {}
+    for config in ("old", "new"):
+        searcher.stages = {s: s in CONFIGS[config] for s in searcher.stages}
+        rows = []
+        for q in es.queries:
+            rels = [(r.doc, r.answer) for r in es.qrels_for(q.id)]
+            hits = searcher.search(q.text, K).hits
+            rows.append((split[q.id], bool(hits) and stem(hits[0].source) == rels[0][0],
+                         any(stem(h.source) == d and M.contains(h.chunk.text, a) for h in hits[:5] for d, a in rels)))
+        res[config] = {part: {"n": sum(1 for p, _, _ in rows if p == part),
+                              "year_first": round(M.mean(f for p, f, _ in rows if p == part), 4),
+                              "recall@5": round(M.mean(r for p, _, r in rows if p == part), 4)}
+                       for part in ("dev", "test")}
+    return res
+
+
 def seed_bench(searcher) -> dict:
     es = load_set("seed:test")
     qs = [{"text": q.text, "qrels": [(r.doc, r.answer) for r in es.qrels_for(q.id)]}
@@ -194,6 +218,9 @@ def to_markdown(r: dict) -> str:
     for cm, x in (r.get("cmrc_dev") or {}).items():
         lines.append(f"| CMRC dev ({x['n']}) | {cm} | {x['hit@1']:.3f} | {x['hit@5']:.3f} | {x['hit@10']:.3f} | "
                      f"{x['mrr@10']:.3f} | | | |")
+    for cm, row in (r.get("years") or {}).items():
+        for part, x in row.items():
+            lines.append(f"| years:{part} ({x['n']}) | {cm}/hybrid | | {x['recall@5']:.3f} | | | | | {x['year_first']} |")
     lt = r["latency_genre_hybrid_ms"]
     lines += ["", f"genre hybrid search ms: old p50 {lt['old']['p50']} / p95 {lt['old']['p95']}; new p50 "
                   f"{lt['new']['p50']} / p95 {lt['new']['p95']} (p95 ratio {lt['ratio_p95']}); ask p50 "
@@ -220,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "load_average": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
               "genre_chunks": kb.stats()["chunks"], "genre": genre_bench(searcher)}
+    result["years"] = years_bench(searcher)
     texts = [q.text for q in genre.queries]
     result["latency_genre_hybrid_ms"] = latency(searcher, texts)
     seed = load_set("seed:test")
