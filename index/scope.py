@@ -4,7 +4,8 @@ A question names a year (2019年…; 今年/去年/前年, counted from ``today`
 else the corpus's latest year), a document type (政府工作报告, 党代会报告 via 十九大报告 …, 决议, 表态发言, 通报), a
 congress (十九大 → 2017), a speaker the corpus knows, or quotes a document's title. Year, type and speaker found
 together are combined (2019年 + 政府工作报告 → the 2019 政府工作报告); documents named by title are added to those
-(a question may name two: 表态发言和基层党建工作会讲话). A scope that matches no document is not applied.
+(a question may name two: 表态发言和基层党建工作会讲话) — with a year named, only those of that year or undated
+("2023年国务院政府工作报告" quotes every year's title). A scope that matches no document is not applied.
 ``terms`` are the words of the question that named the scope; the keyword query leaves them out.
 """
 from __future__ import annotations
@@ -149,6 +150,8 @@ def infer_scope(query: str, catalog: Catalog, today: str | None = None) -> Scope
     if titled:                       # documents named by title join the others: 表态发言和基层党建工作会讲话
         tm = np.zeros(len(catalog.docs), bool)
         tm[list(titled)] = True
+        if chosen:                   # …but not another year's: "2023年国务院政府工作报告" quotes every year's title
+            tm &= np.isin(catalog.years, chosen) | (np.asarray(catalog.years) == 0)
         m = tm if m is None else m | tm
     if not m.any():
         return Scope(named=named, note="the question names documents this version does not have")

@@ -42,6 +42,9 @@ def names(cat, scope):
     ("李强作的报告说了什么？", ["d1"]),
     ("首届中国国际进口博览会开幕式上讲了什么？", ["d7"]),                 # named by its title
     ("表态发言和区直机关党建推进会讲话都提到了什么？", ["d5", "d6"]),   # two documents named apart
+    # the title every national report shares names no other year's report when a year is named
+    ("2023年国务院政府工作报告定的国内生产总值增长目标是多少？", ["d0"]),
+    ("国务院政府工作报告定的增长目标是多少？", ["d0", "d1", "d2"]),
     ("软弱涣散村级党组织什么时候整顿完成？", []),
 ])
 def test_infer_scope(cat, q, docs):
