@@ -48,7 +48,7 @@ class ExtractiveGenerator:
             return declined(job, "redacted")
         ranked: list[Candidate] = ev.ranked
         sources: list[Source] = []
-        n = ordinal(job.question)
+        n = asked_item(job.question, job.history)
         if n:                               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
             listing = listing_for(ev.question, ranked, job.around, self.max_items)
             if listing is not None and (n == -1 or n <= len(listing.items)):
@@ -163,6 +163,17 @@ def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int
     """Every chosen sentence was in the previous answer, and there are as many: the answer would repeat it."""
     flagged = {(c.source.hit.chunk.id, c.source.start) for c in ranked if "previous" in c.flags}
     return len(sources) >= previous_count and all((s.hit.chunk.id, s.start) in flagged for s in sources)
+
+
+PARTITIVE = re.compile(r"(?:其中|里面|当中)的?(?:排在?)?(?:第|头|首|最后|末)")
+
+
+def asked_item(question: str, history) -> int | None:
+    """The item number a question asks for (``condense.ordinal``) when it points into a list: in a conversation, or
+    after 其中/里面 ("…3点建议，其中第二点是什么？"); a question of its own naming 第一个五年计划 asks for no item."""
+    if not (history or PARTITIVE.search(question)):
+        return None
+    return ordinal(question)
 
 
 def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Source]:

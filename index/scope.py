@@ -151,7 +151,7 @@ def infer_scope(query: str, catalog: Catalog, today: str | None = None) -> Scope
         tm = np.zeros(len(catalog.docs), bool)
         tm[list(titled)] = True
         if chosen:                   # …but not another year's: "2023年国务院政府工作报告" quotes every year's title
-            tm &= np.isin(catalog.years, chosen) | (np.asarray(catalog.years) == 0)
+            tm &= np.isin(catalog.years, chosen) | (catalog.years == 0)
         m = tm if m is None else m | tm
     if not m.any():
         return Scope(named=named, note="the question names documents this version does not have")

@@ -179,3 +179,11 @@ def test_a_numbered_formulation_is_explained_by_the_enumeration_after_its_senten
     alone = Hit(Chunk("c1", "d", text[:36] + "我们要坚持问题导向。", (), 0, 46), "d", "d.txt", 1.0)
     c2 = candidates(q, [alone], lambda t: [], kind)
     assert c2[0].features["kind_holds"] == 0.0
+
+
+def test_an_ordinal_asks_for_an_item_only_when_it_points_into_a_list():
+    from jianghua.assistant.extractive import asked_item
+    assert asked_item("市领导提出的3点建议，其中第二点是什么？", []) == 2
+    assert asked_item("第二条是怎么表述的？", [{"role": "user", "content": "要提升哪三种“力”？"}]) == 2
+    assert asked_item("第一个五年计划期间建成了哪些项目？", []) is None      # a name, not an item of a list
+    assert asked_item("其中最后一条是什么？", []) == -1
