@@ -115,17 +115,27 @@ def with_context(sources: list[Source], limit: int) -> list[Source]:
     out = list(sources)
     used = sum(len(s.quote) for s in out)
     for src in sources:
-        sents = sentences_of(src.hit)
-        idx = next((i for i, s in enumerate(sents) if s.start == src.start), None)
+        sents, idx = _place(src)
         if idx is None or idx + 1 >= len(sents):
             continue
         nxt = sents[idx + 1]
-        if any(s.hit.chunk.id == nxt.hit.chunk.id and s.start == nxt.start for s in out):
+        if _taken(nxt, out):
             continue
         if used + len(nxt.quote) <= limit:
             out.append(nxt)
             used += len(nxt.quote)
     return out
+
+
+def _place(src: Source) -> tuple[list[Source], int | None]:
+    """The sentences of ``src``'s passage and the index of ``src`` among them (None when it is not one of them)."""
+    sents = sentences_of(src.hit)
+    return sents, next((i for i, s in enumerate(sents) if s.start == src.start), None)
+
+
+def _taken(src: Source, sources: list[Source]) -> bool:
+    """``src`` (the same passage and start) is among ``sources`` already."""
+    return any(s.hit.chunk.id == src.hit.chunk.id and s.start == src.start for s in sources)
 
 
 def _held(question, text: str) -> set[str]:
@@ -185,8 +195,7 @@ def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Sour
     best = sources[0]
     if not ANTECEDENT_NEEDED.match(best.quote.strip()):
         return sources
-    sents = sentences_of(best.hit)
-    idx = next((i for i, s in enumerate(sents) if s.start == best.start), None)
+    sents, idx = _place(best)
     if idx is None:
         return sources
     if idx > 0:
@@ -198,7 +207,7 @@ def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Sour
         prev = max(ends, key=lambda s: s.end, default=None)
         if prev is None or best.start - prev.end > 2:       # passages may overlap; nothing may lie between
             return sources
-    if any(s.hit.chunk.id == prev.hit.chunk.id and s.start == prev.start for s in sources):
+    if _taken(prev, sources):
         return sources
     if len(best.quote) + len(prev.quote) > limit:
         return sources
@@ -213,8 +222,7 @@ def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Sour
 def with_example(sources: list[Source]) -> list[Source]:
     """The sentence after the best one, when it gives the example (比如…)."""
     best = sources[0]
-    sents = sentences_of(best.hit)
-    idx = next((i for i, s in enumerate(sents) if s.start == best.start), None)
+    sents, idx = _place(best)
     if idx is None or idx + 1 >= len(sents) or not EXAMPLE.match(sents[idx + 1].quote):
         return sources
     return [best, sents[idx + 1]]

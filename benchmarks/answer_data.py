@@ -31,6 +31,9 @@ CMRC = SHARED / "bench" / "cmrc2018"
 GENRE = SHARED / "corpus" / "genre"
 SEEDS = _HERE.parent / "samples" / "seeds"
 CROSS_KBS = tuple(os.environ.get("JIANGHUA_CROSS_KBS", "seed,sets").split(","))
+# knowledge bases of the documents a set was written over: followups (also negatives, indomain); followups2 and
+# followups3 (written blind to the code, 2026-12-01 and 2026-12-02)
+SET_KBS = {"sets": "followups", "sets2": "followups2", "sets3": "followups3"}
 CACHE = Path(os.environ.get("JIANGHUA_BENCH_CACHE", Path.home() / ".cache" / "jianghua" / "bench"))
 
 
@@ -71,15 +74,9 @@ def build_kb(name: str, embed: bool = True, progress: bool = True):
             kb.ingest([SEEDS], progress=progress, embed=False)
         elif name == "genre":
             kb.ingest([SEEDS, GENRE], progress=progress, embed=False)
-        elif name == "sets":        # the documents the followups / negatives / indomain sets were written over
+        elif name in SET_KBS:       # the documents an eval set was written over
             from jianghua.evals.data import load_set
-            kb.ingest(load_set("followups").corpus_files(), progress=progress, embed=False)
-        elif name == "sets2":       # the documents of followups2 (written blind to the code, 2026-12-01)
-            from jianghua.evals.data import load_set
-            kb.ingest(load_set("followups2").corpus_files(), progress=progress, embed=False)
-        elif name == "sets3":       # the documents of followups3 (written blind to the code, 2026-12-02)
-            from jianghua.evals.data import load_set
-            kb.ingest(load_set("followups3").corpus_files(), progress=progress, embed=False)
+            kb.ingest(load_set(SET_KBS[name]).corpus_files(), progress=progress, embed=False)
         else:
             raise SystemExit(f"unknown knowledge base {name!r}")
     if embed:

@@ -118,9 +118,7 @@ def genre_bench(searcher) -> dict:
 def years_bench(searcher) -> dict:
     """evals/sets/years (60 questions naming a report's year, written blind to the code on 2026-12-02): the share whose
     first hit comes from the named year's report, and recall@5 (the gold span), per half, old and new pipeline."""
-    root = _HERE.parent / "evals" / "sets" / "years"
-    split = {q["_id"]: q["split"] for q in map(json.loads, (root / "queries.jsonl").read_text("utf-8").splitlines())}
-    es = load_set(root)
+    es = load_set(_HERE.parent / "evals" / "sets" / "years")
     res: dict = {}
     for config in ("old", "new"):
         searcher.stages = {s: s in CONFIGS[config] for s in searcher.stages}
@@ -128,7 +126,7 @@ def years_bench(searcher) -> dict:
         for q in es.queries:
             rels = [(r.doc, r.answer) for r in es.qrels_for(q.id)]
             hits = searcher.search(q.text, K).hits
-            rows.append((split[q.id], bool(hits) and stem(hits[0].source) == rels[0][0],
+            rows.append((q.split, bool(hits) and stem(hits[0].source) == rels[0][0],
                          any(stem(h.source) == d and M.contains(h.chunk.text, a) for h in hits[:5] for d, a in rels)))
         res[config] = {part: {"n": sum(1 for p, _, _ in rows if p == part),
                               "year_first": round(M.mean(f for p, f, _ in rows if p == part), 4),
