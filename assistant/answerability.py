@@ -59,6 +59,7 @@ class Models:
     relevance_cut: float        # a cited passage must hold this share of the question's content (verify)
     fitted_on: dict
     context_chars: int = 0      # an extractive answer shorter than this takes the sentences after its own
+    sentence_dense: dict | None = None   # {"top": K, "weight": w}: the best K sentences re-weighed by their own vectors
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +67,7 @@ def models() -> Models:
     d = json.loads(resources.files("jianghua.assistant").joinpath("answerability.json").read_text(encoding="utf-8"))
     return Models(Logistic.from_dict(d["sentence"]), Logistic.from_dict(d["answer_dense"]),
                   Logistic.from_dict(d["answer_lexical"]), float(d["second_cut"]), float(d["relevance_cut"]),
-                  d.get("fitted_on", {}), int(d.get("context_chars", 0)))
+                  d.get("fitted_on", {}), int(d.get("context_chars", 0)), d.get("sentence_dense"))
 
 
 def features(q: Question, ranked: list, hits: list, dense: list[float | None], kind) -> dict[str, float]:

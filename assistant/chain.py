@@ -162,7 +162,9 @@ class Assistant:
         return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
                                             max(1, view.n_chunks), dense, previous,
                                             own_words(turn.normalised) if follow_up else None,
-                                            beyond=follow_up and bool(previous) and asks_beyond(turn.normalised)))
+                                            beyond=follow_up and bool(previous) and asks_beyond(turn.normalised),
+                                            similar=lambda texts: self.searcher.sentence_similarity(
+                                                turn.standalone, texts)))
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""

@@ -40,6 +40,11 @@ ASKED_COUNT_WORDS = re.compile(rf"(?:有|是)?(?:哪[几些{CN}\d]*|多少|几)(
 ASKED_LIST = re.compile(r"哪[几两{CN}\d]+[个条点项种类方面部分]|哪些|几[个条点项种类]|分了|包括")
 
 
+# a demonstrative with a head noun that names nothing of its own (这些人, 这个事, 那些东西): together they stand for
+# the previous topic ("这些人大部分是从哪里来的？" → "<topic>大部分是从哪里来的？")
+GENERIC_REF = re.compile(rf"(?:这些|那些|[这那][两{CN}几]?[{CLASSIFIERS}]?)(?:人(?!大代表|大常委|民|才|员|口|士)|东西|事情|事儿|事(?!业|项|务)|地方)")
+
+
 def ordinal(question: str) -> int | None:
     """1-based item number the question points at; -1 for the last one."""
     m = ORDINAL.search(question)
@@ -65,7 +70,7 @@ def needs_history(question: str) -> bool:
     q = question.strip()
     if len(_own_content(q)) <= 1:
         return True
-    return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
+    return bool(ORDINAL.search(q) or DEMONSTRATIVE.search(q) or GENERIC_REF.search(q) or PRONOUN.search(q) or ELLIPSIS.match(q)
                 or re.match(r"^(?:那|那么|而|再看)(?![是里边样些])", q)
                 or len(re.sub(r"[^\u4e00-\u9fff\w]", "", q)) <= 6)
 
@@ -162,6 +167,9 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     prev_topic = topic(previous)
     if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
         return f"{prev_topic}，{q}"
+    g = GENERIC_REF.search(q)
+    if g:
+        return q[:g.start()] + prev_topic + q[g.end():]
     m = DEMONSTRATIVE.search(q)
     if m:
         noun = m.group(1)

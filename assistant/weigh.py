@@ -7,6 +7,8 @@ called when the decision is to answer.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jianghua.assistant import answerability, ranking
@@ -45,13 +47,15 @@ def asks_structure(text: str) -> bool:
 
 
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
-          previous: list[str] | None = None, focus: str | None = None, beyond: bool = False) -> Evidence:
+          previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
+          similar: Callable[[list[str]], list[float] | None] | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
     words (its references to the conversation removed), which rank the sentences once the decision is taken;
     ``beyond``: the follow-up asks for more than the previous answer said (除了…, …之外, 还提了什么), so its sentences go
-    last once the decision is taken."""
+    last once the decision is taken; ``similar``: cosine of the question and each of some sentences (their own
+    vectors), which re-weighs the best few once the decision is to answer (``rerank_dense``)."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -72,6 +76,8 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
+    if similar is not None and decision.answer and m.sentence_dense:
+        cands = rerank_dense(cands, similar, int(m.sentence_dense["top"]), float(m.sentence_dense["weight"]))
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
     if fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens):
         # the standalone question carries the previous topic; what the follow-up asks in its own words is not there
@@ -84,6 +90,23 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
                 c.score *= 0.1
         cands = sorted(cands, key=lambda c: -c.score)
     return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq)
+
+
+def rerank_dense(cands: list[ranking.Candidate], similar, top: int, weight: float) -> list[ranking.Candidate]:
+    """The best ``top`` sentences re-weighed by how close each one's own vector is to the question's: the sentence
+    model's log-odds plus ``weight`` × (its cosine − the best cosine among them). Passage vectors blur the sentence
+    that answers with its neighbours; a sentence's own vector tells "建成于1998年" from the line that only restates
+    the topic. The decision to answer was taken before, on the model's scores as fitted."""
+    head = cands[:top]
+    sims = similar([c.quote for c in head]) if head and weight > 0 else None
+    if not sims:
+        return cands
+    best = max(sims)
+    for c, s in zip(head, sims):
+        c.features["sentence_dense"] = s
+        p = min(max(c.score, 1e-9), 1 - 1e-9)
+        c.score = 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) + weight * (s - best))))
+    return sorted(cands, key=lambda c: -c.score)
 
 
 FOCUS_FLOOR = 0.4

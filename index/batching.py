@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -20,6 +21,17 @@ def queries_waiting(embedder) -> int:
     """How many search queries are waiting for (or being embedded by) ``embedder`` right now: background work
     on the same embedder lets them go first (see index/embedding.py)."""
     return _callers.get(id(embedder), 0)
+
+
+@contextmanager
+def queries_waiting_guard(embedder):
+    """Count the caller among the queries waiting for ``embedder`` while it embeds something the search needs now
+    (the sentences an answer weighs), so background work gives way as it does for queries."""
+    _count(embedder, 1)
+    try:
+        yield
+    finally:
+        _count(embedder, -1)
 
 
 def _count(embedder, d: int) -> None:

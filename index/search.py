@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jianghua.index.backends import view_class
-from jianghua.index.batching import QueryBatcher
+from jianghua.index.batching import QueryBatcher, queries_waiting_guard
 from jianghua.index.fusion import adaptive_config, adaptive_weights, keyword_coverage, rrf
 from jianghua.index.kb import KnowledgeBase
 from jianghua.index.rewrite import keyword_terms
@@ -32,6 +32,7 @@ from jianghua.errors import InputError
 from jianghua.records import Chunk, Hit
 
 QUERY_CACHE = 512
+SENTENCE_CACHE = 4096
 STAGES = ("scope", "fields", "rewrite", "adaptive")
 DEFAULT_OFF = ("adaptive",)   # measured: helps paraphrased genre questions, costs the seed set (index/fusion.json)
 SCOPE_BONUS = 1.0      # more than any RRF score: a passage of the documents a question names ranks first
@@ -52,6 +53,7 @@ class HybridSearcher:
         self._views: dict[int, VersionView] = {}
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._scache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._batcher = QueryBatcher(kb.embedder)
         self.stages = {s: s not in DEFAULT_OFF for s in STAGES}
         self.reranker = None
@@ -181,6 +183,27 @@ class HybridSearcher:
             blob = found.get(r)
             out.append(None if blob is None else float(np.frombuffer(blob, np.float32) @ qv))
         return out
+
+    def sentence_similarity(self, query: str, texts: list[str]) -> list[float] | None:
+        """Cosine of the query's vector and each of ``texts`` embedded as a passage (the best sentences of the
+        retrieved passages, which the answer's ranking weighs); None when dense search is off. Sentence vectors
+        are kept by text (the same passages come back for many questions); background embedding on the same
+        embedder gives way while these are embedded."""
+        if self.settings.dense_weight <= 0 or not texts:
+            return None
+        with self._lock:
+            known = {t: self._scache[t] for t in texts if t in self._scache}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            with queries_waiting_guard(self.kb.embedder):
+                vecs = np.asarray(self.kb.embedder.embed_passages(missing), np.float32)
+            with self._lock:
+                for t, v in zip(missing, vecs):
+                    known[t] = self._scache[t] = v
+                while len(self._scache) > SENTENCE_CACHE:
+                    self._scache.popitem(last=False)
+        qv = np.asarray(self._query_vector(query), np.float32).reshape(-1)
+        return [float(known[t] @ qv) for t in texts]
 
     def following(self, hit: Hit, n: int = 2, version: int | str | None = None) -> list[Hit]:
         """The ``n`` passages after ``hit`` in its document, in the same version (for context that runs on)."""

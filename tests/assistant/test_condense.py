@@ -135,3 +135,18 @@ def test_an_ordinal_without_a_classifier_and_an_unshown_list_keep_the_previous_t
                                      "资料中未找到与该问题直接相关的内容。"))
     # the ordinal stays with the list's topic (not 那种 replaced by it, the ordinal left dangling in front)
     assert got.startswith("习近平在纪念抗美援朝出国作战70周年大会上讲伟大抗美援朝精神") and got.endswith("排第三的那种精神原话怎么说的？"), got
+
+
+@pytest.mark.parametrize("follow_up, kept", [("这些人大部分是从哪里来的？", "大部分是从哪里来的？"),
+                                             ("那些东西现在怎么样了？", "现在怎么样了？"),
+                                             ("这个事什么时候办完？", "什么时候办完？")])
+def test_a_demonstrative_with_a_generic_noun_stands_for_the_previous_topic(follow_up, kept):
+    history = [{"role": "user", "content": "驰援湖北的医疗队有多少支、多少医务人员？"},
+               {"role": "assistant", "content": "这次驰援湖北的346支医疗队、4.2万余名医务人员，绝大部分来自公立医院[1]。"}]
+    out = condense_without_llm(follow_up, history)
+    assert out.endswith(kept) and "驰援湖北" in out
+    assert "的人" not in out and "东西" not in out and "事" not in out.replace("医务", "")
+    # a noun of its own stays ("针对这些问题" → "针对<topic>的问题"); 这些人大代表 are deputies, not "these people"
+    assert condense_without_llm("针对这些问题，要求什么时候整改到位？", history).startswith("针对驰援湖北")
+    assert "的问题，要求" in condense_without_llm("针对这些问题，要求什么时候整改到位？", history)
+    assert "人大代表" in condense_without_llm("这些人大代表提了什么建议？", history)

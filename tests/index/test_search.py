@@ -156,3 +156,40 @@ def test_with_every_stage_off_the_search_is_the_plain_fusion(seed_kb):
         expected = sum(w / (st.rrf_k + r) for w, r in ((st.keyword_weight, h.keyword_rank),
                                                          (st.dense_weight, h.dense_rank)) if r)
         assert h.score == pytest.approx(expected)
+
+
+# -- sentence similarity (the answer's second ranking stage) --------------------------------------------------------
+
+def test_sentence_similarity_is_the_cosine_of_query_and_passage_vectors(seed_kb):
+    import numpy as np
+    searcher = HybridSearcher(seed_kb)
+    hit = searcher.search(QUERY, k=1).hits[0]
+    texts = [s for s in hit.chunk.text.split("。") if s][:3]
+    sims = searcher.sentence_similarity(QUERY, texts)
+    q = seed_kb.embedder.embed_query(QUERY)
+    want = seed_kb.embedder.embed_passages(texts) @ q
+    assert np.allclose(sims, want, atol=1e-5)
+    assert all(-1.0 <= s <= 1.0 for s in sims)
+
+
+def test_sentence_vectors_are_embedded_once(seed_kb):
+    searcher = HybridSearcher(seed_kb)
+    calls = []
+    real = seed_kb.embedder.embed_passages
+
+    def counting(texts):
+        calls.append(list(texts))
+        return real(texts)
+
+    searcher.kb.embedder.embed_passages = counting
+    try:
+        searcher.sentence_similarity(QUERY, ["村级党组织整顿完成。", "党员发展工作。"])
+        searcher.sentence_similarity("党员发展", ["党员发展工作。", "新的一句话。", "新的一句话。"])
+    finally:
+        del searcher.kb.embedder.embed_passages
+    assert calls == [["村级党组织整顿完成。", "党员发展工作。"], ["新的一句话。"]]
+
+
+def test_sentence_similarity_is_off_with_dense_search(seed_kb):
+    kb = KnowledgeBase.open(seed_kb.settings.with_(dense_weight=0.0), embedder=seed_kb.embedder)
+    assert HybridSearcher(kb).sentence_similarity(QUERY, ["村级党组织整顿完成。"]) is None

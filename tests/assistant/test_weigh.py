@@ -1,0 +1,67 @@
+"""Weighing (assistant/weigh.py): the second ranking stage by each sentence's own vector re-orders only the best
+few sentences, never changes the decision to answer, and is a no-op without vectors."""
+from __future__ import annotations
+
+import pytest
+
+from jianghua.assistant import answerability
+from jianghua.assistant.chain import Turn
+from jianghua.assistant.weigh import rerank_dense, weigh
+
+QUESTIONS = ("软弱涣散村党组织整顿要在什么时候之前完成？", "区直机关党组织存在哪些共性问题？",
+             "标准化党员活动室的“八有”标准包括哪些内容？")
+
+
+def _weigh(app, question: str, similar):
+    turn = app.assistant.prepare.invoke(Turn(question, []))
+    view = turn.view
+    return turn, weigh(turn.standalone, turn.hits, view.tokenizer.tokens, view.keyword.df, max(1, view.n_chunks),
+                       app.assistant.searcher.dense_similarity(turn.standalone, turn.hits), similar=similar)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_second_stage_reorders_the_best_few_and_keeps_the_decision(seed_app, question):
+    searcher = seed_app.assistant.searcher
+    turn, plain = _weigh(seed_app, question, None)
+    _, reweighed = _weigh(seed_app, question, lambda texts: searcher.sentence_similarity(turn.standalone, texts))
+    cfg = answerability.models().sentence_dense
+    assert cfg and cfg["weight"] > 0
+    assert reweighed.decision.as_dict() == plain.decision.as_dict()
+    assert plain.decision.answer
+    k = int(cfg["top"])
+    head = {c.quote for c in plain.ranked[:k]}
+    assert reweighed.ranked[0].quote in head
+    sims = searcher.sentence_similarity(turn.standalone, [c.quote for c in plain.ranked[:k]])
+    closest = plain.ranked[:k][sims.index(max(sims))].quote
+    # the sentence closest to the question keeps its score; the others can only lose
+    before = {c.quote: c.score for c in plain.ranked}
+    after = {c.quote: c.score for c in reweighed.ranked}
+    assert after[closest] == pytest.approx(before[closest])
+    assert all(after[q] <= before[q] + 1e-12 for q in head)
+    assert all(after[q] == before[q] for q in before if q not in head)
+
+
+def test_weight_zero_or_no_vectors_leave_the_ranking_as_it_was(seed_app):
+    turn, plain = _weigh(seed_app, QUESTIONS[0], None)
+    order = [c.quote for c in plain.ranked]
+    same = rerank_dense(list(plain.ranked), lambda texts: [0.5] * len(texts), 5, 0.0)
+    assert [c.quote for c in same] == order
+    same = rerank_dense(list(plain.ranked), lambda texts: None, 5, 15.0)
+    assert [c.quote for c in same] == order
+
+
+def test_a_closer_sentence_overtakes_by_its_weight_times_the_cosine_gap(seed_app):
+    import math
+    _, plain = _weigh(seed_app, QUESTIONS[1], None)
+    first, second = plain.ranked[0].quote, plain.ranked[1].quote
+
+    def logit(p):
+        return math.log(p / (1 - p))
+    lead = logit(plain.ranked[0].score) - logit(plain.ranked[1].score)
+    sims = lambda texts: [0.8 if t == second else 0.7 for t in texts]   # noqa: E731  second is closer by 0.1
+    out = rerank_dense(list(plain.ranked), sims, 5, (lead + 0.5) / 0.1)
+    assert out[0].quote == second and out[0].features["sentence_dense"] == 0.8
+    assert out[1].quote == first
+    _, plain = _weigh(seed_app, QUESTIONS[1], None)          # rerank_dense re-scores the candidates it is given
+    out = rerank_dense(list(plain.ranked), sims, 5, max(0.0, lead - 0.5) / 0.1)
+    assert out[0].quote == first
