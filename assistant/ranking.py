@@ -67,14 +67,18 @@ def is_heading(text: str, hit: Hit) -> bool:
     return len(t) <= 40 and not _TERMINAL.search(t)
 
 
+# the ceremony of a report or speech: presenting it for review (我代表…向大会报告工作，请予审议) and thanks or
+# greetings to its audience (向…表示衷心的感谢, 致以崇高的敬意)
+CEREMONY = re.compile(r"请予审议|请予以审议|(?:表示|致以)(?:衷心|诚挚|崇高|亲切|最)[^，。]{0,6}(?:感谢|谢意|敬意|问候)")
 HEADER_LINE = re.compile(r"^(?:标题|日期|来源|作者|发布时间|编辑|专栏|责任编辑|原标题)\s*[:：]|https?://|www\.")
 
 
 def is_meta(text: str) -> bool:
     """A sentence about the speech rather than of it: an announcement of its parts ("下面，我讲三点意见"), a
-    salutation, or a header line of the file (来源：https://…, 标题：…, a web address)."""
+    salutation, its ceremony (…请予审议, 向…表示衷心的感谢), or a header line of the file (来源：https://…, 标题：…,
+    a web address)."""
     t = text.strip()
-    return bool(META.search(t) or HEADER_LINE.search(t))
+    return bool(META.search(t) or HEADER_LINE.search(t) or CEREMONY.search(t))
 
 
 def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | None] | None = None,

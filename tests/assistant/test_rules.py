@@ -119,12 +119,18 @@ def test_a_follow_up_with_nothing_of_its_own_gets_the_previous_topic():
 
 
 @pytest.mark.parametrize("s", ["下面，我结合本次述职评议会，谈三点感受、三点建议。", "下面，我讲三点意见。",
-                               "同志们，今天召开全区基层党建工作会议。"])
+                               "同志们，今天召开全区基层党建工作会议。",
+                               # the ceremony of a report (genre corpus, 海拉尔区政府工作报告 and a 讲话)
+                               "现在,我代表海拉尔区人民政府向大会作工作报告,请予审议。",
+                               "现在，我代表区政府向大会作工作报告，请予审议，并请区政协委员和列席会议的同志提出意见。",
+                               "以及广大人民群众，向各级党政机关和企事业单位广大党员、干部，致以崇高的敬意！",
+                               "向港澳台同胞、海外侨胞，表示衷心的感谢！"])
 def test_meta_sentences(s):
     assert is_meta(s)
 
 
-@pytest.mark.parametrize("s", ["全面从严治党永远在路上。", "要坚持把政治建设摆在首位，下面的工作要跟上。"])
+@pytest.mark.parametrize("s", ["全面从严治党永远在路上。", "要坚持把政治建设摆在首位，下面的工作要跟上。",
+                               "提请区人大常委会审议的地方性法规草案5件。", "群众对整改结果表示满意。"])
 def test_not_meta(s):
     assert not is_meta(s)
 
