@@ -162,9 +162,12 @@ def test_an_unpunctuated_megabyte_is_cut_into_capped_chunks_in_linear_time():
     times = {}
     for n in (250_000, 1_000_000):
         doc = document_from_text((letters * (n // len(letters) + 1))[:n], "x")
-        t0 = time.perf_counter()
-        chunks = chunk_document(doc, ChunkerSettings(400))
-        times[n] = time.perf_counter() - t0
+        best = float("inf")
+        for _ in range(3):           # the best of three: a busy machine slows one run, not the algorithm
+            t0 = time.perf_counter()
+            chunks = chunk_document(doc, ChunkerSettings(400))
+            best = min(best, time.perf_counter() - t0)
+        times[n] = best
         assert max(len(c.text) for c in chunks) == 400 and len(chunks) == -(-n // 400)   # pieces of size
         assert all(doc.text[c.start:c.end] == c.text for c in chunks)
     assert times[1_000_000] < 10 * times[250_000] + 0.5, times      # linear, not quadratic
