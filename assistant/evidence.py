@@ -5,6 +5,7 @@ A sentence's score is the IDF-weighted share of the question's terms it contains
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from jianghua.assistant.citations import Source
@@ -20,9 +21,26 @@ class Scored:
     rank: int          # rank of the passage it came from (1 = best)
 
 
+# the salutation that opens a speech's body (同志们，朋友们：): in a text flattened from a web page it runs on from the
+# title, date and speaker into the first sentence, which it then buries ("新华社…电…的讲话（2020年10月23日）习近平同志们，
+# 朋友们：今天，…")
+SALUTATION = re.compile(r"(?:同志们|朋友们|同学们|老师们|女士们|先生们|各位代表|各位委员|各位来宾)[：:]")
+
+
 def sentences_of(hit: Hit) -> list[Source]:
+    """The sentences of a passage, as sources; a sentence is also cut after a salutation inside it, so that the
+    title and salutation before it stand apart (a meta sentence) from what the speech says."""
     c = hit.chunk
-    return [Source(hit, c.start + s.start, c.start + s.end) for s in split_sentences(c.text)]
+    out = []
+    for s in split_sentences(c.text):
+        a = s.start
+        for m in SALUTATION.finditer(c.text, s.start, s.end):
+            b = m.end()
+            if s.end - b >= 4 and b - a >= 4:
+                out.append(Source(hit, c.start + a, c.start + b))
+                a = b
+        out.append(Source(hit, c.start + a, c.start + s.end))
+    return out
 
 
 def score_sentences(question_terms: list[str], hits: list[Hit], idf, tokens) -> list[Scored]:

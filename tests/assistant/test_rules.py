@@ -193,3 +193,23 @@ def test_an_ordinal_asks_for_an_item_only_when_it_points_into_a_list():
     assert asked_item("第二条是怎么表述的？", [{"role": "user", "content": "要提升哪三种“力”？"}]) == 2
     assert asked_item("第一个五年计划期间建成了哪些项目？", []) is None      # a name, not an item of a list
     assert asked_item("其中最后一条是什么？", []) == -1
+
+
+def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_first_sentence():
+    """Genre corpus, xi_speeches_2020_jhsjk/2020-10-23_052.txt (a web page flattened to one line): dateline, title,
+    date, speaker and salutation run into the speech's first sentence. The salutation ends a meta sentence of its own;
+    the speech's words stand alone, and both are verbatim spans of the passage."""
+    from jianghua.assistant.evidence import sentences_of
+    from jianghua.records import Chunk, Hit
+    text = ("新华社北京10月23日电在纪念中国人民志愿军抗美援朝出国作战70周年大会上的讲话（2020年10月23日）习近平同志们，"
+            "朋友们：今天，我们在这里隆重集会，纪念中国人民志愿军抗美援朝出国作战70周年。70年前，由中华优秀儿女组成的中国"
+            "人民志愿军，肩负着人民的重托、民族的期望，赢得了抗美援朝战争伟大胜利。")
+    hit = Hit(Chunk("c0", "d", text, (), 100, 100 + len(text)), "d", "d.txt", 1.0)
+    quotes = [s.quote for s in sentences_of(hit)]
+    assert quotes[0].endswith("习近平同志们，朋友们：") and is_meta(quotes[0])
+    assert quotes[1] == "今天，我们在这里隆重集会，纪念中国人民志愿军抗美援朝出国作战70周年。" and not is_meta(quotes[1])
+    assert all(text[s.start - 100:s.end - 100] == s.quote for s in sentences_of(hit))
+    # a salutation that is the whole sentence, or a colon after an ordinary noun, cuts nothing
+    plain = "同志们：\n各地区各部门要把思想和行动统一到中央决策部署上来：一是提高认识。"
+    hit2 = Hit(Chunk("c1", "d", plain, (), 0, len(plain)), "d", "d.txt", 1.0)
+    assert [s.quote for s in sentences_of(hit2)] == ["同志们：", "各地区各部门要把思想和行动统一到中央决策部署上来：一是提高认识。"]
