@@ -127,6 +127,9 @@ def _ellipsis(slot: str, previous: str) -> str:
     y = YEAR.search(slot)
     if y and YEAR.search(previous):
         return shift_years(previous, y.group())
+    head = _same_head(slot, previous)
+    if head:                          # 工匠精神呢？ after …怎么概括劳模精神的？: the word with the same head noun
+        return previous.replace(head, slot, 1)
     import jieba.posseg as pseg
     tags = {"ns", "nt", "nr", "nz"}
     new = [w for w in pseg.cut(slot) if w.flag in tags]
@@ -135,6 +138,19 @@ def _ellipsis(slot: str, previous: str) -> str:
             if w.flag == new[0].flag and w.word not in slot:
                 return previous.replace(w.word, slot, 1)
     return f"{slot}{topic(previous)}{_tail(previous)}"
+
+
+def _same_head(slot: str, previous: str) -> str | None:
+    """The word of ``previous`` that ends in the same two characters as ``slot`` (a Chinese compound's head comes
+    last: 工匠精神 / 劳模精神, 农村居民 / 城镇居民) and differs from it, when there is exactly one such word."""
+    if len(slot) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", slot) or slot in previous:
+        return None
+    import jieba
+    words, end = list(jieba.cut(previous)), slot[-2:]
+    found = {w for w in words if len(w) >= 3 and w.endswith(end)}
+    found |= {a + b for a, b in zip(words, words[1:]) if b == end and len(a) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", a)}
+    found.discard(slot)
+    return found.pop() if len(found) == 1 else None
 
 
 def _tail(question: str) -> str:

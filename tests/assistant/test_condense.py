@@ -150,3 +150,22 @@ def test_a_demonstrative_with_a_generic_noun_stands_for_the_previous_topic(follo
     assert condense_without_llm("针对这些问题，要求什么时候整改到位？", history).startswith("针对驰援湖北")
     assert "的问题，要求" in condense_without_llm("针对这些问题，要求什么时候整改到位？", history)
     assert "人大代表" in condense_without_llm("这些人大代表提了什么建议？", history)
+
+
+@pytest.mark.parametrize("previous, follow_up, standalone", [
+    # genre corpus, 2020-11-25 全国劳动模范和先进工作者表彰大会: 劳模精神、劳动精神、工匠精神
+    ("习近平在全国劳模表彰大会上是怎么概括劳模精神的？", "工匠精神呢？", "习近平在全国劳模表彰大会上是怎么概括工匠精神的？"),
+    ("2019年农村居民人均可支配收入增长多少？", "城镇居民呢？", "2019年城镇居民人均可支配收入增长多少？"),
+])
+def test_an_elliptical_slot_replaces_the_word_with_the_same_head(previous, follow_up, standalone):
+    """A compound's head comes last: the slot takes the place of the one word of the previous question that ends as it
+    does, rather than being put in front of the whole question."""
+    history = [{"role": "user", "content": previous}, {"role": "assistant", "content": "……"}]
+    assert condense_without_llm(follow_up, history) == standalone
+
+
+def test_an_elliptical_slot_without_a_same_head_word_keeps_the_previous_rules():
+    history = [{"role": "user", "content": "2019年农村居民人均可支配收入增长多少？"}, {"role": "assistant", "content": "……"}]
+    assert condense_without_llm("那2020年呢？", history) == "2020年农村居民人均可支配收入增长多少？"
+    two = [{"role": "user", "content": "劳模精神和工匠精神各是怎么表述的？"}, {"role": "assistant", "content": "……"}]
+    assert "劳模精神和工匠精神" in condense_without_llm("劳动精神呢？", two)      # two words end in 精神: none is replaced
