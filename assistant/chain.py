@@ -116,7 +116,7 @@ class Assistant:
         nxt = self.searcher.following(last, 2, version=turn.version)
         ids = {h.chunk.id for h in nxt}
         return ((nxt + [h for h in hits if h.chunk.id not in ids])[:ANSWER_HITS],
-                {**trace, "continued_from": last.chunk.id})
+                {**trace, "continued_from": last.chunk.id, "continuation": [h.chunk.id for h in nxt]})
 
     def _within_conversation(self, turn: Turn, hits: list[Hit], trace: dict,
                              quoted: list[Hit]) -> tuple[list[Hit], dict]:
@@ -166,7 +166,9 @@ class Assistant:
                                             own_words(turn.normalised) if follow_up else None,
                                             beyond=follow_up and bool(previous) and asks_beyond(turn.normalised),
                                             similar=None if continued else lambda texts:
-                                            self.searcher.sentence_similarity(turn.standalone, texts)))
+                                            self.searcher.sentence_similarity(turn.standalone, texts),
+                                            continuation=(turn.search_trace or {}).get("continuation")
+                                            if only_navigation(turn.normalised) else None))
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""
@@ -251,6 +253,14 @@ def _holds_asked_kind(evidence, checks) -> bool:
 
 
 CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下一(?:句|段|条|部分)")
+# the words of a request that asks only for the place ("下一段讲的是什么？", "报告接着又说了啥？")
+_NAVIGATION_WORDS = re.compile(r"下面|后面|往下|内容|什么|哪些|部分|报告|通报|讲话|文件|文章|发言|材料|[讲说谈提写了的是啥呢又还那这该份篇他她里一段句条项点个]")
+
+
+def only_navigation(question: str) -> bool:
+    """The question asks what comes next and nothing else: no word of its own besides the place it points to."""
+    rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", question))
+    return bool(CONTINUES.search(question)) and not re.sub(r"[^\u4e00-\u9fff]", "", rest)
 
 
 def _quoted_passages(searcher, history: list[dict], version) -> list[Hit]:

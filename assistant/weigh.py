@@ -48,14 +48,17 @@ def asks_structure(text: str) -> bool:
 
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
           previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
-          similar: Callable[[list[str]], list[float] | None] | None = None) -> Evidence:
+          similar: Callable[[list[str]], list[float] | None] | None = None,
+          continuation: list[str] | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
     words (its references to the conversation removed), which rank the sentences once the decision is taken;
     ``beyond``: the follow-up asks for more than the previous answer said (除了…, …之外, 还提了什么), so its sentences go
     last once the decision is taken; ``similar``: cosine of the question and each of some sentences (their own
-    vectors), which re-weighs the best few once the decision is to answer (``rerank_dense``)."""
+    vectors), which re-weighs the best few once the decision is to answer (``rerank_dense``); ``continuation``: the
+    passages that follow the one the previous answer quoted, when the follow-up asks only for what comes next
+    (they answer it in the document's order even though it holds no word to weigh)."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -76,6 +79,12 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
+    if continuation and not decision.answer:
+        # "下一段讲的是什么？": nothing to weigh but the place — what follows the passage the previous answer quoted
+        ahead = _ahead(cands, continuation)
+        if ahead:
+            cands = ahead + [c for c in cands if c not in ahead]
+            decision = answerability.Decision(True, decision.probability, decision.model, {**x, "continued": 1.0})
     if similar is not None and decision.answer and m.sentence_dense:
         cands = rerank_dense(cands, similar, int(m.sentence_dense["top"]), float(m.sentence_dense["weight"]))
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
@@ -107,6 +116,14 @@ def rerank_dense(cands: list[ranking.Candidate], similar, top: int, weight: floa
         p = min(max(c.score, 1e-9), 1 - 1e-9)
         c.score = 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) + weight * (s - best))))
     return sorted(cands, key=lambda c: -c.score)
+
+
+def _ahead(cands: list[ranking.Candidate], chunk_ids: list[str]) -> list[ranking.Candidate]:
+    """The sentences of the passages that follow, in the document's order (headings and meta sentences left out)."""
+    order = {cid: i for i, cid in enumerate(chunk_ids)}
+    ahead = [c for c in cands if c.source.hit.chunk.id in order
+             and not c.features["heading"] and not c.features["meta"]]
+    return sorted(ahead, key=lambda c: (order[c.source.hit.chunk.id], c.index))
 
 
 FOCUS_FLOOR = 0.4

@@ -140,3 +140,19 @@ def test_a_follow_up_that_reads_as_complete_also_searches_the_conversation_docum
     assert r2["trace"]["standalone"] == q2
     assert set(r2["trace"]["search"].get("conversation_documents", [])) >= cited
     assert "conversation_documents" not in seed_app.ask(q2, [])["trace"]["search"]
+
+
+def test_a_bare_request_for_the_next_passage_is_answered_from_it(seed_app):
+    """"下一段讲的是什么？" holds no word to weigh: what follows the quoted passage is the answer, in the document's
+    order; a continuation word in front of an unrelated question does not make it one."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    first = r1["citations"][0]
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask("下一段讲的是什么？", history)
+    assert not r2["trace"]["declined"], r2["answer"]
+    assert r2["trace"]["evidence"]["decision"]["features"].get("continued") == 1.0
+    c = r2["citations"][0]
+    assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
+    r3 = seed_app.ask("接着问一下，红烧肉怎么做才好吃？", history)
+    assert r3["trace"]["declined"], r3["answer"]

@@ -213,3 +213,13 @@ def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_firs
     plain = "同志们：\n各地区各部门要把思想和行动统一到中央决策部署上来：一是提高认识。"
     hit2 = Hit(Chunk("c1", "d", plain, (), 0, len(plain)), "d", "d.txt", 1.0)
     assert [s.quote for s in sentences_of(hit2)] == ["同志们：", "各地区各部门要把思想和行动统一到中央决策部署上来：一是提高认识。"]
+
+
+@pytest.mark.parametrize("q, bare", [
+    ("下一段讲的是什么？", True), ("通报接着讲了什么？", True), ("报告接着又说了啥？", True), ("接下来那一项呢？", True),
+    ("接着问一下，红烧肉怎么做才好吃？", False),       # a question of its own behind the continuation word
+    ("讲完作风，接下来他讲了什么？", False), ("随后召开的会议决定了什么？", False), ("这一段讲的是什么？", False),
+])
+def test_a_request_for_what_comes_next_and_nothing_else(q, bare):
+    from jianghua.assistant.chain import only_navigation
+    assert only_navigation(q) is bare
