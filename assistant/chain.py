@@ -167,8 +167,8 @@ class Assistant:
                                             beyond=follow_up and bool(previous) and asks_beyond(turn.normalised),
                                             similar=None if continued else lambda texts:
                                             self.searcher.sentence_similarity(turn.standalone, texts),
-                                            continuation=(turn.search_trace or {}).get("continuation")
-                                            if only_navigation(turn.normalised) else None))
+                                            continuation=(turn.search_trace or {}).get("continuation"),
+                                            bare=only_navigation(turn.normalised)))
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""

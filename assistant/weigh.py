@@ -49,7 +49,7 @@ def asks_structure(text: str) -> bool:
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
           previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
           similar: Callable[[list[str]], list[float] | None] | None = None,
-          continuation: list[str] | None = None) -> Evidence:
+          continuation: list[str] | None = None, bare: bool = False) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
@@ -57,8 +57,9 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     ``beyond``: the follow-up asks for more than the previous answer said (除了…, …之外, 还提了什么), so its sentences go
     last once the decision is taken; ``similar``: cosine of the question and each of some sentences (their own
     vectors), which re-weighs the best few once the decision is to answer (``rerank_dense``); ``continuation``: the
-    passages that follow the one the previous answer quoted, when the follow-up asks only for what comes next
-    (they answer it in the document's order even though it holds no word to weigh)."""
+    passages that follow the one the previous answer quoted (接着/下一段); ``bare``: the follow-up asks only for what
+    comes next, so those passages answer it in the document's order even though it holds no word to weigh, and the
+    previous answer's sentences are left out."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -79,7 +80,9 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
-    if continuation and not decision.answer:
+    if continuation and bare and previous:     # "下一段讲的是什么？" never asks for what was already said
+        cands = [c for c in cands if "previous" not in c.flags] or cands
+    if continuation and bare and not decision.answer:
         # "下一段讲的是什么？": nothing to weigh but the place — what follows the passage the previous answer quoted
         ahead = _ahead(cands, continuation)
         if ahead:

@@ -154,5 +154,7 @@ def test_a_bare_request_for_the_next_passage_is_answered_from_it(seed_app):
     assert r2["trace"]["evidence"]["decision"]["features"].get("continued") == 1.0
     c = r2["citations"][0]
     assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
+    said = {(x["chunk_id"], x["start"]) for x in r1["citations"]}
+    assert not said & {(x["chunk_id"], x["start"]) for x in r2["citations"]}      # nothing said before is repeated
     r3 = seed_app.ask("接着问一下，红烧肉怎么做才好吃？", history)
     assert r3["trace"]["declined"], r3["answer"]
