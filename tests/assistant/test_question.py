@@ -19,6 +19,21 @@ def test_normalise_quotes_fullwidth_and_spaces(typed, expected):
     assert normalise(typed) == expected
 
 
+@pytest.mark.parametrize("typed, expected", [
+    ("存量房贷利息少付了，咋做到的？", "存量房贷利息少付了，怎么做到的？"),
+    ("效果咋样？", "效果怎么样？"),
+    ("爱国卫生运动说到底算个啥？", "爱国卫生运动说到底算个什么？"),
+    ("为啥要一体推进不敢腐、不能腐、不想腐？", "为什么要一体推进不敢腐、不能腐、不想腐？"),
+    ("啥时候整改到位？", "什么时候整改到位？"),
+])
+def test_normalise_writes_spoken_question_words_as_written_ones(typed, expected, seed_kb):
+    """No official text says 咋 or 啥: left as they are, they count as salient words the corpus lacks."""
+    assert normalise(typed) == expected
+    from jianghua.index.search import HybridSearcher
+    view = HybridSearcher(seed_kb).view()
+    assert not any(w in view.tokenizer.tokens(normalise(typed)) for w in ("咋", "啥"))
+
+
 def test_normalise_keeps_chinese_punctuation():
     q = "各级党组织书记，在主体责任中要做到什么？"
     assert normalise(q) == q
