@@ -12,7 +12,7 @@ Headings (short unpunctuated lines, "（一）旗帜鲜明将政治建设摆在�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from jianghua.assistant.citations import Source
@@ -182,6 +182,12 @@ def listings(anchor: Source, strip: list[Source], rank: int, limit: int, structu
     return out
 
 
+def _beside_title(question, title: str):
+    """``question`` without the content terms its document's title holds (itself when that would leave none)."""
+    terms = [t for t in question.terms if t.text not in (title or "")]
+    return replace(question, terms=terms) if terms and len(terms) < len(question.terms) else question
+
+
 def strip_of(hit: Hit, around: Callable[[Hit], list[Hit]] | None) -> list[Source]:
     """The sentences of the passages around ``hit`` (just its own without ``around``), in document order."""
     hits = around(hit) if around is not None else [hit]
@@ -241,7 +247,10 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> 
         return None
     best = max(found, key=value)
     top = ranked[0]
-    single, listed = question.coverage(top.quote), question.coverage(best.text())
+    # the words naming the document (its title: 全国劳动模范和先进工作者表彰大会) are its, not a sentence's: the opening
+    # sentence that repeats them does not cover "…讲了哪几个方面？" better than the list does
+    single = _beside_title(question, top.source.hit.title).coverage(top.quote)
+    listed = _beside_title(question, best.items[0].hit.title).coverage(best.text())
     if listed + 0.05 < single:
         return None
     inline = top.quote.count("、") >= 2          # the best sentence lists the answer itself: 甲、乙、丙

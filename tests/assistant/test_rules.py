@@ -223,3 +223,34 @@ def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_firs
 def test_a_request_for_what_comes_next_and_nothing_else(q, bare):
     from jianghua.assistant.chain import only_navigation
     assert only_navigation(q) is bare
+
+
+def test_the_words_naming_the_document_do_not_let_its_opening_outweigh_the_list():
+    """Genre corpus, 2020-11-25 全国劳动模范和先进工作者表彰大会讲话: "依靠工人阶级开启新征程讲了哪几个方面？" is answered by
+    the lead and its 第一…第四 items, though the speech's opening sentence holds more of the question's words — the
+    ones its title holds too."""
+    from jianghua.assistant.citations import Source
+    from jianghua.assistant.enumeration import listing_for
+    from jianghua.assistant.question import Question, Term
+    from jianghua.assistant.ranking import Candidate
+    from jianghua.records import Chunk, Hit
+    title = "在全国劳动模范和先进工作者表彰大会上的讲话"
+    opening = "今天，我们隆重召开大会，表彰全国劳动模范和先进工作者，激励全党全国各族人民弘扬劳模精神。"
+    body = ("立足新发展阶段，必须紧紧依靠工人阶级和广大劳动群众，开启新征程，扬帆再出发。第一，大力弘扬劳模精神、劳动精神、"
+            "工匠精神。第二，充分发挥工人阶级和广大劳动群众主力军作用。第三，努力建设高素质劳动大军。第四，切实实现好、"
+            "维护好、发展好劳动者合法权益。")
+    h1 = Hit(Chunk("c1", "d", opening, (), 0, len(opening)), title, "d.txt", 1.0)
+    h2 = Hit(Chunk("c2", "d", body, (), 500, 500 + len(body)), title, "d.txt", 0.9)
+    lead_end = body.index("第一")
+    ranked = [Candidate(Source(h1, 0, len(opening)), {}, 0, 0.2), Candidate(Source(h2, 500, 500 + lead_end), {}, 0, 0.1)]
+    q = Question("全国劳动模范和先进工作者表彰大会上，依靠工人阶级开启新征程讲了哪几个方面？",
+                 [Term("全国劳动模范", 3.0, True), Term("先进工作者", 3.0, True), Term("表彰大会", 2.0, True),
+                  Term("工人阶级", 2.0, True), Term("新征程", 2.0, True)])
+    listing = listing_for(q, ranked, lambda h: [h], 10)
+    assert listing is not None
+    assert [s.quote[:3] for s in listing.items] == ["第一，", "第二，", "第三，", "第四，"]
+    # the same opening in a document whose title does not hold those words still wins: it names them itself
+    h1b = Hit(h1.chunk, "讲话", "d.txt", 1.0)
+    h2b = Hit(h2.chunk, "讲话", "d.txt", 0.9)
+    ranked_b = [Candidate(Source(h1b, 0, len(opening)), {}, 0, 0.2), Candidate(Source(h2b, 500, 500 + lead_end), {}, 0, 0.1)]
+    assert listing_for(q, ranked_b, lambda h: [h], 10) is None
