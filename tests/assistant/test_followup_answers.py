@@ -101,17 +101,22 @@ def test_an_off_topic_question_in_a_conversation_is_still_declined(seed_app):
         assert not r["grounded"]
 
 
-def test_what_comes_next_is_read_after_the_quoted_passage(seed_app):
-    """"接着讲了什么？" after an answer: the answer comes from the same document, after what was quoted."""
+def _after_first_answer(seed_app, follow_up: str):
+    """The first answer of the 通报 and the answer to ``follow_up`` asked after it."""
     q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
     r1 = seed_app.ask(q1, [])
-    first = r1["citations"][0]
     history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
-    r2 = seed_app.ask("通报接着讲了什么？", history)
+    r2 = seed_app.ask(follow_up, history)
     assert not r2["trace"]["declined"], r2["answer"]
+    first, c = r1["citations"][0], r2["citations"][0]
+    assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)   # after what was quoted
+    return r1, r2, history
+
+
+def test_what_comes_next_is_read_after_the_quoted_passage(seed_app):
+    """"接着讲了什么？" after an answer: the answer comes from the same document, after what was quoted."""
+    _, r2, _ = _after_first_answer(seed_app, "通报接着讲了什么？")
     assert r2["trace"]["search"].get("continued_from")
-    c = r2["citations"][0]
-    assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
 
 
 @pytest.mark.parametrize("first, beyond", [
@@ -145,15 +150,8 @@ def test_a_follow_up_that_reads_as_complete_also_searches_the_conversation_docum
 def test_a_bare_request_for_the_next_passage_is_answered_from_it(seed_app):
     """"下一段讲的是什么？" holds no word to weigh: what follows the quoted passage is the answer, in the document's
     order; a continuation word in front of an unrelated question does not make it one."""
-    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
-    r1 = seed_app.ask(q1, [])
-    first = r1["citations"][0]
-    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
-    r2 = seed_app.ask("下一段讲的是什么？", history)
-    assert not r2["trace"]["declined"], r2["answer"]
+    r1, r2, history = _after_first_answer(seed_app, "下一段讲的是什么？")
     assert r2["trace"]["evidence"]["decision"]["features"].get("continued") == 1.0
-    c = r2["citations"][0]
-    assert c["doc_id"] == first["doc_id"] and c["start"] >= first["end"], (c, first)
     said = {(x["chunk_id"], x["start"]) for x in r1["citations"]}
     assert not said & {(x["chunk_id"], x["start"]) for x in r2["citations"]}      # nothing said before is repeated
     r3 = seed_app.ask("接着问一下，红烧肉怎么做才好吃？", history)
