@@ -257,9 +257,13 @@ CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下�
 _NAVIGATION_WORDS = re.compile(r"下面|后面|往下|内容|什么|哪些|部分|报告|通报|讲话|文件|文章|发言|材料|[讲说谈提写了的是啥呢又还那这该份篇他她里一段句条项点个]")
 
 
+# "讲完作风，接下来…": the part already read, named only to say where to go on from
+_DONE_WITH = re.compile(r"^(?:那|那么)?(?:讲|说|谈|提)完(?:了)?[^，,。？?]{0,12}[，,]")
+
+
 def only_navigation(question: str) -> bool:
     """The question asks what comes next and nothing else: no word of its own besides the place it points to."""
-    rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", question))
+    rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", _DONE_WITH.sub("", question)))
     return bool(CONTINUES.search(question)) and not re.sub(r"[^\u4e00-\u9fff]", "", rest)
 
 

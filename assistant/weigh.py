@@ -82,12 +82,13 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
     if continuation and bare and previous:     # "下一段讲的是什么？" never asks for what was already said
         cands = [c for c in cands if "previous" not in c.flags] or cands
-    if continuation and bare and not decision.answer:
+    if continuation and bare:
         # "下一段讲的是什么？": nothing to weigh but the place — what follows the passage the previous answer quoted
         ahead = _ahead(cands, continuation)
         if ahead:
             cands = ahead + [c for c in cands if c not in ahead]
-            decision = answerability.Decision(True, decision.probability, decision.model, {**x, "continued": 1.0})
+            if not decision.answer:
+                decision = answerability.Decision(True, decision.probability, decision.model, {**x, "continued": 1.0})
     if similar is not None and decision.answer and m.sentence_dense:
         cands = rerank_dense(cands, similar, int(m.sentence_dense["top"]), float(m.sentence_dense["weight"]))
     fq = analyse(focus, tokens, df, n_chunks) if focus else None

@@ -218,7 +218,9 @@ def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_firs
 @pytest.mark.parametrize("q, bare", [
     ("下一段讲的是什么？", True), ("通报接着讲了什么？", True), ("报告接着又说了啥？", True), ("接下来那一项呢？", True),
     ("接着问一下，红烧肉怎么做才好吃？", False),       # a question of its own behind the continuation word
-    ("讲完作风，接下来他讲了什么？", False), ("随后召开的会议决定了什么？", False), ("这一段讲的是什么？", False),
+    ("讲完作风，接下来他讲了什么？", True),          # the part already read, named only to say where to go on from
+    ("讲完作风，接下来对调查研究怎么说？", False),
+    ("随后召开的会议决定了什么？", False), ("这一段讲的是什么？", False),
 ])
 def test_a_request_for_what_comes_next_and_nothing_else(q, bare):
     from jianghua.assistant.chain import only_navigation
