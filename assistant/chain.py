@@ -159,14 +159,12 @@ class Assistant:
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
         follow_up = turn.standalone != turn.normalised
         previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
-        # "接着讲了什么？" asks for what follows, in the document's order: no re-weighing by likeness to the question
-        continued = bool((turn.search_trace or {}).get("continued_from"))
         return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
                                             max(1, view.n_chunks), dense, previous,
                                             own_words(turn.normalised) if follow_up else None,
                                             beyond=follow_up and bool(previous) and asks_beyond(turn.normalised),
-                                            similar=None if continued else lambda texts:
-                                            self.searcher.sentence_similarity(turn.standalone, texts),
+                                            similar=lambda texts: self.searcher.sentence_similarity(
+                                                turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
                                             bare=only_navigation(turn.normalised)))
 

@@ -57,16 +57,16 @@ def to_simplified(text: str) -> str:
 
 
 # spoken question words, which no official text uses (so they would count as salient words the corpus lacks)
-_COLLOQUIAL = [("为啥", "为什么"), ("干啥", "做什么"), ("啥时候", "什么时候"), ("多会儿", "什么时候"), ("咋样", "怎么样"),
-               ("咋办", "怎么办"), ("咋", "怎么"), ("啥", "什么")]
-_COLLOQUIAL_RE = re.compile("|".join(a for a, _ in _COLLOQUIAL))
+_COLLOQUIAL = {"为啥": "为什么", "干啥": "做什么", "啥时候": "什么时候", "多会儿": "什么时候", "咋样": "怎么样",
+               "咋办": "怎么办", "咋": "怎么", "啥": "什么"}           # longer forms first: the alternation tries them in order
+_COLLOQUIAL_RE = re.compile("|".join(_COLLOQUIAL))
 
 
 def normalise(text: str) -> str:
     """Quotes, full-width forms and spaces normalised, spoken question words in their written form (咋 → 怎么,
     啥 → 什么); traditional characters left to ``choose_script``."""
     t = (text or "").translate(_QUOTE_MAP)
-    t = _COLLOQUIAL_RE.sub(lambda m: dict(_COLLOQUIAL)[m.group()], t)
+    t = _COLLOQUIAL_RE.sub(lambda m: _COLLOQUIAL[m.group()], t)
     t = _FULLWIDTH.sub(lambda m: chr(ord(m.group()) - 0xFEE0), t)
     t = _STRAIGHT.sub(lambda m: f"“{m.group(1)}”", t)
     t = re.sub(r"[ \t]+", " ", t)

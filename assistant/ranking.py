@@ -16,7 +16,7 @@ from functools import lru_cache
 from jianghua.assistant.answer_type import holds
 from jianghua.assistant.citations import Source
 from jianghua.assistant.enumeration import item_marker
-from jianghua.assistant.evidence import sentences_of
+from jianghua.assistant.evidence import SALUTATION, sentences_of
 from jianghua.assistant.question import Question
 from jianghua.assistant.overlap import bigrams
 from jianghua.records import Hit
@@ -29,7 +29,7 @@ SENTENCE_FEATURES = ("cov", "cov_window", "cov_passage", "bigram", "kind_expecte
 META = re.compile(r"^(?:下面|接下来|现在|最后|借此机会|在此)?[，,]?\s*(?:我|结合[^，。]{0,20}[，,]\s*我)?"
                   r"(?:就|先|再|简要|重点|主要)?(?:讲|谈|说|提)(?:[一二三四五六七八九十两几]+(?:点|个方面|条))"
                   r"|^(?:同志们|各位|大家)[，,！!：:]|(?:讲|谈|说)[一二三四五六七八九十两几]+点(?:意见|感受|建议|看法|体会)"
-                  r"|(?:同志们|朋友们|同学们|老师们|女士们|先生们|各位代表|各位委员|各位来宾)[：:]$")
+                  rf"|{SALUTATION.pattern}$")
 _TERMINAL = re.compile(r"[。！？；!?;…”」』)）]$")
 
 

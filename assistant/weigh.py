@@ -57,7 +57,8 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     ``beyond``: the follow-up asks for more than the previous answer said (除了…, …之外, 还提了什么), so its sentences go
     last once the decision is taken; ``similar``: cosine of the question and each of some sentences (their own
     vectors), which re-weighs the best few once the decision is to answer (``rerank_dense``); ``continuation``: the
-    passages that follow the one the previous answer quoted (接着/下一段); ``bare``: the follow-up asks only for what
+    passages that follow the one the previous answer quoted (接着/下一段; given, even empty, the sentences keep the
+    document's order rather than being re-weighed); ``bare``: the follow-up asks only for what
     comes next, so those passages answer it in the document's order even though it holds no word to weigh, and the
     previous answer's sentences are left out."""
     q = analyse(text, tokens, df, n_chunks)
@@ -80,16 +81,18 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
             c.features["kind_holds"] for c in top):
         # a numbered formulation (“四种病”) is answered only by its items; a passage that merely uses it is not
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "items_found": 0.0})
-    if continuation and bare and previous:     # "下一段讲的是什么？" never asks for what was already said
-        cands = [c for c in cands if "previous" not in c.flags] or cands
     if continuation and bare:
-        # "下一段讲的是什么？": nothing to weigh but the place — what follows the passage the previous answer quoted
+        # "下一段讲的是什么？": nothing to weigh but the place — what follows the passage the previous answer quoted,
+        # never what was already said
+        if previous:
+            cands = [c for c in cands if "previous" not in c.flags] or cands
         ahead = _ahead(cands, continuation)
         if ahead:
             cands = ahead + [c for c in cands if c not in ahead]
             if not decision.answer:
                 decision = answerability.Decision(True, decision.probability, decision.model, {**x, "continued": 1.0})
-    if similar is not None and decision.answer and m.sentence_dense:
+    # "接着讲了什么？" asks for what follows, in the document's order: no re-weighing by likeness to the question
+    if similar is not None and continuation is None and decision.answer and m.sentence_dense:
         cands = rerank_dense(cands, similar, int(m.sentence_dense["top"]), float(m.sentence_dense["weight"]))
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
     if fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens):
