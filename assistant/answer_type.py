@@ -23,7 +23,7 @@ RATIO_A = re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七�
 MONEY_Q = re.compile(r"多少钱|金额|报酬|工资|收入|经费|资金|万元|元")
 MONEY_A = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|[一二三四五六七八九十百千两]+(?:万|亿)?元")   # "*万元" (redacted) is no amount
 ASKS_WHICH = re.compile(r"是什么|是哪些|有哪些|分别|哪几")   # "多少个…分别是什么": asks for the items, not a count
-NUMBER_A = re.compile(rf"\d|[{CN_DIGITS}]+(?:{MEASURE}|%|分之)|百分之")
+NUMBER_A = re.compile(rf"\d+(?:[.．]\d+)?|[{CN_DIGITS}]+(?:{MEASURE}|%|分之)|百分之")
 DATE_Q = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|什么时间|最晚|截止|多长时间|多久|期限")
 DATE_A = re.compile(rf"\d+\s*(?:年|月|日|号|天|周|季度)|[{CN_DIGITS}]+(?:年|个月|月|天|周)|月底|年底|年初|年内|上半年|下半年|"
                     r"季度|每年|每月|每季|每周|定期|之前|以前|底前")
@@ -89,12 +89,14 @@ def redacted(sentence: str) -> bool:
 
 
 def holds(kind: tuple[str, str], sentence: str, question: str = "") -> bool:
-    """Does ``sentence`` hold an answer of ``kind``? Numbers the question itself names (八项规定) do not count."""
+    """Does ``sentence`` hold an answer of ``kind``? Numbers the question itself names (八项规定) do not count — as
+    whole numbers: the 5 of "增长5%左右" is not the 2025 of "2025年的目标是多少"."""
     name, detail = kind
     if name == "number":
         pattern = UNIT_A[detail[5:]] if detail.startswith("unit:") else {"ratio": RATIO_A, "money": MONEY_A}.get(
             detail, NUMBER_A)
-        return any(m.group() not in question for m in pattern.finditer(REDACTED.sub("", sentence)))
+        named = {m.group() for m in pattern.finditer(question)}
+        return any(m.group() not in named for m in pattern.finditer(REDACTED.sub("", sentence)))
     if name == "date":
         return bool(DATE_A.search(sentence))
     if name == "person":

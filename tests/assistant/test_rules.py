@@ -46,6 +46,14 @@ def test_numbers_the_question_names_do_not_answer_it():
     assert holds(("number", ""), "全年查处违反中央八项规定精神问题126起。", q)
 
 
+def test_a_year_in_the_question_does_not_hide_the_digits_of_its_answer():
+    # the question's numbers are compared whole: 5 is not 2025, 2025 itself still does not answer
+    q = "2025年政府工作报告定的经济增长预期目标是多少？"
+    assert holds(("number", ""), "今年发展主要预期目标是：国内生产总值增长5%左右；", q)
+    assert not holds(("number", ""), "2025年是“十四五”规划收官之年。", q)
+    assert holds(("number", ""), "城镇新增就业1200万人以上。", "2012年以来新增就业多少？")
+
+
 def test_a_redacted_figure_is_no_number():
     s = "全市共查处违反中央八项规定问题×××件，处理××人。"
     assert redacted(s)
