@@ -65,8 +65,11 @@ class ExtractiveGenerator:
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
                 part = clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None
                 fresh = [c for c in ranked if "previous" not in c.flags]
+                one = _asked_of(sources, fresh, ev.focus, job.tokens) if part is None else None
                 if part is not None:
                     sources = [part]
+                elif one is not None:
+                    sources = [one]
                 elif fresh:
                     sources = self.brief(fresh, models().second_cut, question=ev.question,
                                          context_chars=models().context_chars)
@@ -167,6 +170,19 @@ def clause_window(src: Source, focus, tokens, min_cover: float = 0.5) -> Source 
     a, b = bounds[i][0], bounds[min(i + 1, len(bounds) - 1)][1]
     body = quote[a:b].rstrip("，,；;：:")
     return Source(src.hit, src.start + a, src.start + a + len(body))
+
+
+def _asked_of(sources: list[Source], fresh: list[Candidate], focus, tokens, window: int = 6) -> Source | None:
+    """Of a previous answer's sentences, the one a follow-up's own words (``focus``) point at ("围绕这个方针，要提升
+    哪几种能力？" after two sentences, one of them on the 方针): it holds more of them than every other chosen
+    sentence and than the best new ones. None when no sentence stands out so."""
+    if focus is None or not focus.terms or len(sources) < 2:
+        return None
+    cover = lambda text: focus.coverage(text, token_set(tokens, text))      # noqa: E731
+    scored = sorted(((cover(s.quote), i) for i, s in enumerate(sources)), reverse=True)
+    best, i = scored[0]
+    rivals = [scored[1][0]] + [cover(c.quote) for c in fresh[:window]]
+    return sources[i] if best > 0 and best > max(rivals) else None
 
 
 def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int) -> bool:

@@ -156,3 +156,22 @@ def test_a_bare_request_for_the_next_passage_is_answered_from_it(seed_app):
     assert not said & {(x["chunk_id"], x["start"]) for x in r2["citations"]}      # nothing said before is repeated
     r3 = seed_app.ask("接着问一下，红烧肉怎么做才好吃？", history)
     assert r3["trace"]["declined"], r3["answer"]
+
+
+def test_the_previous_sentence_a_follow_up_points_at_answers_it_alone(seed_kb):
+    """A follow-up whose own words point at one of the previous answer's sentences ("围绕这个方针，要提升哪几种能力？")
+    is answered by that sentence alone; words no sentence holds choose none."""
+    from jianghua.assistant.evidence import sentences_of
+    from jianghua.assistant.extractive import _asked_of
+    from jianghua.index.search import HybridSearcher
+    s = HybridSearcher(seed_kb)
+    hit = next(h for h in s.search("迅速制定了整改落实方案和整改工作分工方案", 5).hits if "整改工作台账" in h.chunk.text)
+    sents = sentences_of(hit)
+    first = next(x for x in sents if "整改工作台账" in x.quote)
+    other = next(x for x in sents if x.start != first.start and "整改工作台账" not in x.quote and len(x.quote) > 10)
+    view = s.view()
+    ask = lambda text: analyse(text, view.tokenizer.tokens, view.keyword.df, view.n_chunks)   # noqa: E731
+    chosen = _asked_of([other, first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens)
+    assert chosen is first
+    assert _asked_of([other, first], [], ask("红烧肉怎么做？"), view.tokenizer.tokens) is None
+    assert _asked_of([first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens) is None
