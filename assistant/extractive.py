@@ -63,13 +63,12 @@ class ExtractiveGenerator:
             if EXAMPLE_Q.search(job.question):
                 sources = with_example(sources)
             if ev.previous_count and _repeats(sources, ranked, ev.previous_count):
-                part = clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None
                 fresh = [c for c in ranked if "previous" not in c.flags]
-                one = _asked_of(sources, fresh, ev.focus, job.tokens) if part is None else None
+                # the part of its first sentence the follow-up asks for, else the one sentence it points at
+                part = ((clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None)
+                        or _asked_of(sources, fresh, ev.focus, job.tokens))
                 if part is not None:
                     sources = [part]
-                elif one is not None:
-                    sources = [one]
                 elif fresh:
                     sources = self.brief(fresh, models().second_cut, question=ev.question,
                                          context_chars=models().context_chars)

@@ -92,7 +92,9 @@ def best_threshold(p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = No
 
 def fit_cases() -> list[A.Case]:
     cases = A.cmrc_cases("trial") + A.cross_cases("trial", limit=300)
-    return cases + A.dev_set_cases()
+    for spec in ("seed:dev", "indomain:dev", "negatives:dev", "followups:dev"):
+        cases += A.eval_set_cases(spec, kb="seed" if spec.startswith("seed") else "sets")
+    return cases
 
 
 CONTEXT_CHARS = (0, 100, 120, 130, 140, 150, 160)
