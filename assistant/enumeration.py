@@ -4,7 +4,9 @@ An enumeration is a lead (a sentence ending in ：, one announcing a count — "
 its items: a run of sentences opening with one family's markers in order (一是… 二是…, （一）（二）, 1. 2., 第一，…,
 一、 二、), possibly passages apart, each item's opening sentence quoted. Listings are looked for around the best
 sentences — the lead they are, the list they belong to, the section whose heading they sit under — and the one that
-covers the question best is chosen; a single sentence that covers the question better wins over any listing.
+covers the question best is chosen; a single sentence that covers the question better wins over any listing —
+except a listing whose lead announces as many of what the question asks to enumerate as it has items ("…把握了哪几个
+重点？" ↔ "…把握和体现了4个重点。一是…四是…"): that one answers it, whatever the opening sentence's words.
 
 Headings (short unpunctuated lines, "（一）旗帜鲜明将政治建设摆在首位。") are items only of a lead that announces them
 (a count, a heading above them) or when the question asks for the parts or titles of a text.
@@ -34,6 +36,10 @@ ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|�
 # a lead announcing its items: 提3点建议, 五个方面的基本要求, 主要有：, 如下
 ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
                        rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)?|如下|以下几|[：:]$")
+# what a question asks to enumerate (哪几个重点 → 重点, 哪三种精神 → 精神, 哪些生活习惯 → 生活习惯) and a lead that
+# announces that many of it ("把握和体现了4个重点")
+ASKED_NOUN = re.compile(rf"(?:哪(?:{_NUM}|几|些)|几)(?:个方面|个|点|条|项|种|类|件|大|方面|部分)?([\u4e00-\u9fff]{{2,10}})")
+_ASKED_TAIL = re.compile(r"(?:具体|分别|都|各|主要)?(?:是什么|是哪些|有哪些|有什么|是|呢|内容|包括)$")
 STRUCTURE_Q = re.compile(r"几个方面|哪几个方面|几部分|哪几部分|结构|框架|提纲|标题|分了?几|各条|几大")
 
 
@@ -188,6 +194,25 @@ def _beside_title(question, title: str):
     return replace(question, terms=terms) if terms and len(terms) < len(question.terms) else question
 
 
+def announces_asked(question: str, ls: Listing) -> bool:
+    """The listing's lead announces a count of what the question asks to enumerate ("…把握了哪几个重点？" ↔
+    "…把握和体现了4个重点。"), the count being its number of items."""
+    m = ASKED_NOUN.search(question)
+    if m is None or ls.lead is None:
+        return False
+    noun = m.group(1)
+    while (shorter := _ASKED_TAIL.sub("", noun)) != noun:
+        noun = shorter
+    if len(noun) < 2:
+        return False
+    head = noun[-2:]
+    a = re.search(rf"({_NUM})(?:个|点|条|项|种|类|件|大|方面)?[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote)
+    if a is None:
+        return False
+    n = cn_number(a.group(1)) if not a.group(1).isdigit() else int(a.group(1))
+    return n == len(ls.items)
+
+
 def strip_of(hit: Hit, around: Callable[[Hit], list[Hit]] | None) -> list[Source]:
     """The sentences of the passages around ``hit`` (just its own without ``around``), in document order."""
     hits = around(hit) if around is not None else [hit]
@@ -245,6 +270,9 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> 
     found = [ls for ls in found if not about_one_item(ls)]
     if not found:
         return None
+    announced = [ls for ls in found if announces_asked(question.text, ls)]
+    if announced:                 # its lead says it lists what the question asks for, as many as it has items
+        return max(announced, key=value)
     best = max(found, key=value)
     top = ranked[0]
     # the words naming the document (its title: 全国劳动模范和先进工作者表彰大会) are its, not a sentence's: the opening

@@ -4,6 +4,7 @@ content is answered from that item, not with the list of its siblings. Expected 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,39 @@ def test_an_ordinal_gets_that_item_of_the_listing(seed_app):
     answer = _plain(seed_app.ask("市领导提出的3点建议，其中第二点是什么？", [])["answer"])
     assert answer.startswith(items[1]), (answer, items)
     assert items[0] not in answer and items[2] not in answer
+
+
+GENRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre"
+LIFE_MEETING = GENRE / "xi_speeches_12371_pages" / "ARTI1514299446288460.txt"   # 2017 民主生活会 (a news report)
+
+
+@pytest.mark.skipif(not LIFE_MEETING.is_file(), reason="shared corpus not beside the repository")
+def test_a_lead_announcing_what_is_asked_gives_the_list():
+    """"…把握了哪几个重点？" asked of the report of the 2017 民主生活会: its opening sentence holds most of the
+    question's words (中央政治局, 民主生活会, 重点对照…, 自我检查), yet the answer is the paragraph whose lead announces
+    "4个重点" and its four 一是…四是 items — the items read off the document here."""
+    from jianghua.assistant.enumeration import ASKED_NOUN, announces_asked, listing_for
+    from jianghua.assistant.weigh import weigh
+    from jianghua.index.tokenize import get_tokenizer
+    from jianghua.records import Chunk, Hit
+
+    text = LIFE_MEETING.read_text(encoding="utf-8")
+    title = text.splitlines()[0].strip()
+    hits, pos = [], 0
+    for para in text.split("\n"):
+        if para.strip():
+            hits.append(Hit(Chunk(f"m-{len(hits)}", "m", para, (), pos, pos + len(para)), title, "m.txt", 1.0))
+        pos += len(para) + 1
+    lead = next(h for h in hits if "把握和体现了4个重点" in h.chunk.text)
+    items = re.findall(r"[一二三四]是带头[^。]+。", lead.chunk.text)
+    assert len(items) == 4
+    opening = next(h for h in hits if "召开民主生活会" in h.chunk.text and "重点对照" in h.chunk.text)
+    hits = [opening, lead] + [h for h in hits if h is not opening and h is not lead]
+    tok = get_tokenizer()
+    q = "2017年底中央政治局开民主生活会，政治局同志的对照检查发言把握了哪几个重点？"
+    ev = weigh(q, hits, tok.tokens, lambda t: sum(t in h.chunk.text for h in hits), len(hits))
+    found = listing_for(ev.question, ev.ranked, None)
+    assert found is not None and found.lead is not None and "4个重点" in found.lead.quote, found
+    assert [s.quote for s in found.items] == items
+    assert announces_asked(q, found)
+    assert ASKED_NOUN.search("要注重哪几点？") is None or not announces_asked("要注重哪几点？", found)
