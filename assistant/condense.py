@@ -118,7 +118,8 @@ def topic(question: str) -> str:
     return t.strip("，, ")
 
 
-def _strip_marker(item: str) -> str:
+def strip_item_marker(item: str) -> str:
+    """An item without its opening marker (三是…, （二）, 3., 第一，…): how the condenser quotes it."""
     return re.sub(rf"^(?:[{CN}]+(?:是|要)|[（(][{CN}\d]+[）)]|\d+[.、．]|第[{CN}]+[，,、]|[{CN}]+、)", "", item).strip()
 
 
@@ -179,7 +180,7 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         if item:
             rest = ORDINAL.sub("", q, count=1).strip("，, ")
             rest = re.sub(r"^(?:那|那么)", "", rest)
-            return f"{_strip_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
+            return f"{strip_item_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
     prev_topic = topic(previous)
     if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
         return f"{prev_topic}，{q}"

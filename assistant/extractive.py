@@ -5,7 +5,8 @@ answer stays short, those adding a content term of the question the first lacks 
 answer then takes the sentences that follow its own (``context_chars``, fitted). Chosen sentences that stand next to
 each other in the document keep its order and punctuation, so an answer running across a sentence boundary is
 quoted whole. A question naming an item by its ordinal (其中第三个, 最后一条) gets that item of the listing the
-passages hold. A question asking for a list gets the enumeration the best sentences open or belong to
+passages hold; a bare follow-up the condenser resolved into an item of the previous answer (第三条讲的是什么？) gets
+that item with the sentences that say what it means. A question asking for a list gets the enumeration the best sentences open or belong to
 (一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when it runs on. A question asking
 for an example adds the example sentence (比如…) that follows. Every sentence is verbatim and carries its marker.
 """
@@ -18,7 +19,7 @@ from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
 from jianghua.assistant.condense import ordinal
-from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, listing_for
+from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.ranking import Candidate, token_set
 from jianghua.assistant.overlap import bigrams
@@ -48,7 +49,11 @@ class ExtractiveGenerator:
             return declined(job, "redacted")
         ranked: list[Candidate] = ev.ranked
         sources: list[Source] = []
-        n = asked_item(job.question, job.history)
+        item = (_named_item(job.hits, job.around, job.history, job.question)
+                if ev.previous_count and not (ev.focus and ev.focus.terms) else None)
+        if item is not None:                # "第三点讲的是什么？": that item of the previous answer, with what it says
+            sources = with_body(item, self.max_chars, job.around)
+        n = asked_item(job.question, job.history) if not sources else None
         if n:                               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
             listing = listing_for(ev.question, ranked, job.around, self.max_items)
             if listing is not None and (n == -1 or n <= len(listing.items)):
@@ -182,6 +187,50 @@ def _asked_of(sources: list[Source], fresh: list[Candidate], focus, tokens, wind
     best, i = scored[0]
     rivals = [scored[1][0]] + [cover(c.quote) for c in fresh[:window]]
     return sources[i] if best > 0 and best > max(rivals) else None
+
+
+def _named_item(hits, around, history: list[dict], standalone: str) -> Source | None:
+    """The item of the previous answer (一是…, （三）…) that the standalone question quotes — an ordinal the condenser
+    resolved into the previous answer ("第三点讲的是什么？" → "<item 3>，讲的是什么？") —, found in the passages
+    retrieved or, when it heads one of them (a short item is its passage's section heading), in the one before."""
+    from jianghua.assistant.condense import answer_sentences, strip_item_marker
+    previous = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "assistant"), "")
+    cores = [c for c in (s.rstrip("。；;，,：:") for s in answer_sentences(previous))
+             if len(c) >= 6 and item_marker(c) is not None
+             and strip_item_marker(c)[:80].rstrip("。；，,;：:") + "，" in standalone]
+    if not cores:
+        return None
+    target = cores[0]
+    for hit in hits[:8]:
+        pool = [hit]
+        if around is not None and hit.chunk.section and hit.chunk.section[-1].rstrip("。") == target:
+            pool = around(hit)
+        for h in pool:
+            for s in sentences_of(h):
+                if s.quote.strip().rstrip("。；;，,：:") == target:
+                    return s
+    return None
+
+
+def with_body(item: Source, limit: int, around=None) -> list[Source]:
+    """An item's sentence and the sentences after it, up to the next item (a marker of any family) and, after the
+    first, while the answer stays within ``limit`` characters — into the passage that follows when the item ends its
+    own."""
+    out, used = [item], len(item.quote)
+    sents, idx = _place(item)
+    if idx is None:
+        return out
+    rest = sents[idx + 1:]
+    if not rest and around is not None:
+        after = sorted((h for h in around(item.hit) if h.chunk.doc_id == item.hit.chunk.doc_id
+                        and h.chunk.start >= item.end), key=lambda h: h.chunk.start)
+        rest = [s for h in after[:1] for s in sentences_of(h) if s.start >= item.end]
+    for s in rest:
+        if item_marker(s.quote) is not None or (len(out) > 1 and used + len(s.quote) > limit):
+            break                   # the item's first sentence of its own is always taken: it says what the item means
+        out.append(s)
+        used += len(s.quote)
+    return out
 
 
 def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int) -> bool:

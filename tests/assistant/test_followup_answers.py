@@ -175,3 +175,21 @@ def test_the_previous_sentence_a_follow_up_points_at_answers_it_alone(seed_kb):
     assert chosen is first
     assert _asked_of([other, first], [], ask("红烧肉怎么做？"), view.tokenizer.tokens) is None
     assert _asked_of([first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens) is None
+
+
+def test_a_bare_ordinal_follow_up_gets_the_item_with_what_it_says(seed_app):
+    """After the five 2020 工作打算 are listed by their headings, "第三条讲的是什么？" (no words of its own) is answered
+    by the third item and the sentence after it in its paragraph — both read off the seed file —, not by the
+    heading alone, the list again or another text."""
+    text = _seed("关于落实全面从严治党主体责任情况通报")
+    plans = text[text.index("2020年工作打算"):]
+    item, body = re.search(r"^(（三）[^。\n]+。)([^。\n]+。)", plans, re.M).groups()
+    q1 = "情况通报里2020年的工作打算有哪几条？"
+    r1 = seed_app.ask(q1, [])
+    assert item.rstrip("。") in _plain(r1["answer"])
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    r2 = seed_app.ask("第三条讲的是什么？", history)
+    answer = _plain(r2["answer"])
+    assert answer.startswith(item), answer
+    assert body in answer, answer
+    assert "（四）" not in answer and answer != _plain(r1["answer"])
