@@ -22,6 +22,7 @@ class Job:
     tokens: Callable[[str], list[str]]
     evidence: object | None = None          # weigh.Evidence: ranked sentences and the answer-or-decline decision
     around: Callable[[Hit], list[Hit]] | None = None     # the hit with the passages before and after it
+    passages_of: Callable[[str], list[Hit]] | None = None  # every passage of a document, in order (its outline)
 
 
 @dataclass

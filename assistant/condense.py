@@ -123,6 +123,42 @@ def strip_item_marker(item: str) -> str:
     return re.sub(rf"^(?:[{CN}]+(?:是|要)|[（(][{CN}\d]+[）)]|\d+[.、．]|第[{CN}]+[，,、]|[{CN}]+、)", "", item).strip()
 
 
+# the item after (or before) the one the previous question named by its ordinal
+NEXT_ITEM = re.compile(r"(接下来|下一|后面|后一|紧接着|再往下|上一|前一)的?(?:那|这)?一?(?:个方面|项|条|点|个|部分|方面)")
+
+
+def _next_item(question: str, previous: str) -> str | None:
+    """The previous question with its ordinal moved one on (接下来那一项, 下一条) or back (上一项), or replaced by the
+    follow-up's own when that is all it says (第三项呢？)."""
+    m = NEXT_ITEM.search(question)
+    p = ORDINAL.search(previous)
+    if not p or not p.group(1) or not cn_number(p.group(1)):
+        return None
+    own = ORDINAL.search(question)
+    if m is None and own is not None and own.group(1) and re.fullmatch(r"(?:那|那么)?(?:呢|是什么|又是什么|是啥)?[？?]?",
+                                                                         ORDINAL.sub("", question, count=1).strip()):
+        n = cn_number(own.group(1))           # "第三项呢？" after "…第一项是什么？": the same question of item three
+    elif m is not None:
+        n = cn_number(p.group(1)) + (-1 if m.group(1) in ("上一", "前一") else 1)
+    else:
+        return None
+    if not n or n < 1:
+        return None
+    digits = p.group(1)
+    new = str(n) if digits.isdigit() else _cn(n)
+    start = p.start(1)
+    return previous[:start] + new + previous[p.end(1):]
+
+
+def _cn(n: int) -> str:
+    units = "零一二三四五六七八九"
+    if n < 10:
+        return units[n]
+    if n < 20:
+        return "十" + (units[n - 10] if n > 10 else "")
+    return units[n // 10] + "十" + (units[n % 10] if n % 10 else "")
+
+
 def _ellipsis(slot: str, previous: str) -> str:
     """The previous question with ``slot`` put in the place of the same kind of words."""
     y = YEAR.search(slot)
@@ -172,6 +208,9 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     if not users:
         return q
     previous = users[-1].strip()
+    step = _next_item(q, previous)
+    if step is not None:                    # "接下来那一项呢？" after "…第一项是什么？" → "…第二项是什么？"
+        return step
     n = ordinal(q)
     listed = listed_items(answers[-1]) if n and answers else None
     if n and answers and (listed is not None or not ASKED_LIST.search(previous)):
@@ -228,9 +267,9 @@ def asks_beyond(question: str) -> bool:
 
 
 def own_words(question: str) -> str:
-    """A follow-up without its references to the conversation (ordinals, demonstratives, pronouns, 那…呢): what it
+    """A follow-up without its references to the conversation (ordinals, 下一条, demonstratives, pronouns, 那…呢): what it
     asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""
-    q = ORDINAL.sub("", question.strip())
+    q = NEXT_ITEM.sub("", ORDINAL.sub("", question.strip()))
     q = re.sub(r"^(?:那么|那|还有|除了|再说说|而|其中|里面|当中)", "", q)
     q = DEMONSTRATIVE.sub(lambda m: m.group(1), q)
     q = PRONOUN.sub("", q)

@@ -21,6 +21,7 @@ from jianghua.assistant.composition import Capabilities, Composition, Job, decli
 from jianghua.assistant.condense import ordinal
 from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
+from jianghua.assistant.outline import asked_part
 from jianghua.assistant.ranking import Candidate, token_set
 from jianghua.assistant.overlap import bigrams
 
@@ -54,7 +55,12 @@ class ExtractiveGenerator:
         if item is not None:                # "第三点讲的是什么？": that item of the previous answer, with what it says
             sources = with_body(item, self.max_chars, job.around)
         n = asked_item(job.question, job.history) if not sources else None
-        if n:                               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
+        if n or STRUCTURE_Q.search(job.question):
+            # "政府工作任务，第一项是什么？", "…分了哪几个部分？": the document's outline, where a heading holds the question
+            part = _outline_part(ev.question, ranked, job.passages_of, n)
+            if part:
+                sources = with_body(part[0], self.max_chars, job.around) if n else part
+        if n and not sources:               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
             listing = listing_for(ev.question, ranked, job.around, self.max_items)
             if listing is not None and (n == -1 or n <= len(listing.items)):
                 sources = [listing.items[n - 1 if n > 0 else -1]]
@@ -212,6 +218,18 @@ def _named_item(hits, around, history: list[dict], standalone: str) -> Source | 
     return None
 
 
+def _outline_part(question, ranked: list[Candidate], passages_of, n: int | None) -> list[Source] | None:
+    """The part of a document's outline the question asks for (``outline.asked_part``), in the documents of the
+    best three sentences, best first."""
+    if passages_of is None:
+        return None
+    for doc_id in dict.fromkeys(c.source.hit.chunk.doc_id for c in ranked[:3]):
+        part = asked_part(question, passages_of(doc_id), n)
+        if part:
+            return part
+    return None
+
+
 def with_body(item: Source, limit: int, around=None) -> list[Source]:
     """An item's sentence and the sentences after it, up to the next item (a marker of any family) and, after the
     first, while the answer stays within ``limit`` characters — into the passage that follows when the item ends its
@@ -239,7 +257,9 @@ def _repeats(sources: list[Source], ranked: list[Candidate], previous_count: int
     return len(sources) >= previous_count and all((s.hit.chunk.id, s.start) in flagged for s in sources)
 
 
-PARTITIVE = re.compile(r"(?:其中|里面|当中)的?(?:排在?)?(?:第|头|首|最后|末)")
+PARTITIVE = re.compile(r"(?:其中|里面|当中)的?(?:排在?)?(?:第|头|首|最后|末)|"
+                       r"第[一二三四五六七八九十\d]+(?:项|条|点|个|部分|方面)(?=是什么|是哪|讲的?是?什么|讲了什么|说的是什么|"
+                       r"内容|呢|[？?]$)")
 
 
 def asked_item(question: str, history) -> int | None:

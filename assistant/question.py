@@ -35,6 +35,9 @@ DEMONSTRATIVE_WORD = re.compile(r"^[这那该此本][两几一二三四五六七
 # does not say the count — no evidence either way that a passage answers
 COUNT_WORD = re.compile(r"^(?:[哪几][一二三四五六七八九十两几\d]*|[一二三四五六七八九十两]+)"
                         r"(?:个方面|方面|个|项|条|种|点|类|样|部分|件|批)$")
+# an ordinal that points at an item (第一项是什么, 其中第三条, 第二部分): where it is, not what it says — no content
+ORDINAL_POINTER = re.compile(r"第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面)")
+ORDINAL_WORD = re.compile(r"^第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面)?$")
 _QUOTE_MAP = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "‘": "“", "’": "”", "〝": "“", "〞": "”",
                             "﹁": "“", "﹂": "”", "\u3000": " ", "\u00a0": " "})
 _FULLWIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\uff0d\uff0f]")
@@ -126,8 +129,10 @@ def analyse(text: str, tokens, df, n_docs: int) -> Question:
     """``tokens(text)`` and ``df(term)`` come from the version's tokenizer and keyword index; ``n_docs`` is its
     number of passages (for idf)."""
     quoted = [q.strip() for q in QUOTED.findall(text) if q.strip()]
+    pointer = bool(ORDINAL_POINTER.search(text))
     toks = [t for t in dict.fromkeys(tokens(text))
-            if t not in QUESTION_WORDS and not DEMONSTRATIVE_WORD.match(t) and not COUNT_WORD.match(t)]
+            if t not in QUESTION_WORDS and not DEMONSTRATIVE_WORD.match(t) and not COUNT_WORD.match(t)
+            and not (pointer and ORDINAL_WORD.match(t))]
     seen = {t: df(t) > 0 for t in toks}
     # jieba's search mode gives a long word and its parts: an unseen compound whose parts the corpus knows is
     # a segmentation artefact, not a missing concept

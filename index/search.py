@@ -211,6 +211,12 @@ class HybridSearcher:
         rows = self.kb.store.rows_after(view.version, hit.chunk.doc_id, hit.chunk.end, n)
         return self._hits([(r, 0.0) for r in rows], {}, {}, {})
 
+    def passages_of(self, doc_id: str, version: int | str | None = None, limit: int = 2000) -> list[Hit]:
+        """Every passage of a document in ``version`` (at most ``limit``), in document order: its outline."""
+        view = self.view(version)
+        rows = self.kb.store.rows_after(view.version, doc_id, -1, limit)
+        return self._hits([(r, 0.0) for r in rows], {}, {}, {})
+
     def around(self, hit: Hit, before: int = 3, after: int = 10, version: int | str | None = None) -> list[Hit]:
         """``hit`` with up to ``before`` passages before it and ``after`` after it in its document, in document
         order and the same version (a list whose items lie passages apart)."""

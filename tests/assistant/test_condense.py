@@ -169,3 +169,19 @@ def test_an_elliptical_slot_without_a_same_head_word_keeps_the_previous_rules():
     assert condense_without_llm("那2020年呢？", history) == "2020年农村居民人均可支配收入增长多少？"
     two = [{"role": "user", "content": "劳模精神和工匠精神各是怎么表述的？"}, {"role": "assistant", "content": "……"}]
     assert "劳模精神和工匠精神" in condense_without_llm("劳动精神呢？", two)      # two words end in 精神: none is replaced
+
+
+def test_the_next_item_moves_the_previous_ordinal():
+    """"接下来那一项呢？" after a question naming an item by its number is that question of the next item; "上一条"
+    of the one before; "第三项呢？" of item three; with no ordinal before, nothing to move."""
+    from jianghua.assistant.condense import condense_without_llm
+    prev = [{"role": "user", "content": "报告部署的政府工作任务，第一项是什么？"}, {"role": "assistant", "content": "（一）……"}]
+    assert condense_without_llm("接下来那一项呢？", prev) == "报告部署的政府工作任务，第二项是什么？"
+    assert condense_without_llm("下一条是什么？", prev) == "报告部署的政府工作任务，第二项是什么？"
+    assert condense_without_llm("那第十项呢？", prev) == "报告部署的政府工作任务，第十项是什么？"
+    nine = [{"role": "user", "content": "其中第9条是什么？"}, {"role": "assistant", "content": "……"}]
+    assert condense_without_llm("下一条呢？", nine) == "其中第10条是什么？"
+    third = [{"role": "user", "content": "其中第三点是什么？"}, {"role": "assistant", "content": "……"}]
+    assert condense_without_llm("上一点呢？", third) == "其中第二点是什么？"
+    plain = [{"role": "user", "content": "报告部署了哪些任务？"}, {"role": "assistant", "content": "……"}]
+    assert "第二" not in condense_without_llm("接下来那一项呢？", plain)

@@ -78,6 +78,17 @@ def test_a_count_the_question_asks_in_is_not_content():
     assert q.unseen_share == 0
 
 
+def test_an_ordinal_pointing_at_an_item_is_not_content():
+    # "…任务，第一项是什么？": 第一项 says where the answer is, not what it is about (and is rare, so it would weigh
+    # most); in 第一个五年计划 the ordinal is part of a name and stays
+    tokens = lambda t: [w for w in ("政府", "任务", "第一", "第一项", "第一个", "五年计划") if w in t]    # noqa: E731
+    df = {"政府": 30, "任务": 20, "第一": 5, "第一项": 1, "第一个": 3, "五年计划": 2}
+    q = analyse("政府工作任务，第一项是什么？", tokens, lambda w: df.get(w, 0), 100)
+    assert [x.text for x in q.terms] == ["政府", "任务"]
+    q = analyse("第一个五年计划是哪一年开始的？", tokens, lambda w: df.get(w, 0), 100)
+    assert "第一" in [x.text for x in q.terms] and "五年计划" in [x.text for x in q.terms]
+
+
 def test_a_term_the_corpus_never_uses_counts_against_answering():
     q = _analyse("2023年全国GDP增长了多少？", {"增长": 20})
     unseen = {t.text for t in q.terms if not t.seen}
