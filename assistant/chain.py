@@ -322,11 +322,14 @@ def _trace_hits(hits, sources) -> list[dict]:
 
 
 def _passage(sources, citation: dict) -> str:
-    """What a citation's sentence is checked against: the whole passage (chunk) the marker opens, with its title
-    and section headings (what the passage is about)."""
+    """What a citation's sentence is checked against: the whole passage (chunk) the marker opens, after the section
+    headings it sits under (what the passage is about: an item of "三、2025年政府工作任务" answers a question about those
+    tasks though its own text does not repeat them). Not its document's title: every passage of a document would then
+    be relevant to any question naming the document."""
     for s in sources:
         if s.hit.chunk.id == citation["chunk_id"] and s.start == citation["start"] and s.end == citation["end"]:
-            return s.hit.chunk.text
+            heads = [h for h in s.hit.chunk.section if h and h not in s.hit.chunk.text]
+            return "\n".join([*heads, s.hit.chunk.text])
     return citation["quote"]
 
 

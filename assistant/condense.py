@@ -86,10 +86,14 @@ def listed_items(answer: str) -> list[str] | None:
     text = re.sub(r"〔[^〕]*〕", "", strip_markers(answer))
     marked = []
     for s in answer_sentences(answer):
-        if item_marker(s):
-            marked.append(s)
+        if (m := item_marker(s)) is not None:
+            marked.append((m[0], s))
         elif (inner := inner_marker(s)) is not None:
-            marked.append(s[inner[2]:])
+            marked.append((inner[0], s[inner[2]:]))
+    if marked:                  # the items are of one family: a heading above them (七、…) is their lead, not one
+        families = [f for f, _ in marked]
+        main = max(dict.fromkeys(families), key=families.count)
+        marked = [s for f, s in marked if f == main]
     if len(marked) >= 2:
         return marked
     m = re.search(r"[：:]|，?(?:包括|即)", text)

@@ -55,7 +55,7 @@ class ExtractiveGenerator:
         if item is not None:                # "第三点讲的是什么？": that item of the previous answer, with what it says
             sources = with_body(item, self.max_chars, job.around)
         n = asked_item(job.question, job.history) if not sources else None
-        if n or STRUCTURE_Q.search(job.question):
+        if n or STRUCTURE_Q.search(job.question) or LIST_Q.search(job.question):
             # "政府工作任务，第一项是什么？", "…分了哪几个部分？": the document's outline, where a heading holds the question
             part = _outline_part(ev.question, ranked, job.passages_of, n)
             if part:

@@ -3,7 +3,7 @@
 Official documents are written to an outline: 三、2025年政府工作任务 holds （一）…（十）, a 述职 speech's 一要…三要. Each
 passage carries the headings it sits under (``Chunk.section``), so the outline is the passages' heading paths in
 document order, completed by the marked lines under each heading. A question about a part of it ("政府工作任务，第一项
-是什么？", "…分了哪几个部分？") is answered from the outline: the heading that holds enough of the question's words
+是什么？", "…分了哪几个部分？", "部署了哪些政府工作任务？") is answered from the outline: the heading that holds enough of the question's words
 (those of the document's title and its ordinal aside) and the headings under it — all of them, or the one its ordinal names by its own number (（二） for 第二项).
 Each heading is quoted where it stands in a passage's text, so it is cited like any sentence.
 """

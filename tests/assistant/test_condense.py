@@ -185,3 +185,11 @@ def test_the_next_item_moves_the_previous_ordinal():
     assert condense_without_llm("上一点呢？", third) == "其中第二点是什么？"
     plain = [{"role": "user", "content": "报告部署了哪些任务？"}, {"role": "assistant", "content": "……"}]
     assert "第二" not in condense_without_llm("接下来那一项呢？", plain)
+
+
+def test_a_heading_above_the_items_is_not_one_of_them():
+    """An answer that opens with its section's heading (七、…) before （一）…（三）: the items are the （…） ones, so
+    "第二条" is （二）."""
+    from jianghua.assistant.condense import listed_items
+    answer = "七、2020年工作打算[1]。（一）旗帜鲜明将政治建设摆在首位[2]。（二）加强理论武装[3]。（三）持之以恒推动正风肃纪[4]。"
+    assert listed_items(answer) == ["（一）旗帜鲜明将政治建设摆在首位。", "（二）加强理论武装。", "（三）持之以恒推动正风肃纪。"]

@@ -67,3 +67,15 @@ def test_asking_for_an_item_of_a_section_answers_with_it(seed_app):
     r2 = seed_app.ask("接下来那一项呢？", history)
     assert r2["trace"]["standalone"] == q1.replace("第三项", "第四项")
     assert _plain(r2["answer"]).startswith(heads[3]), r2["answer"]
+
+
+def test_a_list_question_about_a_section_gets_its_headings_grounded(seed_app):
+    """"2020年的工作打算有哪几条？": the five headings in order, each cited and checked against its passage with the
+    headings it sits under — so the items, whose own text does not repeat 2020年工作打算, are relevant and the answer
+    grounded."""
+    parent, heads = _plans()
+    r = seed_app.ask("2020年的工作打算有哪几条？", [])
+    answer = _plain(r["answer"])
+    positions = [answer.find(h) for h in heads]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), answer
+    assert r["grounded"], r["sentences"]
