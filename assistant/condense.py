@@ -18,7 +18,7 @@ from typing import Callable
 
 from jianghua.assistant.citations import strip_markers
 from jianghua.assistant.enumeration import CN, inner_marker, item_marker
-from jianghua.ingest.numerals import cn_number
+from jianghua.ingest.numerals import cn_number, cn_numeral
 from jianghua.ingest.sentences import split_sentences
 
 ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:排在?)?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种|(?=的))|"
@@ -149,18 +149,9 @@ def _next_item(question: str, previous: str) -> str | None:
     if not n or n < 1:
         return None
     digits = p.group(1)
-    new = str(n) if digits.isdigit() else _cn(n)
+    new = str(n) if digits.isdigit() else cn_numeral(n)
     start = p.start(1)
     return previous[:start] + new + previous[p.end(1):]
-
-
-def _cn(n: int) -> str:
-    units = "零一二三四五六七八九"
-    if n < 10:
-        return units[n]
-    if n < 20:
-        return "十" + (units[n - 10] if n > 10 else "")
-    return units[n // 10] + "十" + (units[n % 10] if n % 10 else "")
 
 
 def _ellipsis(slot: str, previous: str) -> str:

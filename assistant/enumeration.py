@@ -209,8 +209,7 @@ def announces_asked(question: str, ls: Listing) -> bool:
     a = re.search(rf"({_NUM})(?:个|点|条|项|种|类|件|大|方面)?[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote)
     if a is None:
         return False
-    n = cn_number(a.group(1)) if not a.group(1).isdigit() else int(a.group(1))
-    return n == len(ls.items)
+    return cn_number(a.group(1)) == len(ls.items)
 
 
 def strip_of(hit: Hit, around: Callable[[Hit], list[Hit]] | None) -> list[Source]:

@@ -18,7 +18,7 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.condense import ordinal
+from jianghua.assistant.condense import answer_sentences, ordinal, strip_item_marker
 from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part
@@ -199,7 +199,6 @@ def _named_item(hits, around, history: list[dict], standalone: str) -> Source | 
     """The item of the previous answer (一是…, （三）…) that the standalone question quotes — an ordinal the condenser
     resolved into the previous answer ("第三点讲的是什么？" → "<item 3>，讲的是什么？") —, found in the passages
     retrieved or, when it heads one of them (a short item is its passage's section heading), in the one before."""
-    from jianghua.assistant.condense import answer_sentences, strip_item_marker
     previous = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "assistant"), "")
     cores = [c for c in (s.rstrip("。；;，,：:") for s in answer_sentences(previous))
              if len(c) >= 6 and item_marker(c) is not None

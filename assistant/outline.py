@@ -21,6 +21,15 @@ def children(passages: list[Hit]) -> dict[tuple[str, ...], list[str]]:
     """Each heading path → the headings directly under it, in document order: the headings the passages carry
     (``Chunk.section``) and, the chunker marking only a passage's first one, the lines under that heading that open
     with the same family of markers (（一）…, 一、…, 1. …), numbered in sequence."""
+    out = _section_children(passages)
+    for path, kids in out.items():
+        if path:
+            out[path] = _with_lines(path, kids, passages)
+    return out
+
+
+def _section_children(passages: list[Hit]) -> dict[tuple[str, ...], list[str]]:
+    """Each heading path → the headings the passages carry directly under it (``children`` without the lines)."""
     out: dict[tuple[str, ...], list[str]] = {}
     for h in passages:
         path = tuple(s.strip() for s in h.chunk.section if s.strip())
@@ -28,9 +37,6 @@ def children(passages: list[Hit]) -> dict[tuple[str, ...], list[str]]:
             kids = out.setdefault(path[:depth], [])
             if path[depth] not in kids:
                 kids.append(path[depth])
-    for path, kids in out.items():
-        if path:
-            out[path] = _with_lines(path, kids, passages)
     return out
 
 
@@ -55,7 +61,7 @@ def _with_lines(path: tuple[str, ...], kids: list[str], passages: list[Hit]) -> 
                     families = families or {m[0]}
             at += len(line) + 1
     for k in kids:
-        found.setdefault(k, found.get(k, 10 ** 9))
+        found.setdefault(k, 10 ** 9)
     ordered = [k for k, _ in sorted(found.items(), key=lambda kv: kv[1])]
     numbers = [(item_marker(k) or ("", 0))[1] for k in ordered]
     return ordered if numbers == list(range(1, len(ordered) + 1)) else kids
@@ -96,13 +102,19 @@ def asked_part(question, passages: list[Hit], ordinal: int | None = None) -> lis
     q = _asked_terms(question, passages[0].title)
     if not q.terms:
         return None
-    tree = children(passages)
-    scored = sorted(((q.coverage(path[-1]), path) for path in tree if path and len(tree[path]) >= 2),
-                    key=lambda x: -x[0])
-    if not scored or scored[0][0] < MIN_COVER or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+    tree = _section_children(passages)
+    # the two best-covered headings with at least two headings under them; a heading's lines are read only when it
+    # could be one of them (reading every heading's lines costs a pass over the passages each)
+    scored: list[tuple[float, tuple[str, ...], list[str]]] = []
+    for cover, path in sorted(((q.coverage(p[-1]), p) for p in tree if p), key=lambda x: -x[0]):
+        if len(scored) == 2 or cover < MIN_COVER:
+            break
+        kids = _with_lines(path, tree[path], passages)
+        if len(kids) >= 2:
+            scored.append((cover, path, kids))
+    if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
         return None                         # no heading holds enough of the question's own words, or two hold as much
-    parent = scored[0][1]
-    kids = tree[parent]
+    _, parent, kids = scored[0]
     if ordinal is not None:
         numbered = [k for k in kids if (m := item_marker(k)) is not None and m[1] == ordinal]
         chosen = numbered[0] if numbered else (kids[ordinal - 1] if 0 < ordinal <= len(kids) else

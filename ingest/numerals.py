@@ -1,5 +1,5 @@
 """Chinese numerals, once: the digits 一 … 十 that every numbered heading, list item, ordinal and count uses, and the
-one parser of the numbers they write (一 → 1, 两 → 2, 十九 → 19, 二十 → 20, 3 → 3)."""
+one parser of the numbers they write (一 → 1, 两 → 2, 十九 → 19, 二十 → 20, 3 → 3), and its inverse."""
 from __future__ import annotations
 
 NUMERALS = "一二三四五六七八九十"
@@ -23,3 +23,13 @@ def cn_number(s: str) -> int | None:
     if len(tens) > 1 or len(ones) > 1 or "十" in ones:
         return None
     return (_VALUE[tens] if tens else 1) * 10 + (_VALUE[ones] if ones else 0)
+
+
+def cn_numeral(n: int) -> str:
+    """``n`` (0–99) written in Chinese numerals, as ``cn_number`` reads them back: 3 → 三, 10 → 十, 12 → 十二, 20 → 二十."""
+    digits = "零" + NUMERALS[:9]
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n - 10] if n > 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")

@@ -1,7 +1,7 @@
 """The one parser of Chinese numerals (ingest/numerals.py) that headings, list markers, ordinals and counts share."""
 import pytest
 
-from jianghua.ingest.numerals import NUMERALS, cn_number
+from jianghua.ingest.numerals import NUMERALS, cn_number, cn_numeral
 
 
 @pytest.mark.parametrize("text, value", [
@@ -19,3 +19,12 @@ def test_what_is_not_one_number_is_none(text):
 
 def test_every_digit_reads_as_its_place():
     assert [cn_number(c) for c in NUMERALS] == list(range(1, 11))
+
+
+@pytest.mark.parametrize("value, text", [(1, "一"), (9, "九"), (10, "十"), (12, "十二"), (20, "二十"), (35, "三十五")])
+def test_a_number_written_as_a_heading_writes_it(value, text):
+    assert cn_numeral(value) == text
+
+
+def test_writing_and_reading_are_inverse():
+    assert all(cn_number(cn_numeral(n)) == n for n in range(100))
