@@ -8,8 +8,8 @@ Reported, each as a share of its cases:
 - cross-corpus negatives (CMRC dev questions asked of the speeches; the project's test-half questions asked of
   the CMRC dev passages): declined;
 - ``seed:test``, ``indomain:test``: gold in the answer, declined; ``negatives:test``: declined (and for a redacted
-  figure, said so); ``followups:test``, ``followups2:test``, ``followups3:test`` and ``followups4:test`` (written blind to the code
-  on 2026-12-01, 2026-12-02 and 2026-12-03; each with ``:dev`` beside it): gold in the answer of the second turn;
+  figure, said so); ``followups:test`` and ``followups2:test`` … ``followups5:test`` (written blind to the code on
+  2026-12-01 … 2026-12-04; each with ``:dev`` beside it): gold in the answer of the second turn;
 - trust: answers declined yet ``grounded`` (must be 0), citations whose quote is not the document text (must be 0).
 Results: ``benchmarks/results/answer_quality.json``; a Markdown table on stdout.
 """
@@ -27,7 +27,8 @@ from pathlib import Path
 import answer_data as A  # noqa: E402  (sets sys.path)
 
 OUT = Path(__file__).resolve().parent / "results" / "answer_quality.json"
-SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups", "followups2", "followups3", "followups4")
+SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups", "followups2", "followups3", "followups4",
+        "followups5")
 
 
 def _first_sentence(answer: str) -> str:
@@ -119,8 +120,10 @@ def main(argv=None) -> int:
         "followups3_dev": lambda: A.eval_set_cases("followups3:dev", kb="sets3"),
         "followups4": lambda: A.eval_set_cases("followups4:test", kb="sets4"),
         "followups4_dev": lambda: A.eval_set_cases("followups4:dev", kb="sets4"),
+        "followups5": lambda: A.eval_set_cases("followups5:test", kb="sets5"),
+        "followups5_dev": lambda: A.eval_set_cases("followups5:dev", kb="sets5"),
     }
-    for name in ("followups", "followups2", "followups3", "followups4"):
+    for name in ("followups", "followups2", "followups3", "followups4", "followups5"):
         if name in wanted:
             wanted.append(f"{name}_dev")
     for name in wanted:
