@@ -166,7 +166,8 @@ class Assistant:
                                             similar=lambda texts: self.searcher.sentence_similarity(
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
-                                            bare=only_navigation(turn.normalised)))
+                                            bare=only_navigation(turn.normalised),
+                                            named=_named_documents(turn.search_trace)))
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""
@@ -291,6 +292,12 @@ def _asked_documents(searcher, history: list[dict], version) -> list[str]:
         if h.chunk.doc_id not in docs:
             docs.append(h.chunk.doc_id)
     return docs[:2]
+
+
+def _named_documents(trace: dict | None) -> set[str] | None:
+    """The retrieved documents the question named (a year, type, speaker or title the search scoped to)."""
+    scope = (trace or {}).get("scope") or {}
+    return set(scope.get("hit_documents") or ()) if scope.get("applied") else None
 
 
 def _normalised(history: list[dict]) -> list[dict]:

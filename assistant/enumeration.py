@@ -8,6 +8,10 @@ covers the question best is chosen; a single sentence that covers the question b
 except a listing whose lead announces as many of what the question asks to enumerate as it has items ("…把握了哪几个
 重点？" ↔ "…把握和体现了4个重点。一是…四是…"): that one answers it, whatever the opening sentence's words.
 
+Without markers (``runs``): clauses closing in ； under a lead, sentences or paragraphs in a row that open alike
+(要建立…体系。要建立…体系。…) — a list only when something says so (``says_list``: a lead announcing it, or every item
+naming what the question enumerates).
+
 Headings (short unpunctuated lines, "（一）旗帜鲜明将政治建设摆在首位。") are items only of a lead that announces them
 (a count, a heading above them) or when the question asks for the parts or titles of a text.
 """
@@ -19,6 +23,7 @@ from typing import Callable
 
 from jianghua.assistant.citations import Source
 from jianghua.assistant.evidence import sentences_of
+from jianghua.assistant.runs import parallel_listing, parallel_paragraphs, semicolon_listing
 from jianghua.ingest.numerals import NUMERALS, cn_number
 from jianghua.records import Hit
 
@@ -36,9 +41,14 @@ ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|�
 # a lead announcing its items: 提3点建议, 五个方面的基本要求, 主要有：, 如下
 ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
                        rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)?|如下|以下几|[：:]$")
+# …and one that says so of sentences without markers: a count of a list's noun (3点建议, 五个方面), 如下, 以下, a
+# closing colon — not any count ("基出掌状脉7～9条")
+ANNOUNCES_LIST = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
+                            rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)|如下|以下|下列|[：:]$")
 # what a question asks to enumerate (哪几个重点 → 重点, 哪三种精神 → 精神, 哪些生活习惯 → 生活习惯) and a lead that
 # announces that many of it ("把握和体现了4个重点")
 ASKED_NOUN = re.compile(rf"(?:哪(?:{_NUM}|几|些)|几)(?:个方面|个|点|条|项|种|类|件|大|方面|部分)?([\u4e00-\u9fff]{{2,10}})")
+ORDINAL_NOUN = re.compile(rf"第{_NUM}(?:个方面|方面|个部分|部分|个|点|条|项|种|类|件|大|位)?([\u4e00-\u9fff]{{2}})")
 _ASKED_TAIL = re.compile(r"(?:具体|分别|都|各|主要)?(?:是什么|是哪些|有哪些|有什么|是|呢|内容|包括)$")
 STRUCTURE_Q = re.compile(r"几个方面|哪几个方面|几部分|哪几部分|结构|框架|提纲|标题|分了?几|各条|几大")
 
@@ -92,6 +102,7 @@ class Listing:
     lead: Source | None
     items: list[Source]
     anchor_rank: int            # rank of the sentence it was found from (0 = best)
+    marked: bool = True         # its items open with markers (一是…); else clauses or sentences alike (see ``says_list``)
 
     def sources(self) -> list[Source]:
         return ([self.lead] if self.lead is not None else []) + self.items
@@ -176,6 +187,11 @@ def listings(anchor: Source, strip: list[Source], rank: int, limit: int, structu
             items = [*back, anchor, *run(strip[idx + 1:], fam, n + 1, limit, True)]
             if len(items) >= 2:
                 out.append(Listing(lead, items[:limit], rank))
+    if mark is None and inner is None:                           # "…的改革。进一步转变…；推进…；…。"
+        for found in (semicolon_listing(strip, idx, limit), parallel_listing(strip, idx, limit),
+                      parallel_paragraphs(strip, idx, limit)):
+            if found is not None and not any(item_marker(s.quote) is not None for s in found[1]):
+                out.append(Listing(*found, rank, marked=False))
     # the section the anchor sits under: its heading as the lead, the section's own items below it
     section = anchor.hit.chunk.section
     if section:
@@ -194,16 +210,35 @@ def _beside_title(question, title: str):
     return replace(question, terms=terms) if terms and len(terms) < len(question.terms) else question
 
 
-def announces_asked(question: str, ls: Listing) -> bool:
-    """The listing's lead announces a count of what the question asks to enumerate ("…把握了哪几个重点？" ↔
-    "…把握和体现了4个重点。"), the count being its number of items."""
+def says_list(question: str, ls: Listing) -> bool:
+    """An enumeration without markers is one only when something says so: its lead announces it (a count of a
+    list's noun, 如下, 以下, a closing colon: ``ANNOUNCES_LIST``), or every item names what the question asks to enumerate ("要建立哪几个体系？" ↔ five
+    sentences each building a …体系). Clauses describing one thing (多年生草本；叶互生；…) or sentences opening with
+    the same subject are not a list."""
+    if ls.lead is not None and ANNOUNCES_LIST.search(ls.lead.quote.strip()):
+        return True
+    noun = asked_noun(question)
+    return noun is not None and all(noun[-2:] in s.quote for s in ls.items)
+
+
+def asked_noun(question: str) -> str | None:
+    """What a question asks to enumerate (哪几个重点 → 重点, 哪些生活习惯 → 生活习惯, its question tail off) or names
+    an item of (第二个体系 → 体系); None when it names none."""
     m = ASKED_NOUN.search(question)
-    if m is None or ls.lead is None:
-        return False
+    if m is None:                   # "第二个体系具体讲的是…": the noun after an ordinal
+        o = ORDINAL_NOUN.search(question)
+        return o.group(1) if o and not re.match(r"[是的呢要讲说在有和与具]", o.group(1)) else None
     noun = m.group(1)
     while (shorter := _ASKED_TAIL.sub("", noun)) != noun:
         noun = shorter
-    if len(noun) < 2:
+    return noun if len(noun) >= 2 else None
+
+
+def announces_asked(question: str, ls: Listing) -> bool:
+    """The listing's lead announces a count of what the question asks to enumerate ("…把握了哪几个重点？" ↔
+    "…把握和体现了4个重点。"), the count being its number of items."""
+    noun = asked_noun(question)
+    if noun is None or ls.lead is None:
         return False
     head = noun[-2:]
     a = re.search(rf"({_NUM})(?:个|点|条|项|种|类|件|大|方面)?[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote)
@@ -266,7 +301,7 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> 
         others = [question.coverage(s.quote) for s in ls.items if s is not anchor]
         return own > lead and (sum(others) / max(1, len(others))) < 0.5 * own
 
-    found = [ls for ls in found if not about_one_item(ls)]
+    found = [ls for ls in found if not about_one_item(ls) and (ls.marked or says_list(question.text, ls))]
     if not found:
         return None
     announced = [ls for ls in found if announces_asked(question.text, ls)]

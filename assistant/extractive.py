@@ -8,7 +8,9 @@ quoted whole. A question naming an item by its ordinal (其中第三个, 最后�
 passages hold; a bare follow-up the condenser resolved into an item of the previous answer (第三条讲的是什么？) gets
 that item with the sentences that say what it means. A question asking for a list gets the enumeration the best sentences open or belong to
 (一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when it runs on. A question asking
-for an example adds the example sentence (比如…) that follows. Every sentence is verbatim and carries its marker.
+for an example adds the example sentence (比如…) that follows. A best sentence that only leads its paragraph
+("积极实施创业就业工程。") is followed by the rest of the paragraph, not by sentences from elsewhere. Every sentence
+is verbatim and carries its marker.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marke
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part
 from jianghua.assistant.ranking import Candidate, token_set
+from jianghua.assistant.runs import is_lead, same_paragraph
 from jianghua.assistant.overlap import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
@@ -67,8 +70,12 @@ class ExtractiveGenerator:
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
-            sources = self.brief(ranked, models().second_cut, question=ev.question,
-                                 context_chars=models().context_chars)
+            sources = self.brief(ranked, models().second_cut, question=ev.question)
+            if is_lead(sources[0]) and not any(same_paragraph(sources[0], s) for s in sources[1:]):
+                # "积极实施创业就业工程。" opens a paragraph: what it says follows it, not sentences from elsewhere
+                sources = with_body(sources[0], self.max_chars, job.around)
+            elif models().context_chars:
+                sources = with_context(sources, models().context_chars)
             if CAUSE_Q.search(job.question):
                 sources = with_antecedent(sources, self.max_chars, job.around)
             if EXAMPLE_Q.search(job.question):
@@ -77,7 +84,7 @@ class ExtractiveGenerator:
                 fresh = [c for c in ranked if "previous" not in c.flags]
                 # the part of its first sentence the follow-up asks for, else the one sentence it points at
                 part = ((clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None)
-                        or _asked_of(sources, fresh, ev.focus, job.tokens))
+                        or _asked_of(sources, fresh, ev.focus, job.tokens, ranked))
                 if part is not None:
                     sources = [part]
                 elif fresh:
@@ -182,16 +189,22 @@ def clause_window(src: Source, focus, tokens, min_cover: float = 0.5) -> Source 
     return Source(src.hit, src.start + a, src.start + a + len(body))
 
 
-def _asked_of(sources: list[Source], fresh: list[Candidate], focus, tokens, window: int = 6) -> Source | None:
+def _asked_of(sources: list[Source], fresh: list[Candidate], focus, tokens, ranked: list[Candidate] | None = None,
+              window: int = 6) -> Source | None:
     """Of a previous answer's sentences, the one a follow-up's own words (``focus``) point at ("围绕这个方针，要提升
     哪几种能力？" after two sentences, one of them on the 方针): it holds more of them than every other chosen
-    sentence and than the best new ones. None when no sentence stands out so."""
+    sentence and than the best new ones that score at least half as well (``ranked``: the scores). None when no
+    sentence stands out so."""
     if focus is None or not focus.terms or len(sources) < 2:
         return None
     cover = lambda text: focus.coverage(text, token_set(tokens, text))      # noqa: E731
-    scored = sorted(((cover(s.quote), i) for i, s in enumerate(sources)), reverse=True)
-    best, i = scored[0]
-    rivals = [scored[1][0]] + [cover(c.quote) for c in fresh[:window]]
+    score = {(c.source.hit.chunk.id, c.source.start): c.score for c in ranked or ()}
+    of = lambda s: score.get((s.hit.chunk.id, s.start), 0.0)      # noqa: E731
+    scored = sorted(((cover(s.quote), of(s), i) for i, s in enumerate(sources)), reverse=True)
+    best, _, i = scored[0]
+    floor = 0.5 * of(sources[i])
+    rivals = ([c for c, sc, _ in scored[1:] if sc >= floor] or [0.0]) + [
+        cover(c.quote) for c in fresh[:window] if c.score >= floor]
     return sources[i] if best > 0 and best > max(rivals) else None
 
 
@@ -263,9 +276,15 @@ PARTITIVE = re.compile(r"(?:其中|里面|当中)的?(?:排在?)?(?:第|头|首|
 
 def asked_item(question: str, history) -> int | None:
     """The item number a question asks for (``condense.ordinal``) when it points into a list: in a conversation, or
-    after 其中/里面 ("…3点建议，其中第二点是什么？"); a question of its own naming 第一个五年计划 asks for no item."""
+    after 其中/里面 ("…3点建议，其中第二点是什么？"); a question of its own naming 第一个五年计划 asks for no item, nor
+    a follow-up whose standalone form carries the previous question's ordinal ("针对表态发言第一部分检视出的问题，…")."""
     if not (history or PARTITIVE.search(question)):
         return None
+    from jianghua.assistant.condense import ORDINAL
+    m = ORDINAL.search(question)
+    previous = next((str(t.get("content", "")) for t in reversed(history or []) if t.get("role") == "user"), "")
+    if m is not None and m.group(0) in previous and question.count(m.group(0)) == 1:
+        return None                 # the previous question's own ordinal (…第一部分…), carried into the standalone one
     return ordinal(question)
 
 

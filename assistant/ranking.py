@@ -68,9 +68,9 @@ def is_heading(text: str, hit: Hit) -> bool:
     return len(t) <= 40 and not _TERMINAL.search(t)
 
 
-# the ceremony of a report or speech: presenting it for review (我代表…向大会报告工作，请予审议) and thanks or
+# the ceremony of a report or speech: presenting it for review (我代表…向大会报告工作，请予审议 / 请各位代表审议) and thanks or
 # greetings to its audience (向…表示衷心的感谢, 致以崇高的敬意)
-CEREMONY = re.compile(r"请予审议|请予以审议|(?:表示|致以)(?:衷心|诚挚|崇高|亲切|最)[^，。]{0,6}(?:感谢|谢意|敬意|问候)")
+CEREMONY = re.compile(r"请(?:予以?|各位代表|大会)审议|(?:表示|致以)(?:衷心|诚挚|崇高|亲切|最)[^，。]{0,6}(?:感谢|谢意|敬意|问候)")
 HEADER_LINE = re.compile(r"^(?:标题|日期|来源|作者|发布时间|编辑|专栏|责任编辑|原标题)\s*[:：]|https?://|www\.")
 
 

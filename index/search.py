@@ -145,7 +145,8 @@ class HybridSearcher:
         trace = {"version": view.version, "mode": mode, "terms": terms, "keyword_terms": kterms,
                  "timings": timings, "chunks": view.n_chunks, "embedded": view.n_embedded if use_dense else None,
                  "dense_coverage": round(view.n_embedded / view.n_chunks, 4) if view.n_chunks else 0.0,
-                 "scope": scope.trace(view.catalog), "stages": [s for s in STAGES if st[s]],
+                 "scope": {**scope.trace(view.catalog), **_inside(scope, view.catalog, hits)},
+                 "stages": [s for s in STAGES if st[s]],
                  "weights": {"keyword": weights[0], "dense": weights[1]}}
         if change:
             trace["rewrite"] = change
@@ -239,3 +240,11 @@ class HybridSearcher:
             hits.append(Hit(chunk, title=row[7], source=row[8], score=float(score), keyword_rank=kw_rank.get(r),
                             dense_rank=de_rank.get(r), matched=matched.get(r, [])))
         return hits
+
+
+def _inside(scope: Scope, catalog, hits: list[Hit]) -> dict:
+    """The documents of ``hits`` inside an applied scope (what the answer should quote when the question named them)."""
+    if not scope.active:
+        return {}
+    inside = {catalog.docs[i].id for i in np.flatnonzero(scope.doc_mask)}
+    return {"hit_documents": list(dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id in inside))}

@@ -5,6 +5,9 @@ follows its own. Sentences are CMRC 2018 trial passages, verbatim."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from jianghua.assistant.citations import Source
 from jianghua.assistant.extractive import (ExtractiveGenerator, answer_deltas, in_reading_order, with_antecedent,
@@ -120,3 +123,46 @@ def test_the_antecedent_of_a_passage_s_first_sentence_is_in_the_passage_before()
     assert with_antecedent([best], 200) == [best]                          # no passages around: left alone
     gap = Hit(Chunk("d1-c0", "d1", first[:-3], (), 0, len(first) - 3), "d1", "d1.txt", 1.0)
     assert with_antecedent([best], 200, around=lambda hit: [gap, hit]) == [best]   # text missing in between
+
+
+HAILAR_2014 = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre"
+               / "hailar_district_gov_reports_2012_2019" / "hailar_2014.txt")
+
+
+@pytest.mark.skipif(not HAILAR_2014.is_file(), reason="shared corpus not beside the repository")
+def test_a_paragraph_lead_is_answered_with_what_follows_it():
+    """"积极实施创业就业工程。" opens a paragraph of the 2014 海拉尔区 report and says only the topic; what it sets
+    (年内新增就业岗位…, 失业率控制在…) follows it. With the lead ranked first and sentences of other paragraphs after it,
+    the answer is the lead and the sentences after it in its paragraph, read off the file here."""
+    from dataclasses import replace
+
+    from jianghua.assistant.answerability import Decision
+    from jianghua.assistant.composition import Job
+    from jianghua.assistant.runs import is_lead
+    from jianghua.assistant.weigh import weigh
+    from jianghua.index.tokenize import get_tokenizer
+
+    text = HAILAR_2014.read_text(encoding="utf-8")
+    hits, pos = [], 0
+    for para in text.split("\n"):
+        if para.strip():
+            hits.append(Hit(Chunk(f"h-{len(hits)}", "h", para, (), pos, pos + len(para)), "hailar_2014", "h.txt", 1.0))
+        pos += len(para) + 1
+    lead_hit = next(h for h in hits if "积极实施创业就业工程。" in h.chunk.text)
+    body = re.findall(r"[^。]+。", lead_hit.chunk.text.split("积极实施创业就业工程。", 1)[1])
+    hits = [lead_hit] + [h for h in hits if h is not lead_hit and "就业" in h.chunk.text][:7]
+    tok = get_tokenizer()
+    q = "2014年创业就业定了什么目标？"
+    ev = weigh(q, hits, tok.tokens, lambda t: sum(t in h.chunk.text for h in hits), len(hits))
+    lead = next(c for c in ev.ranked if c.quote.strip() == "积极实施创业就业工程。")
+    others = [c for c in ev.ranked if c.source.hit is not lead_hit]
+    assert is_lead(lead.source) and not any(is_lead(c.source) for c in others[:3] if len(c.quote) > 20)
+    ev = replace(ev, ranked=[lead] + others, decision=Decision(True, 1.0, "test", {}))
+    comp = ExtractiveGenerator().compose(Job(q, hits, [], tok.tokens(q), lambda t: 1.0, tok.tokens, ev))
+    answer = _plain(comp.deltas)
+    assert answer.startswith("积极实施创业就业工程。" + body[0].strip()), answer
+    assert all(s.hit is lead_hit for s in comp.sources), answer
+    # a sentence inside the paragraph is no lead
+    from jianghua.assistant.evidence import sentences_of
+    mid = next(s for s in sentences_of(lead_hit) if s.quote.strip() == body[0].strip())
+    assert not is_lead(mid)

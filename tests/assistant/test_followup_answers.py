@@ -175,6 +175,15 @@ def test_the_previous_sentence_a_follow_up_points_at_answers_it_alone(seed_kb):
     assert chosen is first
     assert _asked_of([other, first], [], ask("红烧肉怎么做？"), view.tokenizer.tokens) is None
     assert _asked_of([first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens) is None
+    # a new sentence holding the same words is a rival only when it scores at least half as well (another year's
+    # report saying the same, demoted by the named scope, does not keep the previous answer's sentence from answering)
+    from jianghua.assistant.ranking import Candidate
+    weak = Candidate(first, {}, 0, 0.05)
+    q = ask("那个整改工作台账是怎么建的？")
+    assert _asked_of([other, first], [weak], q, view.tokenizer.tokens) is None
+    ranked = [Candidate(first, {}, 0, 0.5), Candidate(other, {}, 1, 0.4)]
+    assert _asked_of([other, first], [weak], q, view.tokenizer.tokens, ranked) is first
+    assert _asked_of([other, first], [Candidate(first, {}, 0, 0.3)], q, view.tokenizer.tokens, ranked) is None
 
 
 def test_a_bare_ordinal_follow_up_gets_the_item_with_what_it_says(seed_app):

@@ -132,7 +132,10 @@ def test_a_follow_up_with_nothing_of_its_own_gets_the_previous_topic():
                                "现在,我代表海拉尔区人民政府向大会作工作报告,请予审议。",
                                "现在，我代表区政府向大会作工作报告，请予审议，并请区政协委员和列席会议的同志提出意见。",
                                "以及广大人民群众，向各级党政机关和企事业单位广大党员、干部，致以崇高的敬意！",
-                               "向港澳台同胞、海外侨胞，表示衷心的感谢！"])
+                               "向港澳台同胞、海外侨胞，表示衷心的感谢！",
+                               # 2013 国务院政府工作报告
+                               "现在，我代表国务院，向大会报告过去五年的政府工作，并对今年工作提出建议，请各位代表审议，"
+                               "并请全国政协委员提出意见。"])
 def test_meta_sentences(s):
     assert is_meta(s)
 
@@ -201,6 +204,10 @@ def test_an_ordinal_asks_for_an_item_only_when_it_points_into_a_list():
     assert asked_item("第二条是怎么表述的？", [{"role": "user", "content": "要提升哪三种“力”？"}]) == 2
     assert asked_item("第一个五年计划期间建成了哪些项目？", []) is None      # a name, not an item of a list
     assert asked_item("其中最后一条是什么？", []) == -1
+    # the previous question's own ordinal carried into the standalone question asks for no item
+    prev = [{"role": "user", "content": "表态发言第一部分检视出抓党建存在什么问题？"}]
+    assert asked_item("针对表态发言第一部分检视出抓党建存在问题，下一步要提高什么？", prev) is None
+    assert asked_item("表态发言第二部分讲了什么？", prev) == 2
 
 
 def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_first_sentence():

@@ -2,6 +2,8 @@
 few sentences, never changes the decision to answer, and is a no-op without vectors."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jianghua.assistant import answerability
@@ -65,3 +67,32 @@ def test_a_closer_sentence_overtakes_by_its_weight_times_the_cosine_gap(seed_app
     _, plain = _weigh(seed_app, QUESTIONS[1], None)          # rerank_dense re-scores the candidates it is given
     out = rerank_dense(list(plain.ranked), sims, 5, max(0.0, lead - 0.5) / 0.1)
     assert out[0].quote == first
+
+
+REPORTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre" / "gov_work_reports_wikisource"
+
+
+@pytest.mark.skipif(not REPORTS.is_dir(), reason="shared corpus not beside the repository")
+def test_a_named_report_answers_before_another_year_saying_the_same(tmp_path):
+    """Four real 政府工作报告 (2016–2019) set a 城镇新增就业 target each, in the same words. Asked of a named year,
+    some year's best sentence comes from another year's report on words alone; with the named documents given
+    (the search trace's ``hit_documents``), the best sentence is the named year's, every year."""
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
+    from jianghua.settings import Settings
+
+    years = (2016, 2017, 2018, 2019)
+    kb = KnowledgeBase.open(Settings(kb=tmp_path / "kb", dense_weight=0.0), create=True)
+    kb.ingest([next(REPORTS.glob(f"*_{y}_*.txt")) for y in years], progress=False, embed=False)
+    searcher = HybridSearcher(kb)
+    view = searcher.view(None)
+    year_of = lambda c: int(Path(c.source.hit.source).name.split("_")[1])      # noqa: E731
+    plain, named = [], []
+    for y in years:
+        q = f"{y}年政府工作报告提出城镇新增就业目标是多少？"
+        res = searcher.search(q, 8)
+        args = (q, res.hits, view.tokenizer.tokens, view.keyword.df, view.n_chunks)
+        plain.append(year_of(weigh(*args).ranked[0]))
+        named.append(year_of(weigh(*args, named=set(res.trace["scope"]["hit_documents"])).ranked[0]))
+    assert named == list(years)
+    assert plain != list(years)             # the reason for the rule

@@ -53,3 +53,15 @@ def test_without_the_scope_stage_years_mix(searcher):
 def test_explicit_year_and_type_filters(searcher):
     res = searcher.search("赤字率", k=10, year=2017, type="政府工作报告")
     assert res.hits and {year_of(h) for h in res.hits} == {2017}
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_the_trace_names_the_retrieved_documents_inside_the_scope(searcher, year):
+    """A named year is a soft scope (other years' passages follow); the trace says which hits' documents are the
+    named ones, so the answer can prefer their sentences."""
+    res = searcher.search(f"{year}年政府工作报告提出城镇新增就业目标是多少？", k=8)
+    inside = res.trace["scope"]["hit_documents"]
+    assert len(inside) == 1
+    assert {year_of(h) for h in res.hits if h.chunk.doc_id in inside} == {year}
+    assert any(year_of(h) != year for h in res.hits)
+    assert "hit_documents" not in searcher.search("城镇新增就业目标是多少？", k=3).trace["scope"]
