@@ -21,8 +21,8 @@ from langchain_core.runnables import RunnableLambda
 from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
-from jianghua.assistant.condense import (answer_sentences, asks_beyond, condense_with_llm, condense_without_llm,
-                                        own_words)
+from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, condense_with_llm,
+                                        condense_without_llm, own_words)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
 from jianghua.assistant.verify import verify
@@ -252,7 +252,6 @@ def _holds_asked_kind(evidence, checks) -> bool:
     return any(holds(kind, c.text, evidence.question.text) for c in checks if "template" not in c.flags)
 
 
-CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下一(?:句|段|条|部分)")
 # the words of a request that asks only for the place ("下一段讲的是什么？", "报告接着又说了啥？")
 _NAVIGATION_WORDS = re.compile(r"下面|后面|往下|内容|什么|哪些|部分|报告|通报|讲话|文件|文章|发言|材料|[讲说谈提写了的是啥呢又还那这该份篇他她里一段句条项点个]")
 

@@ -261,10 +261,14 @@ def asks_beyond(question: str) -> bool:
     return bool(ASKS_BEYOND.search(question))
 
 
+# words that ask for what comes next in the document (接着讲了什么？, 下一段…): a place, not what is asked about
+CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下一(?:句|段|条|部分)")
+
+
 def own_words(question: str) -> str:
-    """A follow-up without its references to the conversation (ordinals, 下一条, demonstratives, pronouns, 那…呢): what it
-    asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""
-    q = NEXT_ITEM.sub("", ORDINAL.sub("", question.strip()))
+    """A follow-up without its references to the conversation (ordinals, 下一条, 紧接着, demonstratives, pronouns,
+    那…呢): what it asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""
+    q = CONTINUES.sub("", NEXT_ITEM.sub("", ORDINAL.sub("", question.strip())))
     q = re.sub(r"^(?:那么|那|还有|除了|再说说|而|其中|里面|当中)", "", q)
     q = DEMONSTRATIVE.sub(lambda m: m.group(1), q)
     q = PRONOUN.sub("", q)

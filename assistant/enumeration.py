@@ -187,6 +187,10 @@ def listings(anchor: Source, strip: list[Source], rank: int, limit: int, structu
             items = [*back, anchor, *run(strip[idx + 1:], fam, n + 1, limit, True)]
             if len(items) >= 2:
                 out.append(Listing(lead, items[:limit], rank))
+        # an item is also the lead of the items under it ("三、需要说明的几个重点问题…" over 第一，… 第二，…)
+        below = _from_lead(strip, idx, limit, True)
+        if below and _rank(item_marker(below[0].quote)[0]) > _rank(fam):
+            out.append(Listing(anchor, below, rank))
     if mark is None and inner is None:                           # "…的改革。进一步转变…；推进…；…。"
         for found in (semicolon_listing(strip, idx, limit), parallel_listing(strip, idx, limit),
                       parallel_paragraphs(strip, idx, limit)):
@@ -267,8 +271,9 @@ def best_listing(question, ranked, around, limit: int = 10, anchors: int = 5) ->
     return best.sources() if best is not None else []
 
 
-def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> Listing | None:
-    """``best_listing`` as a ``Listing`` (its lead apart from its items), or None."""
+def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5, item: bool = False) -> Listing | None:
+    """``best_listing`` as a ``Listing`` (its lead apart from its items), or None. ``item``: the question asks for
+    one item by its number (…里第二个讲的是什么？), which no single sentence answers better than the list."""
     if not ranked:
         return None
     structure = bool(STRUCTURE_Q.search(question.text))
@@ -313,9 +318,9 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5) -> 
     # sentence that repeats them does not cover "…讲了哪几个方面？" better than the list does
     single = _beside_title(question, top.source.hit.title).coverage(top.quote)
     listed = _beside_title(question, best.items[0].hit.title).coverage(best.text())
-    if listed + 0.05 < single:
+    if listed + 0.05 < single and not item:
         return None
     inline = top.quote.count("、") >= 2          # the best sentence lists the answer itself: 甲、乙、丙
-    if inline and all(s.start != top.source.start for s in best.sources()) and single >= 0.6 * listed:
+    if inline and not item and all(s.start != top.source.start for s in best.sources()) and single >= 0.6 * listed:
         return None
     return best

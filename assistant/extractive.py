@@ -64,7 +64,7 @@ class ExtractiveGenerator:
             if part:
                 sources = with_body(part[0], self.max_chars, job.around) if n else part
         if n and not sources:               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
-            listing = listing_for(ev.question, ranked, job.around, self.max_items)
+            listing = listing_for(ev.question, ranked, job.around, self.max_items, item=True)
             if listing is not None and (n == -1 or n <= len(listing.items)):
                 sources = [listing.items[n - 1 if n > 0 else -1]]
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):

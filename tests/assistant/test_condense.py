@@ -193,3 +193,4 @@ def test_a_heading_above_the_items_is_not_one_of_them():
     from jianghua.assistant.condense import listed_items
     answer = "七、2020年工作打算[1]。（一）旗帜鲜明将政治建设摆在首位[2]。（二）加强理论武装[3]。（三）持之以恒推动正风肃纪[4]。"
     assert listed_items(answer) == ["（一）旗帜鲜明将政治建设摆在首位。", "（二）加强理论武装。", "（三）持之以恒推动正风肃纪。"]
+

@@ -114,3 +114,41 @@ def test_a_lead_announcing_what_is_asked_gives_the_list():
     assert [s.quote for s in found.items] == items
     assert announces_asked(q, found)
     assert ASKED_NOUN.search("要注重哪几点？") is None or not announces_asked("要注重哪几点？", found)
+
+
+PLAN_NOTE = GENRE / "xi_speeches_2020_jhsjk" / "2020-11-04_050.txt"    # the 说明 on the 十四五 建议 (one long line)
+
+
+@pytest.mark.skipif(not PLAN_NOTE.is_file(), reason="shared corpus not beside the repository")
+def test_a_numbered_part_leads_the_items_under_it():
+    """"三、需要说明的几个重点问题…" is one of the 说明's parts (一、二、三、) and the lead of its own items (第一，关于…
+    第二，关于…): asked for the second of them, the answer is 第二，… — not the second part, nor a sentence that
+    merely lists words (…科技创新、产业发展、…)."""
+    from jianghua.assistant.enumeration import listing_for, listings, strip_of
+    from jianghua.assistant.weigh import weigh
+    from jianghua.index.tokenize import get_tokenizer
+    from jianghua.records import Chunk, Hit
+
+    text = PLAN_NOTE.read_text(encoding="utf-8")
+    part = text.index("三、需要说明的几个重点问题")
+    items = re.findall(r"第[一二三四五六]，关于[^。]+。", text[part:])
+    assert len(items) >= 3
+    hit = Hit(Chunk("p0", "p", text, (), 0, len(text)), PLAN_NOTE.stem, PLAN_NOTE.name, 1.0)
+    strip = strip_of(hit, None)
+    anchor = next(s for s in strip if s.quote.startswith("三、需要说明的几个重点问题"))
+    below = [ls for ls in listings(anchor, strip, 0, 10, False) if ls.lead is anchor]
+    assert below and [s.quote for s in below[0].items][:len(items)] == items[:len(below[0].items)]
+    # as the answer sees it: the passages around the part (its siblings 一、二、 out of reach), ranked with a sentence
+    # that lists words (…科技创新、产业发展、…) first
+    start = text.index("第二板块为分论")
+    end = text.index("。", text.index("第六，关于")) + 1
+    near = Hit(Chunk("p1", "p", text[start:end], (), start, end), PLAN_NOTE.stem, PLAN_NOTE.name, 1.0)
+    tok = get_tokenizer()
+    q = "习近平就“十四五”规划建议作说明，“需要说明的几个重点问题”里第二个讲的是什么？"
+    ev = weigh(q, [near], tok.tokens, lambda t: 1, 1)
+    wordy = next(c for c in ev.ranked if c.quote.startswith("第二板块为分论"))
+    heading = next(c for c in ev.ranked if c.quote.startswith("三、需要说明"))
+    ranked = [wordy, heading] + [c for c in ev.ranked if c is not wordy and c is not heading]
+    assert listing_for(ev.question, ranked, None) is None          # a list question: the wordy sentence wins
+    found = listing_for(ev.question, ranked, None, item=True)      # one item by its number: the list answers
+    assert found is not None and found.lead.quote.startswith("三、") and found.items[1].quote == items[1], found

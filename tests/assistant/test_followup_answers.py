@@ -27,6 +27,8 @@ def test_own_words_drop_the_references():
     assert own_words("其中个体工商户有多少户？") == "个体工商户有多少户？"
     assert own_words("针对这些问题，要求什么时候整改到位？") == "针对问题，要求什么时候整改到位？"
     assert own_words("乡镇党委书记会受到什么处理？") == "乡镇党委书记会受到什么处理？"
+    assert own_words("紧接着下一个问题是什么？") == "问题是什么？"        # where to go on is no word of what is asked
+    assert own_words("讲完作风，接下来他讲了什么？") == "讲完作风，他讲了什么？"
 
 
 def test_clause_window_quotes_the_asked_part(seed_kb):
