@@ -167,7 +167,18 @@ class Assistant:
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
                                             bare=only_navigation(turn.normalised),
-                                            named=_named_documents(turn.search_trace)))
+                                            named=_named_documents(turn.search_trace),
+                                            used_by_documents=lambda terms: self._used_by_documents(turn, terms)))
+
+    def _used_by_documents(self, turn: Turn, terms: list[str]) -> bool:
+        """Some of ``terms`` (a follow-up's own words) occur in the documents the conversation is about: those the
+        previous answer quoted, else the ones the question named."""
+        trace = turn.search_trace or {}
+        docs = trace.get("conversation_documents") or (trace.get("scope") or {}).get("hit_documents")
+        if not docs or not terms:
+            return False
+        hits = self.searcher.search(" ".join(terms), 5, version=turn.version, doc_id=list(docs), mode="keyword").hits
+        return any(set(h.matched) & set(terms) for h in hits)
 
     def _job(self, turn: Turn) -> Job:
         """What the generator is given: the standalone question, its passages and the weighed evidence."""

@@ -22,7 +22,9 @@ QUESTION_WORDS = frozenset(
     "什么 什么样 是什么 是谁 谁 多少 多大 多长 多久 几 怎么 怎么样 怎样 如何 为何 为什么 是否 有没有 吗 呢 "
     "请问 请 问 告诉 介绍 一下 说说 讲讲 谈谈 概括 总结 列举 列出 主要 具体 分别 都 还 内容 包括 包含 有关 关于 "
     "提出 提到 提及 要求 指出 强调 表示 认为 说 讲 谈 称 写 里 中 上 时候 时间 情况 方面 哪方面 问题 打算 希望 "
-    "举措 措施 做法 方式 当时 期间 有何 何 何时 意思 含义 指 是 叫 名字 称为 属于 其中 多 少".split())
+    "举措 措施 做法 方式 当时 期间 有何 何 何时 意思 含义 指 是 叫 名字 称为 属于 其中 多 少 "
+    # asking for the wording (怎么表述的, 原话怎么说): the form of the answer, not its subject
+    "表述 表达 说法 原话".split())
 # words that point at a document or its genre: useful to retrieval, no evidence that a passage answers
 REFERENCE_WORDS = frozenset(
     "讲话 发言 表态 表态发言 通报 报告 文件 文章 材料 会议 会上 讲稿 资料 原文 文中 篇 那篇 这篇".split())
@@ -36,8 +38,8 @@ DEMONSTRATIVE_WORD = re.compile(r"^[这那该此本][两几一二三四五六七
 COUNT_WORD = re.compile(r"^(?:[哪几][一二三四五六七八九十两几\d]*|[一二三四五六七八九十两]+)"
                         r"(?:个方面|方面|个|项|条|种|点|类|样|部分|件|批)$")
 # an ordinal that points at an item (第一项是什么, 其中第三条, 第二部分): where it is, not what it says — no content
-ORDINAL_POINTER = re.compile(r"第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面)")
-ORDINAL_WORD = re.compile(r"^第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面)?$")
+ORDINAL_POINTER = re.compile(r"第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面|(?:个|种|类)(?=是|呢|[？?，,]|$))")
+ORDINAL_WORD = re.compile(r"^第[一二三四五六七八九十两\d]+(?:项|条|点|部分|方面|个方面|个|种|类)?$")
 _QUOTE_MAP = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "‘": "“", "’": "”", "〝": "“", "〞": "”",
                             "﹁": "“", "﹂": "”", "\u3000": " ", "\u00a0": " "})
 _FULLWIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\uff0d\uff0f]")

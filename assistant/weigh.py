@@ -49,7 +49,8 @@ def asks_structure(text: str) -> bool:
 def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[float | None] | None = None,
           previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
           similar: Callable[[list[str]], list[float] | None] | None = None,
-          continuation: list[str] | None = None, bare: bool = False, named: set[str] | None = None) -> Evidence:
+          continuation: list[str] | None = None, bare: bool = False, named: set[str] | None = None,
+          used_by_documents: Callable[[list[str]], bool] | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
@@ -97,8 +98,10 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     if named and decision.answer and continuation is None:     # "接着讲了什么？" keeps the document's order
         cands = _in_named(cands, named)
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
-    if fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens):
-        # the standalone question carries the previous topic; what the follow-up asks in its own words is not there
+    if (fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens)
+            and not (used_by_documents is not None and used_by_documents([t.text for t in fq.terms]))):
+        # the standalone question carries the previous topic; what the follow-up asks in its own words is not there,
+        # nor anywhere in the documents the conversation is about (效果, 做到 are; 红烧肉 is not)
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "focus_found": 0.0})
     if fq is not None and decision.answer:
         cands = _by_focus(cands, fq, tokens, text)

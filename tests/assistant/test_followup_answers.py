@@ -7,9 +7,11 @@ import re
 
 import pytest
 
+from jianghua.assistant.chain import Turn
 from jianghua.assistant.condense import own_words
 from jianghua.assistant.extractive import clause_window
 from jianghua.assistant.question import analyse
+from jianghua.assistant.weigh import weigh
 from jianghua.samples import SEEDS
 
 
@@ -204,3 +206,41 @@ def test_a_bare_ordinal_follow_up_gets_the_item_with_what_it_says(seed_app):
     assert answer.startswith(item), answer
     assert body in answer, answer
     assert "（四）" not in answer and answer != _plain(r1["answer"])
+
+
+def test_a_follow_ups_own_words_are_looked_for_in_the_conversations_documents(seed_app):
+    """A colloquial follow-up's own words may be in none of the passages retrieved for it ("效果咋样？"), yet the
+    document the conversation is about uses them: then it is not declined for that. Words the documents never use
+    (红烧肉) still are."""
+    q1 = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    r1 = seed_app.ask(q1, [])
+    history = [{"role": "user", "content": q1}, {"role": "assistant", "content": r1["answer"]}]
+    assistant = seed_app.assistant
+    turn = assistant._retrieve(assistant._condense(Turn("整改效果咋样？", history, None)))
+    docs = turn.search_trace.get("conversation_documents") or turn.search_trace["scope"]["hit_documents"]
+    assert docs == [r1["citations"][0]["doc_id"]]
+    text = next(p for p in SEEDS.glob("*.txt") if "整改落实方案" in p.read_text(encoding="utf-8")).read_text(encoding="utf-8")
+    assert "效果" in text and "红烧肉" not in text
+    assert assistant._used_by_documents(turn, ["效果"])
+    assert not assistant._used_by_documents(turn, ["红烧肉"])
+
+
+def test_the_off_focus_decline_spares_words_the_documents_use(seed_kb):
+    """The rule itself: a follow-up none of whose own words is in the passages is declined — unless the documents of
+    the conversation use them (``used_by_documents``). The word is one of the 通报's that the passages retrieved for
+    the question do not hold, picked here from the file."""
+    from jianghua.index.search import HybridSearcher
+    s = HybridSearcher(seed_kb)
+    view = s.view()
+    q = "巡视组反馈意见后，全市各级党组织迅速制定了哪些方案？"
+    hits = s.search(q, 6).hits
+    seen = " ".join(" ".join([h.title, *h.chunk.section, h.chunk.text]) for h in hits)
+    doc = next(p for p in SEEDS.glob("*.txt") if "整改落实方案" in p.read_text(encoding="utf-8")).read_text(encoding="utf-8")
+    word = next(w for w in view.tokenizer.tokens(doc) if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+                and w not in seen and all(t not in seen for t in view.tokenizer.tokens(w)))
+    args = (q + f"{word}咋样？", hits, view.tokenizer.tokens, view.keyword.df, view.n_chunks)
+    assert weigh(*args).decision.answer
+    off = weigh(*args, focus=f"{word}咋样？", used_by_documents=lambda terms: False)
+    spared = weigh(*args, focus=f"{word}咋样？", used_by_documents=lambda terms: word in terms)
+    assert not off.decision.answer and off.decision.features.get("focus_found") == 0.0, word
+    assert spared.decision.answer, word

@@ -87,6 +87,10 @@ def test_an_ordinal_pointing_at_an_item_is_not_content():
     assert [x.text for x in q.terms] == ["政府", "任务"]
     q = analyse("第一个五年计划是哪一年开始的？", tokens, lambda w: df.get(w, 0), 100)
     assert "第一" in [x.text for x in q.terms] and "五年计划" in [x.text for x in q.terms]
+    # 第二个 / 第三种 point as 第二项 does; 怎么表述的 / 原话 ask for the wording, not a subject
+    tokens = lambda t: [w for w in ("第二个", "表述", "原话", "打算", "建设") if w in t]    # noqa: E731
+    q = analyse("其中第二个是怎么表述的？原话呢？", tokens, lambda w: 3, 100)
+    assert q.terms == []
 
 
 def test_a_term_the_corpus_never_uses_counts_against_answering():
