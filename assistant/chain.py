@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableLambda
 from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
-from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, condense_with_llm,
+from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, asks_within, condense_with_llm,
                                         condense_without_llm, own_words)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
@@ -159,15 +159,16 @@ class Assistant:
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
         follow_up = turn.standalone != turn.normalised
         previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
+        within = bool(previous) and asks_within(turn.normalised)
         return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
                                             max(1, view.n_chunks), dense, previous,
-                                            own_words(turn.normalised) if follow_up else None,
+                                            own_words(turn.normalised) if follow_up or within else None,
                                             beyond=follow_up and bool(previous) and asks_beyond(turn.normalised),
                                             similar=lambda texts: self.searcher.sentence_similarity(
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
                                             bare=only_navigation(turn.normalised),
-                                            named=_named_documents(turn.search_trace),
+                                            named=_named_documents(turn.search_trace), within=within,
                                             used_by_documents=lambda terms: self._used_by_documents(turn, terms)))
 
     def _used_by_documents(self, turn: Turn, terms: list[str]) -> bool:

@@ -261,6 +261,15 @@ def asks_beyond(question: str) -> bool:
     return bool(ASKS_BEYOND.search(question))
 
 
+# a follow-up opening with 其中 / 这里面 asks about a part of what the previous answer said ("其中中央财政拿了多少？")
+PARTITIVE_OPENING = re.compile(r"^(?:其中|这其中|这里面|里面|当中|这当中)")
+
+
+def asks_within(question: str) -> bool:
+    """The follow-up asks about a part of the previous answer (其中…), not for an item of it by number."""
+    return bool(PARTITIVE_OPENING.match(question.strip())) and ordinal(question) is None
+
+
 # words that ask for what comes next in the document (接着讲了什么？, 下一段…): a place, not what is asked about
 CONTINUES = re.compile(r"接着|接下来|紧接着|然后|随后|再往下|下一(?:句|段|条|部分)")
 

@@ -30,6 +30,8 @@ class Evidence:
     redacted: ranking.Candidate | None = None     # the best sentence gives the asked figure only as ×××
     previous_count: int = 0                         # sentences in the previous answer of the conversation
     focus: Question | None = None                   # a follow-up's own words (``weigh``'s ``focus``)
+    within: bool = False                            # it asks about a part of the previous answer (其中…), which
+                                                    # one of that answer's sentences holds: ranked first
 
     @property
     def answerable(self) -> bool:
@@ -50,7 +52,7 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
           previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
           similar: Callable[[list[str]], list[float] | None] | None = None,
           continuation: list[str] | None = None, bare: bool = False, named: set[str] | None = None,
-          used_by_documents: Callable[[list[str]], bool] | None = None) -> Evidence:
+          used_by_documents: Callable[[list[str]], bool] | None = None, within: bool = False) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
@@ -105,12 +107,26 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "focus_found": 0.0})
     if fq is not None and decision.answer:
         cands = _by_focus(cands, fq, tokens, text)
+    part_of_previous = False
+    if within and fq is not None and fq.terms and decision.answer:
+        # "其中中央财政拿了多少？": a part of what the previous answer said — its sentences holding the follow-up's own
+        # words come first
+        # that hold most of them and the asked kind of answer (a figure for 多少), as much as any new sentence does
+        cover = {id(c): focus_cover(c, fq, tokens) for c in cands[:WITHIN_WINDOW]}
+        fresh = max((v for c in cands[:WITHIN_WINDOW] if "previous" not in c.flags for v in [cover[id(c)]]), default=0.0)
+        top = cands[0].score if cands else 0.0
+        said = [c for c in cands[:WITHIN_WINDOW] if "previous" in c.flags and cover[id(c)] >= max(WITHIN_COVER, fresh)
+                and (kind is None or c.features.get("kind_holds")) and c.score >= 0.5 * top]
+        if said:
+            first = max(said, key=lambda c: (cover[id(c)], c.score))
+            cands = [first] + [c for c in cands if c is not first]
+            part_of_previous = True
     if beyond and decision.answer:
         for c in cands:
             if "previous" in c.flags:
                 c.score *= 0.1
         cands = sorted(cands, key=lambda c: -c.score)
-    return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq)
+    return Evidence(q, kind, cands, decision, dense, red, len(previous or []), fq, part_of_previous)
 
 
 def rerank_dense(cands: list[ranking.Candidate], similar, top: int, weight: float) -> list[ranking.Candidate]:
@@ -139,6 +155,7 @@ def _ahead(cands: list[ranking.Candidate], chunk_ids: list[str]) -> list[ranking
 
 
 FOCUS_FLOOR = 0.4
+WITHIN_WINDOW, WITHIN_COVER = 10, 0.5
 OUTSIDE_NAMED = 0.3          # chosen on the :dev halves (0.1 lost two follow-ups, gained one)
 
 
@@ -159,6 +176,10 @@ def _off_focus(focus: Question, hits: list[Hit], tokens) -> bool:
     corpus — "能给企业省下多少？" — so an unseen word alone does not decide)."""
     texts = [" ".join([h.title, *h.chunk.section, h.chunk.text]) for h in hits[:6]]
     return max((focus.coverage(t, ranking.token_set(tokens, t)) for t in texts), default=0.0) == 0.0
+
+
+def focus_cover(c: ranking.Candidate, focus: Question, tokens) -> float:
+    return focus.coverage(c.quote, ranking.token_set(tokens, c.quote))
 
 
 def _by_focus(cands: list[ranking.Candidate], focus: Question, tokens, standalone: str) -> list[ranking.Candidate]:

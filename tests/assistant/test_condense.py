@@ -194,3 +194,10 @@ def test_a_heading_above_the_items_is_not_one_of_them():
     answer = "七、2020年工作打算[1]。（一）旗帜鲜明将政治建设摆在首位[2]。（二）加强理论武装[3]。（三）持之以恒推动正风肃纪[4]。"
     assert listed_items(answer) == ["（一）旗帜鲜明将政治建设摆在首位。", "（二）加强理论武装。", "（三）持之以恒推动正风肃纪。"]
 
+
+
+def test_a_partitive_follow_up_asks_within_the_previous_answer():
+    from jianghua.assistant.condense import asks_within
+    assert asks_within("其中中央财政拿了多少？") and asks_within("这里面个体工商户有多少户？")
+    assert not asks_within("其中第二条是什么？")            # an item by its number: the ordinal's business
+    assert not asks_within("中央财政拿了多少？")

@@ -9,7 +9,7 @@ import pytest
 
 from jianghua.assistant.chain import Turn
 from jianghua.assistant.condense import own_words
-from jianghua.assistant.extractive import clause_window
+from jianghua.assistant.said import clause_window
 from jianghua.assistant.question import analyse
 from jianghua.assistant.weigh import weigh
 from jianghua.samples import SEEDS
@@ -166,7 +166,7 @@ def test_the_previous_sentence_a_follow_up_points_at_answers_it_alone(seed_kb):
     """A follow-up whose own words point at one of the previous answer's sentences ("围绕这个方针，要提升哪几种能力？")
     is answered by that sentence alone; words no sentence holds choose none."""
     from jianghua.assistant.evidence import sentences_of
-    from jianghua.assistant.extractive import _asked_of
+    from jianghua.assistant.said import asked_of
     from jianghua.index.search import HybridSearcher
     s = HybridSearcher(seed_kb)
     hit = next(h for h in s.search("迅速制定了整改落实方案和整改工作分工方案", 5).hits if "整改工作台账" in h.chunk.text)
@@ -175,19 +175,19 @@ def test_the_previous_sentence_a_follow_up_points_at_answers_it_alone(seed_kb):
     other = next(x for x in sents if x.start != first.start and "整改工作台账" not in x.quote and len(x.quote) > 10)
     view = s.view()
     ask = lambda text: analyse(text, view.tokenizer.tokens, view.keyword.df, view.n_chunks)   # noqa: E731
-    chosen = _asked_of([other, first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens)
+    chosen = asked_of([other, first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens)
     assert chosen is first
-    assert _asked_of([other, first], [], ask("红烧肉怎么做？"), view.tokenizer.tokens) is None
-    assert _asked_of([first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens) is None
+    assert asked_of([other, first], [], ask("红烧肉怎么做？"), view.tokenizer.tokens) is None
+    assert asked_of([first], [], ask("那个整改工作台账是怎么建的？"), view.tokenizer.tokens) is None
     # a new sentence holding the same words is a rival only when it scores at least half as well (another year's
     # report saying the same, demoted by the named scope, does not keep the previous answer's sentence from answering)
     from jianghua.assistant.ranking import Candidate
     weak = Candidate(first, {}, 0, 0.05)
     q = ask("那个整改工作台账是怎么建的？")
-    assert _asked_of([other, first], [weak], q, view.tokenizer.tokens) is None
+    assert asked_of([other, first], [weak], q, view.tokenizer.tokens) is None
     ranked = [Candidate(first, {}, 0, 0.5), Candidate(other, {}, 1, 0.4)]
-    assert _asked_of([other, first], [weak], q, view.tokenizer.tokens, ranked) is first
-    assert _asked_of([other, first], [Candidate(first, {}, 0, 0.3)], q, view.tokenizer.tokens, ranked) is None
+    assert asked_of([other, first], [weak], q, view.tokenizer.tokens, ranked) is first
+    assert asked_of([other, first], [Candidate(first, {}, 0, 0.3)], q, view.tokenizer.tokens, ranked) is None
 
 
 def test_a_bare_ordinal_follow_up_gets_the_item_with_what_it_says(seed_app):

@@ -96,3 +96,30 @@ def test_a_named_report_answers_before_another_year_saying_the_same(tmp_path):
         named.append(year_of(weigh(*args, named=set(res.trace["scope"]["hit_documents"])).ranked[0]))
     assert named == list(years)
     assert plain != list(years)             # the reason for the rule
+
+
+@pytest.mark.skipif(not REPORTS.is_dir(), reason="shared corpus not beside the repository")
+def test_a_follow_up_about_a_part_of_the_previous_answer_is_answered_from_it(tmp_path):
+    """"其中中央财政拿了多少？" after an answer quoting "两年新增4万亿元投资，其中中央财政投资1.26万亿元，…" (the 2013
+    report; the sentence read off the file): that sentence holds the follow-up's words and a figure, and comes first,
+    although other years' reports have sentences on 中央财政 spending that score higher on words alone."""
+    import re as _re
+
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
+    from jianghua.settings import Settings
+
+    files = [next(REPORTS.glob(f"*_{y}_*.txt")) for y in (2010, 2012, 2013)]
+    said = _re.search(r"[^。]*其中中央财政投资[^。]*。", files[2].read_text(encoding="utf-8")).group()
+    kb = KnowledgeBase.open(Settings(kb=tmp_path / "kb", dense_weight=0.0), create=True)
+    kb.ingest(files, progress=False, embed=False)
+    searcher = HybridSearcher(kb)
+    view = searcher.view(None)
+    q = "其中中央财政拿了多少？"
+    hits = searcher.search(q, 8).hits
+    hits += [h for h in searcher.search(said, 3, mode="keyword").hits if h.chunk.id not in {x.chunk.id for x in hits}]
+    args = (q, hits, view.tokenizer.tokens, view.keyword.df, view.n_chunks)
+    plain = weigh(*args, previous=[said], focus="中央财政拿了多少？")
+    within = weigh(*args, previous=[said], focus="中央财政拿了多少？", within=True)
+    assert within.within and within.ranked[0].quote == said
+    assert plain.ranked[0].quote != said and not plain.within        # the reason for the rule
