@@ -215,6 +215,11 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
             rest = ORDINAL.sub("", q, count=1).strip("，, ")
             rest = re.sub(r"^(?:那|那么)", "", rest)
             return f"{strip_item_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
+    y = YEAR.search(q)
+    if y and YEAR.search(previous) and ELLIPSIS.match(q):
+        # "那2017年那份报告里说的上一年呢？": the previous question of that year's report, before any 那份 is read
+        # as pointing back
+        return shift_years(previous, y.group())
     prev_topic = topic(previous)
     if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
         return f"{prev_topic}，{q}"
@@ -232,7 +237,6 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     e = ELLIPSIS.match(q)
     if e and not QUESTION_WORDS.search(e.group(1)):
         return _ellipsis(e.group(1).strip("，, "), previous)
-    y = YEAR.search(q)
     if y and YEAR.search(previous) and re.match(r"^(?:那|那么|而|再看)", q):   # 那2019年的报告定的是多少？
         return shift_years(previous, y.group())
     return f"{prev_topic}，{q}"

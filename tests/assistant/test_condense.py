@@ -201,3 +201,11 @@ def test_a_partitive_follow_up_asks_within_the_previous_answer():
     assert asks_within("其中中央财政拿了多少？") and asks_within("这里面个体工商户有多少户？")
     assert not asks_within("其中第二条是什么？")            # an item by its number: the ordinal's business
     assert not asks_within("中央财政拿了多少？")
+
+
+def test_a_year_ellipsis_shifts_the_years_before_that_report_is_read_as_pointing_back():
+    """"那2017年那份报告里说的上一年呢？": 那份 is no reference to the previous topic here — the question is the
+    previous one asked of the 2017 report, its other years moved with it."""
+    h = [{"role": "user", "content": "海拉尔区2014年政府工作报告回顾2013年，全年旅游接待人数是多少？"}]
+    assert condense_without_llm("那2017年那份报告里说的上一年呢？", h) == "海拉尔区2017年政府工作报告回顾2016年，全年旅游接待人数是多少？"
+    assert condense_without_llm("那2019年的报告定的是多少？", h).startswith("海拉尔区2019年政府工作报告回顾2018年")
