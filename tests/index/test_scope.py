@@ -41,6 +41,7 @@ def names(cat, scope):
     ("关于政府工作报告的决议说了什么？", ["d3"]),
     # a named speaker: that person's documents and those naming no speaker (d2, d3, d5, d6), not another's (d0, d4, d7)
     ("李强作的报告说了什么？", ["d1", "d2", "d3", "d5", "d6"]),
+    ("李强作的政府工作报告说了什么？", ["d1"]),                 # a type named too: that speaker's own only
     ("十九大报告关于从严治党讲了什么？", ["d4"]),
     ("十八大以来管党治党有哪些经验？", []),                               # a time, not the congress's report
     ("首届中国国际进口博览会开幕式上讲了什么？", ["d7"]),                 # named by its title
