@@ -38,13 +38,13 @@ FAMILIES = (
 _NUM = rf"[{CN}两\d]+"
 # a count the question asks for: 哪三点, 哪5个方面, 哪几条 (None: a count not given)
 ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|方面|部分|座|位)")
+# what a list is of (3点建议, 五个方面的基本要求)
+_LIST_NOUN = "(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)"
 # a lead announcing its items: 提3点建议, 五个方面的基本要求, 主要有：, 如下
-ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
-                       rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)?|如下|以下几|[：:]$")
+ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大){_LIST_NOUN}?|如下|以下几|[：:]$")
 # …and one that says so of sentences without markers: a count of a list's noun (3点建议, 五个方面), 如下, 以下, a
 # closing colon — not any count ("基出掌状脉7～9条")
-ANNOUNCES_LIST = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大)(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|"
-                            rf"重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)|如下|以下|下列|[：:]$")
+ANNOUNCES_LIST = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大){_LIST_NOUN}|如下|以下|下列|[：:]$")
 # what a question asks to enumerate (哪几个重点 → 重点, 哪三种精神 → 精神, 哪些生活习惯 → 生活习惯) and a lead that
 # announces that many of it ("把握和体现了4个重点")
 ASKED_NOUN = re.compile(rf"(?:哪(?:{_NUM}|几|些)|几)(?:个方面|个|点|条|项|种|类|件|大|方面|部分)?([\u4e00-\u9fff]{{2,10}})")
@@ -216,9 +216,9 @@ def _beside_title(question, title: str):
 
 def says_list(question: str, ls: Listing) -> bool:
     """An enumeration without markers is one only when something says so: its lead announces it (a count of a
-    list's noun, 如下, 以下, a closing colon: ``ANNOUNCES_LIST``), or every item names what the question asks to enumerate ("要建立哪几个体系？" ↔ five
-    sentences each building a …体系). Clauses describing one thing (多年生草本；叶互生；…) or sentences opening with
-    the same subject are not a list."""
+    list's noun, 如下, 以下, a closing colon: ``ANNOUNCES_LIST``), or every item names what the question asks to
+    enumerate ("要建立哪几个体系？" ↔ five sentences each building a …体系). Clauses describing one thing
+    (多年生草本；叶互生；…) or sentences opening with the same subject are not a list."""
     if ls.lead is not None and ANNOUNCES_LIST.search(ls.lead.quote.strip()):
         return True
     noun = asked_noun(question)

@@ -6,11 +6,11 @@ answer then takes the sentences that follow its own (``context_chars``, fitted).
 each other in the document keep its order and punctuation, so an answer running across a sentence boundary is
 quoted whole. A question naming an item by its ordinal (其中第三个, 最后一条) gets that item of the listing the
 passages hold; a bare follow-up the condenser resolved into an item of the previous answer (第三条讲的是什么？) gets
-that item with the sentences that say what it means. A question asking for a list gets the enumeration the best sentences open or belong to
-(一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when it runs on. A question asking
-for an example adds the example sentence (比如…) that follows. A best sentence that only leads its paragraph
-("积极实施创业就业工程。") is followed by the rest of the paragraph, not by sentences from elsewhere. Every sentence
-is verbatim and carries its marker.
+that item with the sentences that say what it means. A question asking for a list gets the enumeration the best
+sentences open or belong to (一是… 二是…, （一）（二）, 1. 2., 第一… 第二…), whole and in order, across passages when
+it runs on. A question asking for an example adds the example sentence (比如…) that follows. A best sentence that
+only leads its paragraph ("积极实施创业就业工程。") is followed by the rest of the paragraph, not by sentences from
+elsewhere. Every sentence is verbatim and carries its marker.
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.condense import ordinal
+from jianghua.assistant.condense import ORDINAL, ordinal
 from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part
 from jianghua.assistant.ranking import Candidate
-from jianghua.assistant.runs import is_lead, same_paragraph
+from jianghua.assistant.runs import is_lead, place, same_paragraph
 from jianghua.assistant.said import asked_of, clause_window, named_item, repeats, said_before
 from jianghua.assistant.overlap import bigrams
 
@@ -139,7 +139,7 @@ def with_context(sources: list[Source], limit: int) -> list[Source]:
     out = list(sources)
     used = sum(len(s.quote) for s in out)
     for src in sources:
-        sents, idx = _place(src)
+        sents, idx = place(src)
         if idx is None or idx + 1 >= len(sents):
             continue
         nxt = sents[idx + 1]
@@ -149,12 +149,6 @@ def with_context(sources: list[Source], limit: int) -> list[Source]:
             out.append(nxt)
             used += len(nxt.quote)
     return out
-
-
-def _place(src: Source) -> tuple[list[Source], int | None]:
-    """The sentences of ``src``'s passage and the index of ``src`` among them (None when it is not one of them)."""
-    sents = sentences_of(src.hit)
-    return sents, next((i for i, s in enumerate(sents) if s.start == src.start), None)
 
 
 def _taken(src: Source, sources: list[Source]) -> bool:
@@ -184,7 +178,7 @@ def with_body(item: Source, limit: int, around=None) -> list[Source]:
     first, while the answer stays within ``limit`` characters — into the passage that follows when the item ends its
     own."""
     out, used = [item], len(item.quote)
-    sents, idx = _place(item)
+    sents, idx = place(item)
     if idx is None:
         return out
     rest = sents[idx + 1:]
@@ -211,7 +205,6 @@ def asked_item(question: str, history) -> int | None:
     a follow-up whose standalone form carries the previous question's ordinal ("针对表态发言第一部分检视出的问题，…")."""
     if not (history or PARTITIVE.search(question)):
         return None
-    from jianghua.assistant.condense import ORDINAL
     m = ORDINAL.search(question)
     previous = next((str(t.get("content", "")) for t in reversed(history or []) if t.get("role") == "user"), "")
     if m is not None and m.group(0) in previous and question.count(m.group(0)) == 1:
@@ -228,7 +221,7 @@ def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Sour
     best = sources[0]
     if not ANTECEDENT_NEEDED.match(best.quote.strip()):
         return sources
-    sents, idx = _place(best)
+    sents, idx = place(best)
     if idx is None:
         return sources
     if idx > 0:
@@ -255,7 +248,7 @@ def with_antecedent(sources: list[Source], limit: int, around=None) -> list[Sour
 def with_example(sources: list[Source]) -> list[Source]:
     """The sentence after the best one, when it gives the example (比如…)."""
     best = sources[0]
-    sents, idx = _place(best)
+    sents, idx = place(best)
     if idx is None or idx + 1 >= len(sents) or not EXAMPLE.match(sents[idx + 1].quote):
         return sources
     return [best, sents[idx + 1]]

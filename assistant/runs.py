@@ -13,6 +13,12 @@ from jianghua.assistant.evidence import sentences_of
 LEAD_CHARS = 20
 
 
+def place(src: Source) -> tuple[list[Source], int | None]:
+    """The sentences of ``src``'s passage and the index of ``src`` among them (None when it is not one of them)."""
+    sents = sentences_of(src.hit)
+    return sents, next((i for i, s in enumerate(sents) if s.start == src.start), None)
+
+
 def is_lead(src: Source, max_chars: int = LEAD_CHARS) -> bool:
     """A paragraph's lead: a short sentence that opens its paragraph and is followed by more of it ("积极实施创业就业
     工程。力争年内新增就业岗位5000个……"), the way a report states a topic before saying what it does about it."""
@@ -23,8 +29,7 @@ def is_lead(src: Source, max_chars: int = LEAD_CHARS) -> bool:
     before = c.text[:src.start - c.start]
     if before.strip() and not re.search(r"\n\s*$", before):
         return False
-    sents = sentences_of(src.hit)
-    idx = next((i for i, s in enumerate(sents) if s.start == src.start), None)
+    sents, idx = place(src)
     if idx is None or idx + 1 >= len(sents):
         return False
     return "\n" not in c.text[src.end - c.start:sents[idx + 1].start - c.start]
@@ -55,25 +60,38 @@ def _joined(a: Source, b: Source) -> bool:
     return False
 
 
+def _grow(size: int, at: int, link, leads) -> tuple[int, int]:
+    """(first, last) of the run of positions ``0 … size-1`` linked pairwise (``link(k, k + 1)``) that ``at`` belongs
+    to — or, when ``leads(at)``, the run after it."""
+    i = at + 1 if leads(at) else at
+    first, last = i, i
+    while first > 0 and link(first - 1, first):
+        first -= 1
+    while last + 1 < size and link(last, last + 1):
+        last += 1
+    return first, last
+
+
+def _next_to(a: Source, b: Source) -> bool:
+    """``a`` stands right before ``b``: in its paragraph, or as the line ending in a colon above it."""
+    return _joined(a, b) or _colon_above(a, b)
+
+
+def _lead_before(strip: list[Source], i: int) -> Source | None:
+    return strip[i - 1] if i > 0 and _next_to(strip[i - 1], strip[i]) else None
+
+
 def semicolon_listing(strip: list[Source], idx: int, limit: int) -> tuple[Source | None, list[Source]] | None:
     """(lead, items) of the unmarked enumeration ``strip[idx]`` leads or belongs to: clauses of one paragraph each
-    ending in ；, the last in 。 ("推进财税体制改革，…；推进金融体制改革，…；…。"), at least ``SEMI_ITEMS`` of them; the lead is the sentence before them in the paragraph, or a line ending in a colon
-    right above it."""
+    ending in ；, the last in 。 ("推进财税体制改革，…；推进金融体制改革，…；…。"), at least ``SEMI_ITEMS`` of them; the
+    lead is the sentence before them in the paragraph, or a line ending in a colon right above it."""
     semi = lambda i: strip[i].quote.rstrip().endswith(("；", ";"))       # noqa: E731
-    i = idx
-    if not semi(i) and i + 1 < len(strip) and semi(i + 1) and (_joined(strip[i], strip[i + 1])
-                                                                or _colon_above(strip[i], strip[i + 1])):
-        i += 1                                                          # the anchor leads the run
-    while i > 0 and semi(i - 1) and _joined(strip[i - 1], strip[i]):
-        i -= 1
-    j = i
-    while j + 1 < len(strip) and semi(j) and _joined(strip[j], strip[j + 1]):
-        j += 1
-    items = strip[i:j + 1]
-    if len(items) < SEMI_ITEMS or not semi(i):
+    first, last = _grow(len(strip), idx, lambda k, n: semi(k) and _joined(strip[k], strip[n]),
+                        lambda i: not semi(i) and i + 1 < len(strip) and semi(i + 1)
+                        and _next_to(strip[i], strip[i + 1]))
+    if last - first + 1 < SEMI_ITEMS:
         return None
-    lead = strip[i - 1] if i > 0 and (_joined(strip[i - 1], strip[i]) or _colon_above(strip[i - 1], strip[i])) else None
-    return lead, items[:limit]
+    return _lead_before(strip, first), strip[first:last + 1][:limit]
 
 
 PARALLEL_OPENING = 3
@@ -94,47 +112,31 @@ def parallel_listing(strip: list[Source], idx: int, limit: int) -> tuple[Source 
     要建立…体系。"); the lead is the sentence before them in the paragraph."""
     same = lambda a, b: (_joined(strip[a], strip[b]) and len(_opening(strip[a])) == PARALLEL_OPENING  # noqa: E731
                          and _opening(strip[a]) == _opening(strip[b]))
-    i = idx
-    if (i + 2 < len(strip) and same(i + 1, i + 2) and not same(i, i + 1)
-            and (_joined(strip[i], strip[i + 1]) or _colon_above(strip[i], strip[i + 1]))):
-        i += 1                                                          # the anchor leads the run
-    while i > 0 and same(i - 1, i):
-        i -= 1
-    j = i
-    while j + 1 < len(strip) and same(j, j + 1):
-        j += 1
-    items = strip[i:j + 1]
-    if len(items) < SEMI_ITEMS:
+    first, last = _grow(len(strip), idx, same,
+                        lambda i: i + 2 < len(strip) and same(i + 1, i + 2) and not same(i, i + 1)
+                        and _next_to(strip[i], strip[i + 1]))
+    if last - first + 1 < SEMI_ITEMS:
         return None
-    lead = strip[i - 1] if i > 0 and (_joined(strip[i - 1], strip[i]) or _colon_above(strip[i - 1], strip[i])) else None
-    return lead, items[:limit]
+    return _lead_before(strip, first), strip[first:last + 1][:limit]
 
 
 def parallel_paragraphs(strip: list[Source], idx: int, limit: int) -> tuple[Source | None, list[Source]] | None:
     """(lead, items) of the paragraphs in a row ``strip[idx]`` leads or belongs to whose first sentences open with
-    the same ``PARALLEL_OPENING`` characters ("必须坚持…" five times), at least ``SEMI_ITEMS`` of them;
-    the items are those first sentences, the lead the line ending in a colon above them."""
-    opener = lambda k: k == 0 or not _joined(strip[k - 1], strip[k])      # noqa: E731
-    heads = [k for k in range(len(strip)) if opener(k)]
+    the same ``PARALLEL_OPENING`` characters ("必须坚持…" five times), at least ``SEMI_ITEMS`` of them; the items are
+    those first sentences, the lead the line ending in a colon above them."""
+    heads = [k for k in range(len(strip)) if k == 0 or not _joined(strip[k - 1], strip[k])]
     if not heads:
         return None
     mine = max((n for n, k in enumerate(heads) if k <= idx), default=0)     # the paragraph of strip[idx]
     alike = lambda n, m: (len(_opening(strip[heads[n]])) == PARALLEL_OPENING        # noqa: E731
                           and _opening(strip[heads[n]]) == _opening(strip[heads[m]]))
-    if mine + 2 < len(heads) and alike(mine + 1, mine + 2) and not alike(mine, mine + 1):
-        mine += 1                                                       # the anchor's paragraph leads the run
-    a = mine
-    while a > 0 and alike(a - 1, a):
-        a -= 1
-    b = mine
-    while b + 1 < len(heads) and alike(b, b + 1):
-        b += 1
-    items = [strip[heads[n]] for n in range(a, b + 1)]
-    if len(items) < SEMI_ITEMS:
+    first, last = _grow(len(heads), mine, alike,
+                        lambda m: m + 2 < len(heads) and alike(m + 1, m + 2) and not alike(m, m + 1))
+    if last - first + 1 < SEMI_ITEMS:
         return None
-    first = heads[a]
-    lead = strip[first - 1] if first > 0 and strip[first - 1].quote.rstrip().endswith(("：", ":")) else None
-    return lead, items[:limit]
+    at = heads[first]
+    lead = strip[at - 1] if at > 0 and strip[at - 1].quote.rstrip().endswith(("：", ":")) else None
+    return lead, [strip[heads[n]] for n in range(first, last + 1)][:limit]
 
 
 def _colon_above(a: Source, b: Source) -> bool:

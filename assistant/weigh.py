@@ -109,13 +109,13 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         cands = _by_focus(cands, fq, tokens, text)
     part_of_previous = False
     if within and fq is not None and fq.terms and decision.answer:
-        # "其中中央财政拿了多少？": a part of what the previous answer said — its sentences holding the follow-up's own
-        # words come first
-        # that hold most of them and the asked kind of answer (a figure for 多少), as much as any new sentence does
-        cover = {id(c): focus_cover(c, fq, tokens) for c in cands[:WITHIN_WINDOW]}
-        fresh = max((v for c in cands[:WITHIN_WINDOW] if "previous" not in c.flags for v in [cover[id(c)]]), default=0.0)
+        # "其中中央财政拿了多少？": a part of what the previous answer said — its sentence that holds most of the
+        # follow-up's own words (as many as any new sentence) and the asked kind of answer (a figure for 多少) comes first
+        head = cands[:WITHIN_WINDOW]
+        cover = {id(c): focus_cover(c, fq, tokens) for c in head}
+        fresh = max((cover[id(c)] for c in head if "previous" not in c.flags), default=0.0)
         top = cands[0].score if cands else 0.0
-        said = [c for c in cands[:WITHIN_WINDOW] if "previous" in c.flags and cover[id(c)] >= max(WITHIN_COVER, fresh)
+        said = [c for c in head if "previous" in c.flags and cover[id(c)] >= max(WITHIN_COVER, fresh)
                 and (kind is None or c.features.get("kind_holds")) and c.score >= 0.5 * top]
         if said:
             first = max(said, key=lambda c: (cover[id(c)], c.score))
@@ -179,6 +179,7 @@ def _off_focus(focus: Question, hits: list[Hit], tokens) -> bool:
 
 
 def focus_cover(c: ranking.Candidate, focus: Question, tokens) -> float:
+    """The share of a follow-up's own words (``focus``) the sentence holds."""
     return focus.coverage(c.quote, ranking.token_set(tokens, c.quote))
 
 
@@ -191,7 +192,7 @@ def _by_focus(cands: list[ranking.Candidate], focus: Question, tokens, standalon
     if not focus.terms:
         return cands
     for c in cands:
-        c.score *= FOCUS_FLOOR + (1 - FOCUS_FLOOR) * focus.coverage(c.quote, ranking.token_set(tokens, c.quote))
+        c.score *= FOCUS_FLOOR + (1 - FOCUS_FLOOR) * focus_cover(c, focus, tokens)
         core = c.quote.strip().rstrip("。；;，,：:")
         if "previous" in c.flags and len(core) >= 6 and core[-min(len(core), 20):] in standalone:
             c.score *= 0.1

@@ -3,10 +3,10 @@
 A question names a year (2019年…; 今年/去年/前年, counted from ``today`` — settings.today / $JIANGHUA_TODAY — or
 else the corpus's latest year), a document type (政府工作报告, 党代会报告 via 十九大报告 …, 决议, 表态发言, 通报), a
 congress (十九大 → 2017; 十八大以来 names a time, not a report), a speaker the corpus knows (their documents and,
-when no type or title names documents too, those whose speaker is not known), or quotes a document's title. Year, type and speaker found
-together are combined (2019年 + 政府工作报告 → the 2019 政府工作报告); documents named by title are added to those
-(a question may name two: 表态发言和基层党建工作会讲话) — with a year named, only those of that year or undated
-("2023年国务院政府工作报告" quotes every year's title). A scope that matches no document is not applied.
+when no type or title names documents too, those whose speaker is not known), or quotes a document's title. Year,
+type and speaker found together are combined (2019年 + 政府工作报告 → the 2019 政府工作报告); documents named by
+title are added to those (a question may name two: 表态发言和基层党建工作会讲话) — with a year named, only those of
+that year or undated ("2023年国务院政府工作报告" quotes every year's title). A scope that matches no document is not applied.
 ``terms`` are the words of the question that named the scope; the keyword query leaves them out.
 """
 from __future__ import annotations

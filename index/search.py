@@ -246,5 +246,6 @@ def _inside(scope: Scope, catalog, hits: list[Hit]) -> dict:
     """The documents of ``hits`` inside an applied scope (what the answer should quote when the question named them)."""
     if not scope.active:
         return {}
-    inside = {catalog.docs[i].id for i in np.flatnonzero(scope.doc_mask)}
-    return {"hit_documents": list(dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id in inside))}
+    at = catalog.index
+    return {"hit_documents": list(dict.fromkeys(h.chunk.doc_id for h in hits
+                                                 if h.chunk.doc_id in at and scope.doc_mask[at[h.chunk.doc_id]]))}
