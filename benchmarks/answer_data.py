@@ -9,8 +9,8 @@ Question sets, each a list of ``Case(id, question, history, kb, answerable, gold
 - ``cmrc-trial`` / ``cmrc-dev``: CMRC questions asked of their own passages (answerable);
 - ``cross-…``: CMRC questions asked of the seed and ``sets`` knowledge bases (``$JIANGHUA_CROSS_KBS``), and the project's own questions asked of
   the CMRC knowledge base (all must be declined);
-- ``seed:dev`` / ``seed:test``, ``indomain``, ``negatives``, ``followups`` (and ``followups2`` … ``followups5``, asked of
-  ``sets2`` … ``sets5``, the documents each was written over): the eval sets in ``evals/sets``, asked of
+- ``seed:dev`` / ``seed:test``, ``indomain``, ``negatives``, ``followups`` (and ``followups2`` … ``followups6``, asked of
+  ``sets2`` … ``sets6``, the documents each was written over): the eval sets in ``evals/sets``, asked of
   the ``sets`` knowledge base: the twelve documents they were written over (five seeds, seven genre files).
 """
 from __future__ import annotations
@@ -32,9 +32,9 @@ GENRE = SHARED / "corpus" / "genre"
 SEEDS = _HERE.parent / "samples" / "seeds"
 CROSS_KBS = tuple(os.environ.get("JIANGHUA_CROSS_KBS", "seed,sets").split(","))
 # knowledge bases of the documents a set was written over: followups (also negatives, indomain); followups2 and
-# followups3, followups4, followups5 (written blind to the code, 2026-12-01, 2026-12-02, 2026-12-03 and 2026-12-04)
+# followups3, followups4, followups5, followups6 (written blind to the code, 2026-12-01 … 2026-12-04 and 2026-12-06)
 SET_KBS = {"sets": "followups", "sets2": "followups2", "sets3": "followups3", "sets4": "followups4",
-           "sets5": "followups5"}
+           "sets5": "followups5", "sets6": "followups6"}
 CACHE = Path(os.environ.get("JIANGHUA_BENCH_CACHE", Path.home() / ".cache" / "jianghua" / "bench"))
 
 

@@ -8,8 +8,8 @@ Reported, each as a share of its cases:
 - cross-corpus negatives (CMRC dev questions asked of the speeches; the project's test-half questions asked of
   the CMRC dev passages): declined;
 - ``seed:test``, ``indomain:test``: gold in the answer, declined; ``negatives:test``: declined (and for a redacted
-  figure, said so); ``followups:test`` and ``followups2:test`` … ``followups5:test`` (written blind to the code on
-  2026-12-01 … 2026-12-04; each with ``:dev`` beside it): gold in the answer of the second turn;
+  figure, said so); ``followups:test`` and ``followups2:test`` … ``followups6:test`` (written blind to the code on
+  2026-12-01 … 2026-12-06; each with ``:dev`` beside it): gold in the answer of the second turn;
 - trust: answers declined yet ``grounded`` (must be 0), citations whose quote is not the document text (must be 0).
 Results: ``benchmarks/results/answer_quality.json``; a Markdown table on stdout.
 """
@@ -28,7 +28,7 @@ import answer_data as A  # noqa: E402  (sets sys.path)
 
 OUT = Path(__file__).resolve().parent / "results" / "answer_quality.json"
 SETS = ("cmrc", "cross", "seed", "indomain", "negatives", "followups", "followups2", "followups3", "followups4",
-        "followups5")
+        "followups5", "followups6")
 
 
 def _first_sentence(answer: str) -> str:
@@ -122,8 +122,10 @@ def main(argv=None) -> int:
         "followups4_dev": lambda: A.eval_set_cases("followups4:dev", kb="sets4"),
         "followups5": lambda: A.eval_set_cases("followups5:test", kb="sets5"),
         "followups5_dev": lambda: A.eval_set_cases("followups5:dev", kb="sets5"),
+        "followups6": lambda: A.eval_set_cases("followups6:test", kb="sets6"),
+        "followups6_dev": lambda: A.eval_set_cases("followups6:dev", kb="sets6"),
     }
-    for name in ("followups", "followups2", "followups3", "followups4", "followups5"):
+    for name in ("followups", "followups2", "followups3", "followups4", "followups5", "followups6"):
         if name in wanted:
             wanted.append(f"{name}_dev")
     for name in wanted:

@@ -48,7 +48,7 @@ def test_cross_set_is_declined_on_its_own_corpus(tmp_path, monkeypatch):
     assert result.metrics["abstention_accuracy"] >= 0.95, result.metrics
 
 
-@pytest.mark.parametrize("name", ["followups2", "followups3", "followups4", "followups5"])
+@pytest.mark.parametrize("name", ["followups2", "followups3", "followups4", "followups5", "followups6"])
 def test_blind_followup_sets_have_verbatim_gold_and_even_halves(name):
     """The follow-up sets written blind to the code: one user turn before each question, every gold span verbatim in
     its document, as many dialogues of each kind in the dev half as in the test half."""
