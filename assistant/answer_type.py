@@ -31,7 +31,8 @@ PERSON_Q = re.compile(r"是谁|哪位|(?<![让请])谁|姓名")
 ROLE = re.compile(r"书记|主任|部长|局长|厅长|省长|市长|区长|县长|主席|总理|委员|领导|负责人|同志|干部|党员|群众|"
                   r"[委部局办厅处组院所会]")
 REDACTED = re.compile(rf"[×＊*]+\s*(?:{MEASURE}|%|％)|\d[×＊*]+|[×＊*]{{2,}}")
-NUMBERED_TERM = re.compile(rf"“([{CN_DIGITS}\d]+[^”]{{0,8}})”|([{CN_DIGITS}]{{1,3}}个[\u4e00-\u9fff]{{1,4}})")
+# a numbered formulation names what it counts (“四个意识”, “八有”): “十一五” (a plan's period) is a number alone
+NUMBERED_TERM = re.compile(rf"“([{CN_DIGITS}\d]+[^”{CN_DIGITS}\d][^”]{{0,7}})”|([{CN_DIGITS}]{{1,3}}个[\u4e00-\u9fff]{{1,4}})")
 EXPLAIN_Q = re.compile(r"具体|分别|哪[几一二三四五六七八九十]|是什么|指什么|包括|内容")
 # the unit a count is asked in (多少家, 几次, 多少万人, 多少吨): the answer's number carries it. 个 is left out (any
 # classifier answers 多少个), and 人/名/位 are one unit.

@@ -188,7 +188,7 @@ class Assistant:
         return Job(turn.standalone, turn.hits, turn.history, view.tokenizer.tokens(turn.standalone),
                    lambda t: kw.idf(t) if kw.df(t) else 0.0, view.tokenizer.tokens, turn.evidence,
                    lambda hit: self.searcher.around(hit, version=version),
-                   lambda doc_id: self.searcher.passages_of(doc_id, version=version))
+                   lambda doc_id: self.searcher.passages_of(doc_id, version=version), list(turn.quoted or []))
 
     def _answer(self, turn: Turn) -> Iterator[dict]:
         """The generator's text deltas as they come, then the verified result."""

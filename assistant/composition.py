@@ -23,6 +23,7 @@ class Job:
     evidence: object | None = None          # weigh.Evidence: ranked sentences and the answer-or-decline decision
     around: Callable[[Hit], list[Hit]] | None = None     # the hit with the passages before and after it
     passages_of: Callable[[str], list[Hit]] | None = None  # every passage of a document, in order (its outline)
+    quoted: list[Hit] = field(default_factory=list)       # the passages the previous answer quoted, when looked up
 
 
 @dataclass

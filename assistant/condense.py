@@ -21,8 +21,8 @@ from jianghua.assistant.enumeration import CN, inner_marker, item_marker
 from jianghua.ingest.numerals import cn_number, cn_numeral
 from jianghua.ingest.sentences import split_sentences
 
-ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:排在?)?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种|(?=的))|"
-                     r"(头|首|最后|末)那?一?(?:个方面|个部分|方面|部分|条|点|个|项))")
+ORDINAL = re.compile(rf"(?:其中|里面|当中|上面|前面)?的?(?:排在?)?(?:第([{CN}\d]+)(?:个方面|个部分|方面|部分|条|点|个|项|是|类|种|对|句话|句|层|(?=的))|"
+                     r"(头|首|最后|末)那?一?(?:个方面|个部分|方面|部分|条|点|个|项|对|句话|句))")
 CLASSIFIERS = "个项条种点类笔位件份批块样段轮场篇句套张名家支片座"
 DEMONSTRATIVE = re.compile(rf"(?:这些|那些|这一|这次|那次|上述|前述|前面说的|上面说的|刚才说的|刚才提到的|"
                            rf"[这那][两{CN}几]?[{CLASSIFIERS}]|该|此)"
@@ -104,6 +104,24 @@ def listed_items(answer: str) -> list[str] | None:
         # items of a list, not pieces of a sentence cut at its 、 ("以邓小平理论、“三个代表”重要思想和…为指导，按照…")
         if len(items) > 1 and all("，" not in x and "," not in x for x in items[:-1]):
             return items
+    return inline_items(answer_sentences(answer)[0]) if answer_sentences(answer) else None
+
+
+INLINE_MIN = 3
+
+
+def inline_items(sentence: str) -> list[str] | None:
+    """The items of a list written inline without a colon, each ending in the same head noun
+    ("提升…法律政策运用能力、防控风险能力、群众工作能力、科技应用能力、舆论引导能力" → the five 能力), at least
+    ``INLINE_MIN`` of them; the first item without what leads it (…的)."""
+    for clause in re.split(r"[，,；;。！？]", strip_markers(sentence)):
+        parts = [re.sub(r"^(?:和|及|以及)", "", x.strip()) for x in re.split(r"、|(?<=[\u4e00-\u9fff])(?:和|以及|及)(?=[\u4e00-\u9fff])", clause)]
+        if len(parts) < INLINE_MIN or any(len(x) < 3 for x in parts):
+            continue
+        head = parts[1][-2:]
+        if all(x.endswith(head) for x in parts):
+            first = re.split(r"的", parts[0])[-1]
+            return [first if len(first) > len(head) else parts[0], *parts[1:]]
     return None
 
 
@@ -213,9 +231,13 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
         if item:
             rest = ORDINAL.sub("", q, count=1).strip("，, ")
-            rest = re.sub(r"^(?:那|那么)", "", rest)
+            rest = re.sub(r"^(?:那|那么|的)", "", rest)
             return f"{strip_item_marker(item)[:80].rstrip('。；，,;：:')}，{rest}"
     y = YEAR.search(q)
+    if y and _same_of_another_year(q, y, previous):
+        # "2008年那份报告安排的是多少？" after "2009年政府工作报告里拟安排的中央财政赤字是多少？": the same question
+        # of that year's report
+        return shift_years(previous, y.group())
     if y and YEAR.search(previous) and ELLIPSIS.match(q):
         # "那2017年那份报告里说的上一年呢？": the previous question of that year's report, before any 那份 is read
         # as pointing back
@@ -243,6 +265,20 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
 
 
 ABSOLUTE_YEAR = re.compile(r"((?:19|20)\d{2})年")
+# the words of a follow-up that only point at a year's document and ask again (那份报告里…是多少)
+_POINTING = re.compile(r"[那这][份篇次个年]|报告|讲话|文件|会议|里面?|当中|中|的|是|呢|还|又|也|多少|什么|哪些|怎么|如何|[？?，,。]")
+
+
+def _same_of_another_year(question: str, y: re.Match, previous: str) -> bool:
+    """The follow-up opens with a year other than the previous question's and asks nothing of its own beyond
+    pointing at that year's document: the words left (安排) all come from the previous question."""
+    if y.start() > 1 or not ABSOLUTE_YEAR.fullmatch(y.group()):
+        return False
+    before = ABSOLUTE_YEAR.search(previous)
+    if before is None or before.group() == y.group():
+        return False
+    rest = _POINTING.sub("", question[y.end():])
+    return all(rest[i:i + 2] in previous for i in range(max(1, len(rest) - 1))) if rest else True
 
 
 def shift_years(previous: str, year: str) -> str:
@@ -266,7 +302,7 @@ def asks_beyond(question: str) -> bool:
 
 
 # a follow-up opening with 其中 / 这里面 asks about a part of what the previous answer said ("其中中央财政拿了多少？")
-PARTITIVE_OPENING = re.compile(r"^(?:其中|这其中|这里面|里面|当中|这当中)")
+PARTITIVE_OPENING = re.compile(r"^(?:这?其中|这?里面|这?里头|这?里边|这?当中|这之中|这中间)")
 
 
 def asks_within(question: str) -> bool:
@@ -282,7 +318,7 @@ def own_words(question: str) -> str:
     """A follow-up without its references to the conversation (ordinals, 下一条, 紧接着, demonstratives, pronouns,
     那…呢): what it asks in its own words ("第三条建议要着力解决什么问题？" → "建议要着力解决什么问题？")."""
     q = CONTINUES.sub("", NEXT_ITEM.sub("", ORDINAL.sub("", question.strip())))
-    q = re.sub(r"^(?:那么|那|还有|除了|再说说|而|其中|里面|当中)", "", q)
+    q = re.sub(r"^(?:那么|那|还有|除了|再说说|而|这?其中|这?里面|这?里头|这?里边|这?当中|这之中|这中间)", "", q)
     q = DEMONSTRATIVE.sub(lambda m: m.group(1), q)
     q = PRONOUN.sub("", q)
     return re.sub(r"(?:呢|怎么样)[？?]?$", "", q).strip("，, ")

@@ -37,18 +37,18 @@ FAMILIES = (
 )
 _NUM = rf"[{CN}两\d]+"
 # a count the question asks for: 哪三点, 哪5个方面, 哪几条 (None: a count not given)
-ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|方面|部分|座|位)")
+ASKED_COUNT = re.compile(rf"哪({_NUM}|几)(?:个|点|条|项|种|类|件|大|方面|部分|座|位|对)")
 # what a list is of (3点建议, 五个方面的基本要求)
 _LIST_NOUN = "(?:方面|意见|建议|感受|要求|措施|任务|举措|问题|工作|重点|原则|标准|体会|看法|途径|环节|特色|特征|关系|目标|机制|文化)"
 # a lead announcing its items: 提3点建议, 五个方面的基本要求, 主要有：, 如下
-ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大){_LIST_NOUN}?|如下|以下几|[：:]$")
+ANNOUNCES = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大|对){_LIST_NOUN}?|如下|以下几|[：:]$")
 # …and one that says so of sentences without markers: a count of a list's noun (3点建议, 五个方面), 如下, 以下, a
 # closing colon — not any count ("基出掌状脉7～9条")
-ANNOUNCES_LIST = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大){_LIST_NOUN}|如下|以下|下列|[：:]$")
+ANNOUNCES_LIST = re.compile(rf"{_NUM}(?:个|点|条|项|种|类|件|大|对){_LIST_NOUN}|如下|以下|下列|[：:]$")
 # what a question asks to enumerate (哪几个重点 → 重点, 哪三种精神 → 精神, 哪些生活习惯 → 生活习惯) and a lead that
 # announces that many of it ("把握和体现了4个重点")
-ASKED_NOUN = re.compile(rf"(?:哪(?:{_NUM}|几|些)|几)(?:个方面|个|点|条|项|种|类|件|大|方面|部分)?([\u4e00-\u9fff]{{2,10}})")
-ORDINAL_NOUN = re.compile(rf"第{_NUM}(?:个方面|方面|个部分|部分|个|点|条|项|种|类|件|大|位)?([\u4e00-\u9fff]{{2}})")
+ASKED_NOUN = re.compile(rf"(?:哪(?:{_NUM}|几|些)|几)(?:个方面|个|点|条|项|种|类|件|大|方面|部分|对)?([\u4e00-\u9fff]{{2,10}})")
+ORDINAL_NOUN = re.compile(rf"第{_NUM}(?:个方面|方面|个部分|部分|个|点|条|项|种|类|件|大|位|对)?([\u4e00-\u9fff]{{2}})")
 _ASKED_TAIL = re.compile(r"(?:具体|分别|都|各|主要)?(?:是什么|是哪些|有哪些|有什么|是|呢|内容|包括)$")
 STRUCTURE_Q = re.compile(r"几个方面|哪几个方面|几部分|哪几部分|结构|框架|提纲|标题|分了?几|各条|几大")
 
@@ -245,9 +245,9 @@ def announces_asked(question: str, ls: Listing) -> bool:
     if noun is None or ls.lead is None:
         return False
     head = noun[-2:]
-    a = re.search(rf"({_NUM})(?:个|点|条|项|种|类|件|大|方面)?[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote)
-    if a is None:
-        return False
+    a = re.search(rf"({_NUM})(?:个|点|条|项|种|类|件|大|方面|对)?[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote)
+    if a is None:       # …or announces it without a count: "要注意处理好以下关系。" ↔ 要处理好哪几对关系？
+        return bool(re.search(rf"(?:以下|如下|下列|下述)[\u4e00-\u9fff]{{0,6}}?{re.escape(head)}", ls.lead.quote))
     return cn_number(a.group(1)) == len(ls.items)
 
 
@@ -285,6 +285,15 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5, ite
         if hit.chunk.id not in strips:
             strips[hit.chunk.id] = strip_of(hit, around)
         found += listings(cand.source, strips[hit.chunk.id], r, limit, structure)
+    # a lead announcing a list (…以下几个方面的认识和体会：) ranks low as a sentence — it ends in a colon, like a heading —
+    # yet is where the list starts whose item the question asks for: the leads of the passages around the best
+    # sentences count too, after the best sentences themselves (for a whole list, the best sentences alone)
+    taken = {c.source.start for c in ranked[:anchors]}
+    for strip in strips.values() if item else ():
+        for s in strip:
+            if s.start not in taken and ANNOUNCES_LIST.search(s.quote.strip()):
+                taken.add(s.start)
+                found += listings(s, strip, anchors, limit, structure)
     if not found:
         return None
 
@@ -298,6 +307,8 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5, ite
     def about_one_item(ls: Listing) -> bool:
         """Found from one of its items that the question is about (its words are that item's, not the list's):
         the answer lies in that item, not in the list of its siblings."""
+        if ls.anchor_rank >= min(anchors, len(ranked)):         # found from a lead around them
+            return False
         anchor = next((s for s in ls.items if s.start == ranked[ls.anchor_rank].source.start), None)
         if anchor is None:
             return False
@@ -309,7 +320,7 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5, ite
     found = [ls for ls in found if not about_one_item(ls) and (ls.marked or says_list(question.text, ls))]
     if not found:
         return None
-    announced = [ls for ls in found if announces_asked(question.text, ls)]
+    announced = [ls for ls in found if ls.anchor_rank < anchors and announces_asked(question.text, ls)]
     if announced:                 # its lead says it lists what the question asks for, as many as it has items
         return max(announced, key=value)
     best = max(found, key=value)

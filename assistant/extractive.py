@@ -23,7 +23,7 @@ from jianghua.assistant.composition import Capabilities, Composition, Job, decli
 from jianghua.assistant.condense import ORDINAL, ordinal
 from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
-from jianghua.assistant.outline import asked_part
+from jianghua.assistant.outline import asked_part, cover
 from jianghua.assistant.ranking import Candidate
 from jianghua.assistant.runs import is_lead, place, same_paragraph
 from jianghua.assistant.said import asked_of, clause_window, named_item, repeats, said_before
@@ -54,20 +54,25 @@ class ExtractiveGenerator:
             return declined(job, "redacted")
         ranked: list[Candidate] = ev.ranked
         sources: list[Source] = []
-        item = (named_item(job.hits, job.around, job.history, job.question)
+        item = (named_item(job.hits + job.quoted, job.around, job.history, job.question)
                 if ev.previous_count and not (ev.focus and ev.focus.terms) else None)
         if item is not None:                # "第三点讲的是什么？": that item of the previous answer, with what it says
             sources = with_body(item, self.max_chars, job.around)
         n = asked_item(job.question, job.history) if not sources else None
+        # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
+        listing = listing_for(ev.question, ranked, job.around, self.max_items, item=True) if n else None
+        if listing is not None and not (n == -1 or n <= len(listing.items)):
+            listing = None
         if n or STRUCTURE_Q.search(job.question) or LIST_Q.search(job.question):
             # "政府工作任务，第一项是什么？", "…分了哪几个部分？": the document's outline, where a heading holds the question
-            part = _outline_part(ev.question, ranked, job.passages_of, n)
+            # — unless the lead of that listing holds more of it (…以下几个方面的认识和体会：)
+            beaten = (cover(ev.question, listing.lead.hit.title, listing.lead.quote)
+                      if listing is not None and listing.lead is not None else 0.0)
+            part = _outline_part(ev.question, ranked, job.passages_of, n, beaten)
             if part:
                 sources = with_body(part[0], self.max_chars, job.around) if n else part
-        if n and not sources:               # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
-            listing = listing_for(ev.question, ranked, job.around, self.max_items, item=True)
-            if listing is not None and (n == -1 or n <= len(listing.items)):
-                sources = [listing.items[n - 1 if n > 0 else -1]]
+        if listing is not None and not sources:
+            sources = [listing.items[n - 1 if n > 0 else -1]]
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
@@ -161,13 +166,14 @@ def _held(question, text: str) -> set[str]:
     return set() if question is None else question.held(text)
 
 
-def _outline_part(question, ranked: list[Candidate], passages_of, n: int | None) -> list[Source] | None:
-    """The part of a document's outline the question asks for (``outline.asked_part``), in the documents of the
-    best three sentences, best first."""
+def _outline_part(question, ranked: list[Candidate], passages_of, n: int | None,
+                  beaten: float = 0.0) -> list[Source] | None:
+    """The part of a document's outline the question asks for (``outline.asked_part``, holding more of it than
+    ``beaten``), in the documents of the best three sentences, best first."""
     if passages_of is None:
         return None
     for doc_id in dict.fromkeys(c.source.hit.chunk.doc_id for c in ranked[:3]):
-        part = asked_part(question, passages_of(doc_id), n)
+        part = asked_part(question, passages_of(doc_id), n, beaten)
         if part:
             return part
     return None
@@ -195,7 +201,7 @@ def with_body(item: Source, limit: int, around=None) -> list[Source]:
 
 
 PARTITIVE = re.compile(r"(?:其中|里面|当中)的?(?:排在?)?(?:第|头|首|最后|末)|"
-                       r"第[一二三四五六七八九十\d]+(?:项|条|点|个|部分|方面)(?=是什么|是哪|讲的?是?什么|讲了什么|说的是什么|"
+                       r"第[一二三四五六七八九十\d]+(?:项|条|点|个|部分|方面|对|句话|句)(?=是什么|是哪|讲的?是?什么|讲了什么|说的是什么|"
                        r"内容|呢|[？?]$)")
 
 

@@ -82,7 +82,7 @@ def locate(heading: str, passages: list[Hit]) -> Source | None:
 # share of the question's own words (``_asked_terms``) a parent heading must hold: chosen on the dev halves (a
 # heading sharing one word of a long question — 建设…体系 — is not the part it asks about)
 MIN_COVER = 0.4
-ORDINAL_TERM = re.compile(r"^(?:第[一二三四五六七八九十\d]+(?:项|条|点|个|部分|方面)?|[一二三四五六七八九十]+(?:项|条|点|个|部分|方面))$")
+ORDINAL_TERM = re.compile(r"^(?:第[一二三四五六七八九十\d]+(?:项|条|点|个|部分|方面|对|句)?|[一二三四五六七八九十]+(?:项|条|点|个|部分|方面|对|句))$")
 
 
 def _asked_terms(question, title: str):
@@ -91,12 +91,18 @@ def _asked_terms(question, title: str):
     return replace(question, terms=terms)
 
 
-def asked_part(question, passages: list[Hit], ordinal: int | None = None) -> list[Source] | None:
+def cover(question, title: str, text: str) -> float:
+    """The share of the question's own words (``_asked_terms``: without its document's title and its ordinal) that
+    ``text`` holds: how a heading, or a list's lead, is measured against the question."""
+    return _asked_terms(question, title).coverage(text)
+
+
+def asked_part(question, passages: list[Hit], ordinal: int | None = None, beaten: float = 0.0) -> list[Source] | None:
     """The outline's answer to ``question`` (an ``assistant.question.Question``) in one document (``passages``: all of
     its passages, in order): the parent heading that holds at least ``MIN_COVER`` of the question's own words
     (``_asked_terms``) and more than any other, and with ``ordinal`` the heading under it that carries that number
     (or stands at that place: -1 the last), else the parent and every heading under it. None when no heading
-    answers."""
+    answers, or none holds more than ``beaten`` (what something else that could answer holds: ``cover``)."""
     if not passages:
         return None
     q = _asked_terms(question, passages[0].title)
@@ -112,7 +118,7 @@ def asked_part(question, passages: list[Hit], ordinal: int | None = None) -> lis
         kids = _with_lines(path, tree[path], passages)
         if len(kids) >= 2:
             scored.append((cover, path, kids))
-    if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+    if not scored or (len(scored) > 1 and scored[1][0] >= scored[0][0]) or scored[0][0] <= beaten:
         return None                         # no heading holds enough of the question's own words, or two hold as much
     _, parent, kids = scored[0]
     if ordinal is not None:

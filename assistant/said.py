@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from jianghua.assistant.citations import Source
-from jianghua.assistant.condense import answer_sentences, strip_item_marker
+from jianghua.assistant.condense import answer_sentences, inline_items, strip_item_marker
 from jianghua.assistant.enumeration import item_marker
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.ranking import Candidate, token_set
@@ -67,7 +67,7 @@ def named_item(hits, around, history: list[dict], standalone: str) -> Source | N
              if len(c) >= 6 and item_marker(c) is not None
              and strip_item_marker(c)[:80].rstrip("。；，,;：:") + "，" in standalone]
     if not cores:
-        return None
+        return _inline_item(hits, previous, standalone)
     target = cores[0]
     for hit in hits[:8]:
         pool = [hit]
@@ -77,6 +77,23 @@ def named_item(hits, around, history: list[dict], standalone: str) -> Source | N
             for s in sentences_of(h):
                 if s.quote.strip().rstrip("。；;，,：:") == target:
                     return s
+    return None
+
+
+def _inline_item(hits, previous: str, standalone: str) -> Source | None:
+    """The item of a list the previous answer's first sentence writes inline (…法律政策运用能力、防控风险能力、…) that
+    the standalone question quotes ("排第四的是哪一种？" → "科技应用能力，是哪一种？"): its words in that sentence."""
+    sents = answer_sentences(previous)
+    items = inline_items(sents[0]) if sents else None
+    item = next((x for x in items or [] if standalone.startswith(x + "，")), None)
+    if item is None:
+        return None
+    whole = sents[0].rstrip("。；;，,：:")
+    for hit in hits:
+        for s in sentences_of(hit):
+            if s.quote.strip().rstrip("。；;，,：:") == whole and item in s.quote:
+                at = s.start + s.quote.index(item)
+                return Source(s.hit, at, at + len(item))
     return None
 
 

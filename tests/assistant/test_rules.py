@@ -181,21 +181,30 @@ def test_a_numbered_formulation_is_explained_by_the_enumeration_after_its_senten
     from jianghua.assistant.question import Question, Term
     from jianghua.assistant.ranking import candidates
     from jianghua.records import Chunk, Hit
-    # genre corpus, 2020-09-12 科学家座谈会: the items follow the sentence naming “十四五”
-    text = ("我国“十四五”时期以及更长时期的发展对加快科技创新提出了更为迫切的要求。一是加快科技创新是推动高质量发展的需要。"
+    # the shape of the genre corpus's 2020-09-12 科学家座谈会 passage, with a formulation that counts its items
+    text = ("我国发展对加快科技创新提出了“两个需要”的迫切要求。一是加快科技创新是推动高质量发展的需要。"
             "二是加快科技创新是实现人民高品质生活的需要。我们要坚持问题导向。")
     hit = Hit(Chunk("c0", "d", text, (), 0, len(text)), "d", "d.txt", 1.0)
-    q = Question("“十四五”时期为什么更迫切需要加快科技创新，分了哪几个方面？", [Term("十四五", 3.0, True), Term("科技创新", 2.0, True)])
+    q = Question("“两个需要”具体是哪两个方面？", [Term("两个需要", 3.0, True), Term("科技创新", 2.0, True)])
     kind = expected(q.text)
-    assert kind == ("explanation", "十四五")
-    cands = candidates(q, [hit], lambda t: [w for w in ("十四五", "科技", "创新", "科技创新") if w in t], kind)
+    assert kind == ("explanation", "两个需要")
+    cands = candidates(q, [hit], lambda t: [w for w in ("两个需要", "科技", "创新", "科技创新") if w in t], kind)
     held = {c.quote: c.features["kind_holds"] for c in cands}
-    assert held["我国“十四五”时期以及更长时期的发展对加快科技创新提出了更为迫切的要求。"] == 1.0
+    assert held["我国发展对加快科技创新提出了“两个需要”的迫切要求。"] == 1.0
     assert held["二是加快科技创新是实现人民高品质生活的需要。"] == 0.0       # no term: items alone explain nothing
     # the same sentence with no enumeration after it holds no explanation
-    alone = Hit(Chunk("c1", "d", text[:36] + "我们要坚持问题导向。", (), 0, 46), "d", "d.txt", 1.0)
+    alone = Hit(Chunk("c1", "d", text[:27] + "我们要坚持问题导向。", (), 0, 37), "d", "d.txt", 1.0)
     c2 = candidates(q, [alone], lambda t: [], kind)
     assert c2[0].features["kind_holds"] == 0.0
+
+
+def test_a_plan_period_is_no_numbered_formulation():
+    """“十四五” / “十一五” name a plan's period, not a formulation that counts its items (“四个意识”, “八有”): a
+    question about the period asks for no explanation of it (followups6 n025's first question was declined)."""
+    assert expected("“十四五”时期为什么更迫切需要加快科技创新，分了哪几个方面？") is None
+    assert expected("2011年政府工作报告回顾“十一五”时期政府工作的体会，第一条是什么？") is None
+    assert expected("“四个意识”具体是指什么？") == ("explanation", "四个意识")
+    assert expected("“八有”标准包括哪些内容？") == ("explanation", "八有")
 
 
 def test_an_ordinal_asks_for_an_item_only_when_it_points_into_a_list():
