@@ -22,7 +22,7 @@ from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
 from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, asks_within, condense_with_llm,
-                                        condense_without_llm, own_words)
+                                        condense_without_llm, listed_items, own_words)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
 from jianghua.assistant.verify import verify
@@ -112,11 +112,18 @@ class Assistant:
         """"报告接着怎么说？": what follows the passage the previous answer quoted comes first."""
         if not quoted:
             return hits, trace
-        last = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start))
+        if only_navigation(turn.normalised):       # "接下来那段讲的是什么？": after what answered, in its passage too
+            last, said = _answered_from(quoted, turn.history)
+            at = _rest_of(last, said, paragraph=bool(PARAGRAPH.search(turn.normalised)))
+        else:
+            last, at = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start)), None
         nxt = self.searcher.following(last, 2, version=turn.version)
+        if at is not None:              # the passage goes on after what the previous answer quoted of it
+            nxt = [last] + nxt
         ids = {h.chunk.id for h in nxt}
         return ((nxt + [h for h in hits if h.chunk.id not in ids])[:ANSWER_HITS],
-                {**trace, "continued_from": last.chunk.id, "continuation": [h.chunk.id for h in nxt]})
+                {**trace, "continued_from": last.chunk.id, "continuation": [h.chunk.id for h in nxt],
+                 "continued_at": at})
 
     def _within_conversation(self, turn: Turn, hits: list[Hit], trace: dict,
                              quoted: list[Hit]) -> tuple[list[Hit], dict]:
@@ -167,6 +174,7 @@ class Assistant:
                                             similar=lambda texts: self.searcher.sentence_similarity(
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
+                                            continued_at=(turn.search_trace or {}).get("continued_at"),
                                             bare=only_navigation(turn.normalised),
                                             named=_named_documents(turn.search_trace), within=within,
                                             used_by_documents=lambda terms: self._used_by_documents(turn, terms)))
@@ -276,6 +284,39 @@ def only_navigation(question: str) -> bool:
     """The question asks what comes next and nothing else: no word of its own besides the place it points to."""
     rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", _DONE_WITH.sub("", question)))
     return bool(CONTINUES.search(question)) and not re.sub(r"[^\u4e00-\u9fff]", "", rest)
+
+
+def _answered_from(quoted: list[Hit], history: list[dict]) -> tuple[Hit, list[str]]:
+    """The passage the previous answer answered from, and its sentences there to go on after: for a list, the
+    latest passage it quoted of the first one's document (a list runs on); else that of its first sentence, which
+    answered — not its supporting sentences from elsewhere in the document."""
+    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
+    said = answer_sentences(answers[-1]) if answers else []
+    if (answers and listed_items(answers[-1]) is not None) or not said:
+        return max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start)), said
+    first = next((h for h in quoted if said[0].rstrip("。") in h.chunk.text), quoted[0])
+    return first, said[:1]
+
+
+# a follow-up asking for the next paragraph (下一段, 接下来那段), not the next sentence
+PARAGRAPH = re.compile(r"[那这下后]一?段")
+
+
+def _rest_of(hit: Hit, said: list[str], paragraph: bool = False) -> int | None:
+    """Where ``hit``'s passage goes on after the last of the sentences ``said`` it holds (a document offset; with
+    ``paragraph``, where its next paragraph starts), or None when nothing of it follows."""
+    text, end = hit.chunk.text, -1
+    for sent in said:
+        i = text.find(sent.rstrip("。"))
+        if i >= 0 and len(sent) >= 8:
+            end = max(end, i + len(sent.rstrip("。")))
+    if end < 0:
+        return None
+    if paragraph:
+        nl = text.find("\n", end)
+        end = nl if nl >= 0 else len(text)
+    rest = text[end:].lstrip("。！？；!?; \n")
+    return hit.chunk.start + len(text) - len(rest) if rest.strip() else None
 
 
 def _quoted_passages(searcher, history: list[dict], version) -> list[Hit]:

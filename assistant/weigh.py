@@ -52,7 +52,8 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
           previous: list[str] | None = None, focus: str | None = None, beyond: bool = False,
           similar: Callable[[list[str]], list[float] | None] | None = None,
           continuation: list[str] | None = None, bare: bool = False, named: set[str] | None = None,
-          used_by_documents: Callable[[list[str]], bool] | None = None, within: bool = False) -> Evidence:
+          used_by_documents: Callable[[list[str]], bool] | None = None, within: bool = False,
+          continued_at: int | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
@@ -89,7 +90,7 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         # never what was already said
         if previous:
             cands = [c for c in cands if "previous" not in c.flags] or cands
-        ahead = _ahead(cands, continuation)
+        ahead = _ahead(cands, continuation, continued_at)
         if ahead:
             cands = ahead + [c for c in cands if c not in ahead]
             if not decision.answer:
@@ -105,7 +106,7 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         # the standalone question carries the previous topic; what the follow-up asks in its own words is not there,
         # nor anywhere in the documents the conversation is about (效果, 做到 are; 红烧肉 is not)
         decision = answerability.Decision(False, decision.probability, decision.model, {**x, "focus_found": 0.0})
-    if fq is not None and decision.answer:
+    if fq is not None and decision.answer and not (continuation and bare):     # bare: the place is the order
         cands = _by_focus(cands, fq, tokens, text)
     part_of_previous = False
     if within and fq is not None and fq.terms and decision.answer:
@@ -146,10 +147,13 @@ def rerank_dense(cands: list[ranking.Candidate], similar, top: int, weight: floa
     return sorted(cands, key=lambda c: -c.score)
 
 
-def _ahead(cands: list[ranking.Candidate], chunk_ids: list[str]) -> list[ranking.Candidate]:
-    """The sentences of the passages that follow, in the document's order (headings and meta sentences left out)."""
+def _ahead(cands: list[ranking.Candidate], chunk_ids: list[str], at: int | None = None) -> list[ranking.Candidate]:
+    """The sentences of the passages that follow, in the document's order (headings and meta sentences left out);
+    in the first of them, when it is the one the previous answer quoted, those from ``at`` (a document offset) on."""
     order = {cid: i for i, cid in enumerate(chunk_ids)}
+    first = chunk_ids[0] if chunk_ids and at is not None else None
     ahead = [c for c in cands if c.source.hit.chunk.id in order
+             and not (c.source.hit.chunk.id == first and c.source.start < at)
              and not c.features["heading"] and not c.features["meta"]]
     return sorted(ahead, key=lambda c: (order[c.source.hit.chunk.id], c.index))
 

@@ -1,0 +1,118 @@
+"""Items and places a follow-up points to. A list the question names by its lead rather than its items (the lead
+"…以下几个方面的认识和体会：" ends in a colon and ranks low as a sentence, like a heading, yet is where the asked item's
+list starts); follow-ups pointing into a list by number (第三对呢？, 接下来一条呢？, 排第四的是哪一种？ of an inline
+list), into a part of the previous answer (这里头…), at another year's report, or at the next paragraph (接下来那段…).
+Real documents of the shared corpus; the expected sentences are read off the files here."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from jianghua.assistant.condense import asks_within, ordinal, own_words
+
+GENRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genre"
+REPORTS = GENRE / "gov_work_reports_wikisource"
+SELF_REVOLUTION = GENRE / "xi_speeches_12371_pages" / "ARTI1564557205724455.txt"   # 2019-06 第十五次集体学习
+FIRST_PLENUM = GENRE / "xi_speeches_12371_pages" / "ARTI1514699033042788.txt"      # 2017-10 十九届一中全会
+needs_corpus = pytest.mark.skipif(not REPORTS.is_dir(), reason="shared corpus not beside the repository")
+
+
+def test_partitive_openings_and_pair_ordinals():
+    for q in ("这里头替地方代发的债是多少？", "里头有多少是中央财政的？", "这当中农村占多少？", "其中第二点呢？"):
+        assert asks_within(q) == (ordinal(q) is None), q
+    assert own_words("这里头替地方代发的债是多少？") == "替地方代发的债是多少？"
+    assert ordinal("第三对呢？") == 3 and ordinal("第二句话是什么？") == 2 and ordinal("最后一句是什么？") == -1
+    assert ordinal("第三季度增长多少？") is None          # a quarter, not an item
+
+
+def _items_after(path: Path, lead: str, n: int) -> list[str]:
+    """The first ``n`` lines after the lead that open with an item marker (一是 二是 …)."""
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    i = next(k for k, ln in enumerate(lines) if lead in ln)
+    return [ln for ln in lines[i + 1:] if re.match(r"[一二三四五六七八九十]是", ln)][:n]
+
+
+@pytest.fixture(scope="module")
+def reports_app(tmp_path_factory):
+    from jianghua.app import Jianghua
+    from jianghua.settings import Settings
+    files = [next(REPORTS.glob(f"*_{y}_*.txt")) for y in (2010, 2011)] + [SELF_REVOLUTION, FIRST_PLENUM]
+    app = Jianghua(Settings(kb=tmp_path_factory.mktemp("kb") / "kb", dense_weight=0.0), create=True)
+    app.kb.ingest(files, progress=False, embed=False)
+    return app
+
+
+def _first(answer: str) -> str:
+    return re.split(r"(?<=\])", answer, maxsplit=1)[0]
+
+
+@needs_corpus
+def test_the_item_of_a_list_announced_by_a_colon_lead(reports_app):
+    first, second = _items_after(next(REPORTS.glob("*_2011_*.txt")), "以下几个方面的认识和体会：", 2)
+    assert first.startswith("一是") and second.startswith("二是")
+    q = "2011年政府工作报告回顾“十一五”时期政府工作的体会，第一条是什么？"
+    r = reports_app.ask(q)
+    assert first.rstrip("。") in _first(r["answer"])
+    history = [{"role": "user", "content": q}, {"role": "assistant", "content": r["answer"]}]
+    nxt = reports_app.ask("接下来一条呢？", history)
+    assert second.rstrip("。") in _first(nxt["answer"])
+
+
+@needs_corpus
+def test_a_list_announced_without_a_count_answers_which_pairs(reports_app):
+    text = SELF_REVOLUTION.read_text(encoding="utf-8")
+    items = re.findall(r"[一二三四]是要坚持[^，]*相统一", text)
+    assert len(items) == 4
+    q = "总书记在以“牢记初心使命，推进自我革命”为题的政治局集体学习上说，推进党的自我革命要处理好哪几对关系？"
+    r = reports_app.ask(q)
+    assert all(i in r["answer"] for i in items)
+    history = [{"role": "user", "content": q}, {"role": "assistant", "content": r["answer"]}]
+    third = reports_app.ask("第三对呢？", history)
+    assert items[2] in _first(third["answer"])
+
+
+@needs_corpus
+def test_an_inline_list_gives_its_items_to_an_ordinal_follow_up():
+    from jianghua.assistant.condense import condense_without_llm, inline_items
+    text = (GENRE / "xi_speeches_12371_pages" / "ARTI1547641003866936.txt").read_text(encoding="utf-8")
+    sentence = re.search(r"[^。]*全面提升政法干警的[^。]*。", text).group()      # 2019 中央政法工作会议
+    items = inline_items(sentence)
+    tail = sentence.split("全面提升政法干警的", 1)[1].rstrip("。")
+    assert items == re.split(r"、", tail) and len(items) == 5
+    assert inline_items("要加快科技创新、推动产业升级。") is None           # two clauses, not a list
+    assert inline_items("坚持实战、实用、实效导向。") is None                # no shared head noun of three characters
+    history = [{"role": "user", "content": "中央政法工作会议上，总书记提出要全面提升政法干警哪些能力？"},
+               {"role": "assistant", "content": sentence.rstrip("。") + "[1]。"}]
+    assert condense_without_llm("排第四的是哪一种？", history) == f"{items[3]}，是哪一种？"
+
+
+def test_a_follow_up_naming_another_year_of_the_same_report_asks_the_same():
+    from jianghua.assistant.condense import condense_without_llm
+    h = lambda q: [{"role": "user", "content": q}, {"role": "assistant", "content": "……[1]。"}]      # noqa: E731
+    assert (condense_without_llm("2008年那份报告安排的是多少？", h("2009年政府工作报告里拟安排的中央财政赤字是多少？"))
+            == "2008年政府工作报告里拟安排的中央财政赤字是多少？")
+    assert (condense_without_llm("2010年那份报告里是多少？", h("2012年报告城镇居民医保的财政补助标准是多少？"))
+            == "2010年报告城镇居民医保的财政补助标准是多少？")
+    # a word of its own (就业): not the same question
+    assert condense_without_llm("2008年那份报告里就业目标是多少？",
+                                h("2009年政府工作报告里拟安排的中央财政赤字是多少？")).count("就业") == 1
+
+
+@needs_corpus
+def test_the_next_paragraph_follows_the_quoted_sentence_within_its_passage(reports_app):
+    """"接下来那段讲的是什么？": the paragraph after the one the previous answer quoted, though both lie in one passage
+    (what the next passages hold comes after it)."""
+    paragraphs = [p.strip() for p in FIRST_PLENUM.read_text(encoding="utf-8").split("\n") if p.strip()]
+    i = next(k for k, p in enumerate(paragraphs) if p.startswith("贯彻落实党的十九大精神，还有一个重要任务"))
+    said = paragraphs[i].split("。")[0] + "。"
+    nxt = re.sub(r"^同志们[！!]", "", paragraphs[i + 1]).split("。")[0]       # its salutation is no answer
+    q = "十九届一中全会讲话里，总书记说贯彻十九大精神还有一个重要任务，是什么？"
+    r = reports_app.ask(q)
+    assert _first(r["answer"]).startswith(said.rstrip("。"))
+    history = [{"role": "user", "content": q}, {"role": "assistant", "content": r["answer"]}]
+    after = reports_app.ask("接下来那段讲的是什么？", history)
+    body = re.sub(r"\[\d+\]", "", after["answer"])
+    assert body.startswith(nxt)
+    assert paragraphs[i].split("。")[1] not in body           # not the rest of the quoted paragraph
