@@ -74,12 +74,17 @@ CEREMONY = re.compile(r"请(?:予以?|各位代表|大会)审议|(?:表示|致�
 HEADER_LINE = re.compile(r"^(?:标题|日期|来源|作者|发布时间|编辑|专栏|责任编辑|原标题)\s*[:：]|https?://|www\.")
 
 
+# an editor's note of where a text was said: "（这是习近平总书记2019年6月24日在…时的讲话。）", "※这是…讲话的主要部分"
+SOURCE_NOTE = re.compile(r"^[（(※]\s*这是[^。]{0,80}(?:讲话|发言|报告|致辞|演讲|谈话)(?:的(?:一部分|主要部分|节选|要点))?"
+                         r"[。]?[）)]?$")
+
+
 def is_meta(text: str) -> bool:
     """A sentence about the speech rather than of it: an announcement of its parts ("下面，我讲三点意见"), a
-    salutation, its ceremony (…请予审议, 向…表示衷心的感谢), or a header line of the file (来源：https://…, 标题：…,
-    a web address)."""
+    salutation, its ceremony (…请予审议, 向…表示衷心的感谢), an editor's note of its occasion (（这是…时的讲话。）), or a
+    header line of the file (来源：https://…, 标题：…, a web address)."""
     t = text.strip()
-    return bool(META.search(t) or HEADER_LINE.search(t) or CEREMONY.search(t))
+    return bool(META.search(t) or HEADER_LINE.search(t) or CEREMONY.search(t) or SOURCE_NOTE.match(t))
 
 
 def candidates(q: Question, hits: list[Hit], tokens, kind, dense: list[float | None] | None = None,

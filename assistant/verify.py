@@ -117,8 +117,8 @@ def check_sentence(sentence: str, quotes: dict[int, str], template: bool = False
 
 
 def split_output(text: str) -> list[str]:
-    """Sentences of generated text, each keeping the markers that follow it (…。[1][2], also …。”[1])."""
-    text = re.sub(r"([。！？；!?;][”’」』]*)((?:\s*\[\d{1,3}\])+)", lambda m: m.group(2).replace(" ", "") + m.group(1),
+    """Sentences of generated text, each keeping the markers that follow it (…。[1][2], also …。”[1], …。）[1])."""
+    text = re.sub(r"([。！？；!?;][”’」』）)]*)((?:\s*\[\d{1,3}\])+)", lambda m: m.group(2).replace(" ", "") + m.group(1),
                   text)
     out = []
     for s in split_sentences(text):

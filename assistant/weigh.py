@@ -100,6 +100,8 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
         cands = rerank_dense(cands, similar, int(m.sentence_dense["top"]), float(m.sentence_dense["weight"]))
     if named and decision.answer and continuation is None:     # "接着讲了什么？" keeps the document's order
         cands = _in_named(cands, named)
+    if decision.answer and continuation is None:
+        cands = _holding_quoted(cands, q.quoted)
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
     if (fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens)
             and not (used_by_documents is not None and used_by_documents([t.text for t in fq.terms]))):
@@ -161,6 +163,7 @@ def _ahead(cands: list[ranking.Candidate], chunk_ids: list[str], at: int | None 
 FOCUS_FLOOR = 0.4
 WITHIN_WINDOW, WITHIN_COVER = 10, 0.5
 OUTSIDE_NAMED = 0.3          # chosen on the :dev halves (0.1 lost two follow-ups, gained one)
+QUOTED_OUTSIDE, QUOTED_RARE = 0.5, 0.3     # chosen on the :dev halves
 
 
 def _in_named(cands: list[ranking.Candidate], named: set[str]) -> list[ranking.Candidate]:
@@ -172,6 +175,21 @@ def _in_named(cands: list[ranking.Candidate], named: set[str]) -> list[ranking.C
     for c in cands:
         if c.source.hit.chunk.doc_id not in named:
             c.score *= OUTSIDE_NAMED
+    return sorted(cands, key=lambda c: -c.score)
+
+
+def _holding_quoted(cands: list[ranking.Candidate], quoted: list[str]) -> list[ranking.Candidate]:
+    """The question quotes a phrase (哪一种“症”, “八有”标准): a sentence holding it answers before one that does not,
+    unless the phrase names the document (its title) or what most of the best sentences are about — the others'
+    scores are scaled by ``QUOTED_OUTSIDE``."""
+    phrases = [p for p in quoted if not any(p in c.source.hit.title for c in cands[:3])]
+    head = cands[:WITHIN_WINDOW]
+    holding = sum(all(p in c.quote for p in phrases) for c in head)
+    if not phrases or not holding or holding > QUOTED_RARE * len(head):
+        return cands                # none holds it, or so many do that it is what they are all about (“十四五”)
+    for c in cands:
+        if not all(p in c.quote for p in phrases):
+            c.score *= QUOTED_OUTSIDE
     return sorted(cands, key=lambda c: -c.score)
 
 

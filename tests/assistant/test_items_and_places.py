@@ -116,3 +116,41 @@ def test_the_next_paragraph_follows_the_quoted_sentence_within_its_passage(repor
     body = re.sub(r"\[\d+\]", "", after["answer"])
     assert body.startswith(nxt)
     assert paragraphs[i].split("。")[1] not in body           # not the rest of the quoted paragraph
+
+
+def test_an_editors_note_of_the_occasion_is_no_answer():
+    from jianghua.assistant.ranking import is_meta
+    notes = re.findall(r"^（这是[^\n]*讲话[^\n]*）$", SELF_REVOLUTION.read_text(encoding="utf-8"), re.M)
+    assert notes and all(is_meta(n) for n in notes)
+    assert is_meta("※这是习近平总书记2020年6月2日在专家学者座谈会上的讲话")
+    assert not is_meta("这是关系改革和发展全局的重要任务。")
+
+
+def test_a_marker_after_a_closing_bracket_stays_with_its_sentence():
+    from jianghua.assistant.verify import split_output
+    note = "（这是习近平总书记2018年6月29日在十九届中央政治局第六次集体学习时的讲话。）"
+    parts = split_output(f"{note}[1]今天，我们进行集体学习[2]。")
+    assert parts == [note.replace("。）", "[1]。）"), "今天，我们进行集体学习[2]。"]
+
+
+@needs_corpus
+def test_a_quoted_phrase_the_question_asks_about_comes_first(tmp_path, monkeypatch):
+    """哪一种“症”: the one sentence holding the quoted phrase ranks first, though the meeting's opening lines hold more
+    of the question's other words (2018-06 第六次集体学习; the sentence read off the file)."""
+    from jianghua.assistant import weigh as W
+    from jianghua.index.kb import KnowledgeBase
+    from jianghua.index.search import HybridSearcher
+    from jianghua.settings import Settings
+    path = GENRE / "xi_speeches_12371_pages" / "ARTI1563175171571676.txt"
+    said = re.search(r"[^。\n]*麻痹症。", path.read_text(encoding="utf-8")).group()
+    kb = KnowledgeBase.open(Settings(kb=tmp_path / "kb", dense_weight=0.0), create=True)
+    kb.ingest([path, SELF_REVOLUTION, FIRST_PLENUM], progress=False, embed=False)
+    searcher = HybridSearcher(kb)
+    view = searcher.view(None)
+    q = "总书记在讲党的政治建设的那次集体学习中，要求坚决防止和克服哪一种“症”？"
+    res = searcher.search(q, 8)
+    args = (q, res.hits, view.tokenizer.tokens, view.keyword.df, view.n_chunks)
+    ev = W.weigh(*args)
+    assert ev.decision.answer and ev.ranked[0].quote == said
+    monkeypatch.setattr(W, "QUOTED_OUTSIDE", 1.0)
+    assert W.weigh(*args).ranked[0].quote != said         # the reason for the rule
