@@ -245,6 +245,9 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     prev_topic = topic(previous)
     if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
         return f"{prev_topic}，{q}"
+    aspect = _other_aspect(q, previous)
+    if aspect is not None:                  # "作风和纪律那块要抓啥？" after "…党的组织建设方面要…？"
+        return aspect
     g = GENERIC_REF.search(q)
     if g:
         return q[:g.start()] + prev_topic + q[g.end():]
@@ -262,6 +265,25 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     if y and YEAR.search(previous) and re.match(r"^(?:那|那么|而|再看)", q):   # 那2019年的报告定的是多少？
         return shift_years(previous, y.group())
     return f"{prev_topic}，{q}"
+
+
+# a follow-up naming another aspect of the same question: "作风和纪律那块要抓啥？", "那农村这方面怎么做？"
+ASPECT_SLOT = re.compile(r"^(?:那|那么|而)?([\u4e00-\u9fff]{2,12}?)(?:[这那]一?块|[这那]一?方面|方面)(?:[，,]\s*)?(.*)$")
+
+
+def _other_aspect(question: str, previous: str) -> str | None:
+    """The previous question with its aspect (the words before its 方面: 党的组织建设方面) replaced by the follow-up's,
+    asking what the follow-up asks; None when either names no aspect."""
+    m = ASPECT_SLOT.match(question)
+    p = re.search(r"([\u4e00-\u9fff]{2,12})方面", previous)
+    if m is None or p is None:
+        return None
+    import jieba
+    words = list(jieba.cut(p.group(1)))
+    slot = "".join(words[-2:]) if len(words) >= 2 and len(words[-1]) <= 2 else words[-1]   # 组织建设, not 党的组织建设
+    start = p.end(1) - len(slot)
+    rest = m.group(2).strip("，, ") or "呢？"
+    return f"{previous[:start]}{m.group(1)}方面，{rest}"
 
 
 ABSOLUTE_YEAR = re.compile(r"((?:19|20)\d{2})年")

@@ -154,3 +154,13 @@ def test_a_quoted_phrase_the_question_asks_about_comes_first(tmp_path, monkeypat
     assert ev.decision.answer and ev.ranked[0].quote == said
     monkeypatch.setattr(W, "QUOTED_OUTSIDE", 1.0)
     assert W.weigh(*args).ranked[0].quote != said         # the reason for the rule
+
+
+def test_a_follow_up_naming_another_aspect_replaces_the_previous_ones():
+    from jianghua.assistant.condense import condense_without_llm
+    h = lambda q: [{"role": "user", "content": q}, {"role": "assistant", "content": "……[1]。"}]      # noqa: E731
+    previous = "总书记在2019年6月那次讲自我革命的集体学习上说，党的组织建设方面要坚决反对哪几种主义？"
+    assert (condense_without_llm("作风和纪律那块要抓啥？", h(previous))
+            == "总书记在2019年6月那次讲自我革命的集体学习上说，党的作风和纪律方面，要抓啥？")
+    # no aspect in the previous question: the previous topic joins the follow-up as before
+    assert "选人用人" in condense_without_llm("那选人用人这块咋讲的？", h("总书记说党内政治生活还有哪些毛病？"))
