@@ -22,7 +22,7 @@ from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
 from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, asks_within, condense_with_llm,
-                                        condense_without_llm, listed_items, own_words)
+                                        condense_without_llm, listed_items, ordinal, own_words)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
 from jianghua.assistant.verify import verify
@@ -138,6 +138,11 @@ class Assistant:
         own = own_words(turn.normalised)
         query = own if len(re.sub(r"[^\u4e00-\u9fff\w]", "", own)) >= 4 else turn.standalone
         scoped = self.searcher.search(query, ANSWER_HITS, version=turn.version, doc_id=docs).hits
+        if query == own and _item_asked_about(turn):
+            # "第二个打算靠什么来建？" → "冰雪运动名城，打算靠什么来建？": the item it names is in the standalone question
+            # only — its best passages join the best of its own words
+            by_item = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version, doc_id=docs).hits
+            scoped = scoped[:ANSWER_HITS // 2] + by_item[:ANSWER_HITS // 2] + scoped[ANSWER_HITS // 2:]
         merged, seen = [], set()
         for pair in zip_longest(scoped, hits):
             for h in pair:
@@ -175,6 +180,7 @@ class Assistant:
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
                                             continued_at=(turn.search_trace or {}).get("continued_at"),
+                                            about=_item_asked_about(turn) if follow_up else None,
                                             bare=only_navigation(turn.normalised),
                                             named=_named_documents(turn.search_trace), within=within,
                                             used_by_documents=lambda terms: self._used_by_documents(turn, terms)))
@@ -284,6 +290,15 @@ def only_navigation(question: str) -> bool:
     """The question asks what comes next and nothing else: no word of its own besides the place it points to."""
     rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", _DONE_WITH.sub("", question)))
     return bool(CONTINUES.search(question)) and not re.sub(r"[^\u4e00-\u9fff]", "", rest)
+
+
+def _item_asked_about(turn) -> str | None:
+    """The item of the previous answer a follow-up named by its ordinal, which its standalone question opens with
+    ("第二个打算靠什么来建？" → "冰雪运动名城，打算靠什么来建？"), or None."""
+    if ordinal(turn.normalised) is None or "，" not in turn.standalone:
+        return None
+    item, rest = turn.standalone.split("，", 1)
+    return item if own_words(turn.normalised).rstrip("？?") in rest else None
 
 
 def _answered_from(quoted: list[Hit], history: list[dict]) -> tuple[Hit, list[str]]:

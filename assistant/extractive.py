@@ -20,10 +20,10 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.condense import ORDINAL, ordinal
-from jianghua.assistant.enumeration import STRUCTURE_Q, best_listing, item_marker, listing_for
+from jianghua.assistant.condense import ORDINAL, inline_items, ordinal
+from jianghua.assistant.enumeration import STRUCTURE_Q, asked_noun, best_listing, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
-from jianghua.assistant.outline import asked_part, cover
+from jianghua.assistant.outline import asked_part, cover, locate
 from jianghua.assistant.ranking import Candidate
 from jianghua.assistant.runs import is_lead, place, same_paragraph
 from jianghua.assistant.said import asked_of, clause_window, named_item, repeats, said_before
@@ -73,6 +73,9 @@ class ExtractiveGenerator:
                 sources = with_body(part[0], self.max_chars, job.around) if n else part
         if listing is not None and not sources:
             sources = [listing.items[n - 1 if n > 0 else -1]]
+        if not sources and LIST_Q.search(job.question) and not n:
+            # "要打造哪几个国际化名城？": a heading of the passages that lists them inline (…草原音乐名城、冰雪运动名城、…)
+            sources = _inline_heading(job.question, ranked, job.passages_of)
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
@@ -164,6 +167,23 @@ def _taken(src: Source, sources: list[Source]) -> bool:
 def _held(question, text: str) -> set[str]:
     """The question's content terms ``text`` contains (``Question.held``); none without a question."""
     return set() if question is None else question.held(text)
+
+
+def _inline_heading(question: str, ranked: list[Candidate], passages_of, anchors: int = 5) -> list[Source]:
+    """The section heading of one of the best sentences' passages that lists inline what the question asks to
+    enumerate (``condense.inline_items``: at least three items ending in its noun, 名城), where its document's text
+    holds it; [] when none does."""
+    noun = asked_noun(question)
+    if noun is None or passages_of is None:
+        return []
+    for c in ranked[:anchors]:
+        for heading in reversed(c.source.hit.chunk.section):
+            items = inline_items(heading)
+            if items and items[-1].endswith(noun[-2:]):
+                src = locate(heading, [c.source.hit]) or locate(heading, passages_of(c.source.hit.chunk.doc_id))
+                if src is not None:
+                    return [src]
+    return []
 
 
 def _outline_part(question, ranked: list[Candidate], passages_of, n: int | None,

@@ -53,7 +53,7 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
           similar: Callable[[list[str]], list[float] | None] | None = None,
           continuation: list[str] | None = None, bare: bool = False, named: set[str] | None = None,
           used_by_documents: Callable[[list[str]], bool] | None = None, within: bool = False,
-          continued_at: int | None = None) -> Evidence:
+          continued_at: int | None = None, about: str | None = None) -> Evidence:
     """``text``: the standalone, normalised question; ``tokens``/``df``: the version's tokenizer and document
     frequencies; ``dense``: cosine of question and each hit (None where not embedded); ``previous``: the sentences of
     the previous answer in this conversation (a follow-up should say something new); ``focus``: a follow-up's own
@@ -64,7 +64,9 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     passages that follow the one the previous answer quoted (接着/下一段; given, even empty, the sentences keep the
     document's order rather than being re-weighed); ``bare``: the follow-up asks only for what
     comes next, so those passages answer it in the document's order even though it holds no word to weigh, and the
-    previous answer's sentences are left out."""
+    previous answer's sentences are left out. ``continued_at``: where in the first of the ``continuation`` passages
+    what follows begins; ``about``: the item of the previous answer the follow-up named by its ordinal, whose words
+    count as the follow-up's own when those are not in the passages."""
     q = analyse(text, tokens, df, n_chunks)
     kind = expected(text)
     dense = list(dense) if dense is not None else [None] * len(hits)
@@ -103,6 +105,9 @@ def weigh(text: str, hits: list[Hit], tokens, df, n_chunks: int, dense: list[flo
     if decision.answer and continuation is None:
         cands = _holding_quoted(cands, q.quoted)
     fq = analyse(focus, tokens, df, n_chunks) if focus else None
+    if about and fq is not None and fq.terms and _off_focus(fq, hits, tokens):
+        # "第二个打算靠什么来建？": its own words (靠, 建) are colloquial; the item it names (冰雪运动名城) is in the passages
+        fq = analyse(f"{about}，{focus}", tokens, df, n_chunks)
     if (fq is not None and decision.answer and fq.terms and _off_focus(fq, hits, tokens)
             and not (used_by_documents is not None and used_by_documents([t.text for t in fq.terms]))):
         # the standalone question carries the previous topic; what the follow-up asks in its own words is not there,

@@ -16,6 +16,7 @@ GENRE = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "genr
 REPORTS = GENRE / "gov_work_reports_wikisource"
 SELF_REVOLUTION = GENRE / "xi_speeches_12371_pages" / "ARTI1564557205724455.txt"   # 2019-06 第十五次集体学习
 FIRST_PLENUM = GENRE / "xi_speeches_12371_pages" / "ARTI1514699033042788.txt"      # 2017-10 十九届一中全会
+HAILAR_2017 = GENRE / "hailar_district_gov_reports_2012_2019" / "hailar_2017.txt"
 needs_corpus = pytest.mark.skipif(not REPORTS.is_dir(), reason="shared corpus not beside the repository")
 
 
@@ -164,3 +165,28 @@ def test_a_follow_up_naming_another_aspect_replaces_the_previous_ones():
             == "总书记在2019年6月那次讲自我革命的集体学习上说，党的作风和纪律方面，要抓啥？")
     # no aspect in the previous question: the previous topic joins the follow-up as before
     assert "选人用人" in condense_without_llm("那选人用人这块咋讲的？", h("总书记说党内政治生活还有哪些毛病？"))
+
+
+@pytest.fixture(scope="module")
+def hailar_app(tmp_path_factory):
+    from jianghua.app import Jianghua
+    from jianghua.settings import Settings
+    app = Jianghua(Settings(kb=tmp_path_factory.mktemp("kb") / "kb", dense_weight=0.0), create=True)
+    app.kb.ingest([HAILAR_2017.with_name(f"hailar_{y}.txt") for y in (2016, 2017, 2018)], progress=False, embed=False)
+    return app
+
+
+@needs_corpus
+def test_a_heading_listing_inline_what_is_asked_answers_and_its_items_are_asked_about(hailar_app):
+    """"要打造哪几个国际化名城？": the section heading lists the three 名城 inline; "第二个打算靠什么来建？" asks about the
+    second of them in words (靠, 建) the passages do not use — the item's own sentence answers (read off the file)."""
+    lines = [ln.strip() for ln in HAILAR_2017.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    heading = next(ln for ln in lines if re.search(r"名城、.*名城、.*名城", ln) and ln.startswith("("))
+    second = re.findall(r"、?([^、的]*名城)", heading)[1]
+    says = next(ln for ln in lines if ln.split("。")[0].endswith(second)).split("。")[0]
+    q = "海拉尔区2017年政府工作报告提出要打造哪几个国际化名城？"
+    r = hailar_app.ask(q)
+    assert _first(r["answer"]).startswith(heading.split(",")[0])
+    history = [{"role": "user", "content": q}, {"role": "assistant", "content": r["answer"]}]
+    nxt = hailar_app.ask("第二个打算靠什么来建？", history)
+    assert says in nxt["answer"]
