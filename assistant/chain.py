@@ -21,8 +21,10 @@ from langchain_core.runnables import RunnableLambda
 from jianghua.assistant.attribution import attribute, normalise_markers
 from jianghua.assistant.citations import renumber
 from jianghua.assistant.composition import Composition, Job, checked
-from jianghua.assistant.condense import (CONTINUES, answer_sentences, asks_beyond, asks_within, condense_with_llm,
-                                        condense_without_llm, listed_items, ordinal, own_words)
+from jianghua.assistant.condense import (CONTINUES, asks_beyond, asks_within, condense_with_llm, condense_without_llm,
+                                        own_words)
+from jianghua.assistant.conversation import (PARAGRAPH, answered_from, asked_documents, item_asked_about,
+                                             last_user, only_navigation, previous_sentences, quoted_passages, rest_of)
 from jianghua.assistant.generators import make_generator
 from jianghua.assistant.question import choose_script, normalise
 from jianghua.assistant.verify import verify
@@ -106,15 +108,15 @@ class Assistant:
 
     def _quoted(self, turn: Turn, quoted: list[Hit] | None) -> list[Hit]:
         """The passages the previous answer quoted, looked up once per turn (a retry retrieves again)."""
-        return quoted if quoted is not None else _quoted_passages(self.searcher, turn.history, turn.version)
+        return quoted if quoted is not None else quoted_passages(self.searcher, turn.history, turn.version)
 
     def _after_quoted(self, turn: Turn, hits: list[Hit], trace: dict, quoted: list[Hit]) -> tuple[list[Hit], dict]:
         """"报告接着怎么说？": what follows the passage the previous answer quoted comes first."""
         if not quoted:
             return hits, trace
         if only_navigation(turn.normalised):       # "接下来那段讲的是什么？": after what answered, in its passage too
-            last, said = _answered_from(quoted, turn.history)
-            at = _rest_of(last, said, paragraph=bool(PARAGRAPH.search(turn.normalised)))
+            last, said = answered_from(quoted, turn.history)
+            at = rest_of(last, said, paragraph=bool(PARAGRAPH.search(turn.normalised)))
         else:
             last, at = max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start)), None
         nxt = self.searcher.following(last, 2, version=turn.version)
@@ -131,14 +133,14 @@ class Assistant:
         after a decline, the ones its question retrieved): their best passages for the standalone question come
         first — found by the follow-up's own words, which the previous topic's words would drown —, interleaved with the
         unscoped ones for the standalone question (a follow-up may still move elsewhere)."""
-        docs = list(dict.fromkeys(h.chunk.doc_id for h in quoted)) or _asked_documents(
+        docs = list(dict.fromkeys(h.chunk.doc_id for h in quoted)) or asked_documents(
             self.searcher, turn.history, turn.version)
         if not docs:
             return hits, trace
         own = own_words(turn.normalised)
         query = own if len(re.sub(r"[^\u4e00-\u9fff\w]", "", own)) >= 4 else turn.standalone
         scoped = self.searcher.search(query, ANSWER_HITS, version=turn.version, doc_id=docs).hits
-        if query == own and _item_asked_about(turn):
+        if query == own and item_asked_about(turn):
             # "第二个打算靠什么来建？" → "冰雪运动名城，打算靠什么来建？": the item it names is in the standalone question
             # only — its best passages join the best of its own words
             by_item = self.searcher.search(turn.standalone, ANSWER_HITS, version=turn.version, doc_id=docs).hits
@@ -170,7 +172,7 @@ class Assistant:
         kw = view.keyword
         dense = self.searcher.dense_similarity(turn.standalone, turn.hits)
         follow_up = turn.standalone != turn.normalised
-        previous = _previous_sentences(turn.history) if turn.standalone != _last_user(turn.history) else []
+        previous = previous_sentences(turn.history) if turn.standalone != last_user(turn.history) else []
         within = bool(previous) and asks_within(turn.normalised)
         return replace(turn, evidence=weigh(turn.standalone, turn.hits, view.tokenizer.tokens, kw.df,
                                             max(1, view.n_chunks), dense, previous,
@@ -180,7 +182,7 @@ class Assistant:
                                                 turn.standalone, texts),
                                             continuation=(turn.search_trace or {}).get("continuation"),
                                             continued_at=(turn.search_trace or {}).get("continued_at"),
-                                            about=_item_asked_about(turn) if follow_up else None,
+                                            about=item_asked_about(turn) if follow_up else None,
                                             bare=only_navigation(turn.normalised),
                                             named=_named_documents(turn.search_trace), within=within,
                                             used_by_documents=lambda terms: self._used_by_documents(turn, terms)))
@@ -278,89 +280,6 @@ def _holds_asked_kind(evidence, checks) -> bool:
     return any(holds(kind, c.text, evidence.question.text) for c in checks if "template" not in c.flags)
 
 
-# the words of a request that asks only for the place ("下一段讲的是什么？", "报告接着又说了啥？")
-_NAVIGATION_WORDS = re.compile(r"下面|后面|往下|内容|什么|哪些|部分|报告|通报|讲话|文件|文章|发言|材料|[讲说谈提写了的是啥呢又还那这该份篇他她里一段句条项点个]")
-
-
-# "讲完作风，接下来…": the part already read, named only to say where to go on from
-_DONE_WITH = re.compile(r"^(?:那|那么)?(?:讲|说|谈|提)完(?:了)?[^，,。？?]{0,12}[，,]")
-
-
-def only_navigation(question: str) -> bool:
-    """The question asks what comes next and nothing else: no word of its own besides the place it points to."""
-    rest = _NAVIGATION_WORDS.sub("", CONTINUES.sub("", _DONE_WITH.sub("", question)))
-    return bool(CONTINUES.search(question)) and not re.sub(r"[^\u4e00-\u9fff]", "", rest)
-
-
-def _item_asked_about(turn) -> str | None:
-    """The item of the previous answer a follow-up named by its ordinal, which its standalone question opens with
-    ("第二个打算靠什么来建？" → "冰雪运动名城，打算靠什么来建？"), or None."""
-    if ordinal(turn.normalised) is None or "，" not in turn.standalone:
-        return None
-    item, rest = turn.standalone.split("，", 1)
-    return item if own_words(turn.normalised).rstrip("？?") in rest else None
-
-
-def _answered_from(quoted: list[Hit], history: list[dict]) -> tuple[Hit, list[str]]:
-    """The passage the previous answer answered from, and its sentences there to go on after: for a list, the
-    latest passage it quoted of the first one's document (a list runs on); else that of its first sentence, which
-    answered — not its supporting sentences from elsewhere in the document."""
-    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
-    said = answer_sentences(answers[-1]) if answers else []
-    if (answers and listed_items(answers[-1]) is not None) or not said:
-        return max(quoted, key=lambda h: (h.chunk.doc_id == quoted[0].chunk.doc_id, h.chunk.start)), said
-    first = next((h for h in quoted if said[0].rstrip("。") in h.chunk.text), quoted[0])
-    return first, said[:1]
-
-
-# a follow-up asking for the next paragraph (下一段, 接下来那段), not the next sentence
-PARAGRAPH = re.compile(r"[那这下后]一?段")
-
-
-def _rest_of(hit: Hit, said: list[str], paragraph: bool = False) -> int | None:
-    """Where ``hit``'s passage goes on after the last of the sentences ``said`` it holds (a document offset; with
-    ``paragraph``, where its next paragraph starts), or None when nothing of it follows."""
-    text, end = hit.chunk.text, -1
-    for sent in said:
-        i = text.find(sent.rstrip("。"))
-        if i >= 0 and len(sent) >= 8:
-            end = max(end, i + len(sent.rstrip("。")))
-    if end < 0:
-        return None
-    if paragraph:
-        nl = text.find("\n", end)
-        end = nl if nl >= 0 else len(text)
-    rest = text[end:].lstrip("。！？；!?; \n")
-    return hit.chunk.start + len(text) - len(rest) if rest.strip() else None
-
-
-def _quoted_passages(searcher, history: list[dict], version) -> list[Hit]:
-    """The passages the last assistant turn quoted, found by its first sentences (verbatim source text)."""
-    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
-    out: list[Hit] = []
-    for sent in (answer_sentences(answers[-1]) if answers else [])[:3]:
-        if len(sent) < 8 or "资料中未找到" in sent:
-            continue
-        for h in searcher.search(sent[:120], 3, version=version, mode="keyword").hits:
-            if sent.rstrip("。") in h.chunk.text:
-                if all(h.chunk.id != o.chunk.id for o in out):
-                    out.append(h)
-                break
-    return out
-
-
-def _asked_documents(searcher, history: list[dict], version) -> list[str]:
-    """The two documents the last user question retrieves first (when the previous answer quoted none)."""
-    last = _last_user(history)
-    docs: list[str] = []
-    if not last:
-        return docs
-    for h in searcher.search(last, 6, version=version).hits:
-        if h.chunk.doc_id not in docs:
-            docs.append(h.chunk.doc_id)
-    return docs[:2]
-
-
 def _named_documents(trace: dict | None) -> set[str] | None:
     """The retrieved documents the question named (a year, type, speaker or title the search scoped to)."""
     scope = (trace or {}).get("scope") or {}
@@ -370,17 +289,6 @@ def _named_documents(trace: dict | None) -> set[str] | None:
 def _normalised(history: list[dict]) -> list[dict]:
     """The conversation with every turn's text normalised as a question is (quotes, width, script)."""
     return [{**t, "content": normalise(str(t.get("content", "")))} for t in history]
-
-
-def _last_user(history: list[dict]) -> str:
-    users = [str(t.get("content", "")) for t in history if t.get("role") == "user"]
-    return normalise(users[-1]) if users else ""
-
-
-def _previous_sentences(history: list[dict]) -> list[str]:
-    """The sentences of the last assistant turn, markers and flags removed."""
-    answers = [str(t.get("content", "")) for t in history if t.get("role") == "assistant"]
-    return answer_sentences(answers[-1]) if answers else []
 
 
 def _trace_hits(hits, sources) -> list[dict]:

@@ -247,7 +247,7 @@ def test_a_salutation_inside_a_flattened_speech_page_cuts_the_title_off_the_firs
     ("随后召开的会议决定了什么？", False), ("这一段讲的是什么？", False),
 ])
 def test_a_request_for_what_comes_next_and_nothing_else(q, bare):
-    from jianghua.assistant.chain import only_navigation
+    from jianghua.assistant.conversation import only_navigation
     assert only_navigation(q) is bare
 
 
