@@ -17,7 +17,7 @@ import re
 from typing import Callable
 
 from jianghua.assistant.citations import strip_markers
-from jianghua.assistant.enumeration import CN, inner_marker, item_marker
+from jianghua.assistant.enumeration import CN, inline_items, inner_marker, item_marker
 from jianghua.ingest.numerals import cn_number, cn_numeral
 from jianghua.ingest.sentences import split_sentences
 
@@ -105,24 +105,6 @@ def listed_items(answer: str) -> list[str] | None:
         if len(items) > 1 and all("，" not in x and "," not in x for x in items[:-1]):
             return items
     return inline_items(answer_sentences(answer)[0]) if answer_sentences(answer) else None
-
-
-INLINE_MIN = 3
-
-
-def inline_items(sentence: str) -> list[str] | None:
-    """The items of a list written inline without a colon, each ending in the same head noun
-    ("提升…法律政策运用能力、防控风险能力、群众工作能力、科技应用能力、舆论引导能力" → the five 能力), at least
-    ``INLINE_MIN`` of them; the first item without what leads it (…的)."""
-    for clause in re.split(r"[，,；;。！？]", strip_markers(sentence)):
-        parts = [re.sub(r"^(?:和|及|以及)", "", x.strip()) for x in re.split(r"、|(?<=[\u4e00-\u9fff])(?:和|以及|及)(?=[\u4e00-\u9fff])", clause)]
-        if len(parts) < INLINE_MIN or any(len(x) < 3 for x in parts):
-            continue
-        head = parts[1][-2:]
-        if all(x.endswith(head) for x in parts):
-            first = re.split(r"的", parts[0])[-1]
-            return [first if len(first) > len(head) else parts[0], *parts[1:]]
-    return None
 
 
 def answer_items(answer: str) -> list[str]:

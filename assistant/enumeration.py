@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from jianghua.assistant.citations import Source
+from jianghua.assistant.citations import Source, strip_markers
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.runs import parallel_listing, parallel_paragraphs, semicolon_listing
 from jianghua.ingest.numerals import NUMERALS, cn_number
@@ -335,3 +335,23 @@ def listing_for(question, ranked, around, limit: int = 10, anchors: int = 5, ite
     if inline and not item and all(s.start != top.source.start for s in best.sources()) and single >= 0.6 * listed:
         return None
     return best
+
+
+INLINE_MIN = 3
+
+
+def inline_items(sentence: str) -> list[str] | None:
+    """The items of a list written inline without a colon, each ending in the same head noun
+    ("提升…法律政策运用能力、防控风险能力、群众工作能力、科技应用能力、舆论引导能力" → the five 能力), at least
+    ``INLINE_MIN`` of them; the first item without what leads it (…的)."""
+    for clause in re.split(r"[，,；;。！？]", strip_markers(sentence)):
+        parts = [re.sub(r"^(?:和|及|以及)", "", x.strip()) for x in re.split(r"、|(?<=[\u4e00-\u9fff])(?:和|以及|及)(?=[\u4e00-\u9fff])", clause)]
+        if len(parts) < INLINE_MIN or any(len(x) < 3 for x in parts):
+            continue
+        head = parts[1][-2:]
+        if head in parts[-1] and not parts[-1].endswith(head):     # …生态旅游名城为目标 / …名城步伐
+            parts[-1] = parts[-1][:parts[-1].index(head) + 2]
+        if all(x.endswith(head) for x in parts):
+            first = re.split(r"的", parts[0])[-1]
+            return [first if len(first) > len(head) else parts[0], *parts[1:]]
+    return None

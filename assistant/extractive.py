@@ -20,8 +20,8 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.condense import ORDINAL, inline_items, ordinal
-from jianghua.assistant.enumeration import STRUCTURE_Q, asked_noun, best_listing, item_marker, listing_for
+from jianghua.assistant.condense import ORDINAL, ordinal
+from jianghua.assistant.enumeration import STRUCTURE_Q, asked_noun, best_listing, inline_items, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part, cover, locate
 from jianghua.assistant.ranking import Candidate
@@ -171,7 +171,7 @@ def _held(question, text: str) -> set[str]:
 
 def _inline_heading(question: str, ranked: list[Candidate], passages_of, anchors: int = 5) -> list[Source]:
     """The section heading of one of the best sentences' passages that lists inline what the question asks to
-    enumerate (``condense.inline_items``: at least three items ending in its noun, 名城), where its document's text
+    enumerate (``enumeration.inline_items``: at least three items ending in its noun, 名城), where its document's text
     holds it; [] when none does."""
     noun = asked_noun(question)
     if noun is None or passages_of is None:

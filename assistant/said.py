@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from jianghua.assistant.citations import Source
-from jianghua.assistant.condense import answer_sentences, inline_items, strip_item_marker
-from jianghua.assistant.enumeration import item_marker
+from jianghua.assistant.condense import answer_sentences, strip_item_marker
+from jianghua.assistant.enumeration import inline_items, item_marker
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.ranking import Candidate, token_set
 

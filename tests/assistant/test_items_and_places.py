@@ -76,7 +76,8 @@ def test_a_list_announced_without_a_count_answers_which_pairs(reports_app):
 
 @needs_corpus
 def test_an_inline_list_gives_its_items_to_an_ordinal_follow_up():
-    from jianghua.assistant.condense import condense_without_llm, inline_items
+    from jianghua.assistant.condense import condense_without_llm
+    from jianghua.assistant.enumeration import inline_items
     text = (GENRE / "xi_speeches_12371_pages" / "ARTI1547641003866936.txt").read_text(encoding="utf-8")
     sentence = re.search(r"[^。]*全面提升政法干警的[^。]*。", text).group()      # 2019 中央政法工作会议
     items = inline_items(sentence)
@@ -84,6 +85,9 @@ def test_an_inline_list_gives_its_items_to_an_ordinal_follow_up():
     assert items == re.split(r"、", tail) and len(items) == 5
     assert inline_items("要加快科技创新、推动产业升级。") is None           # two clauses, not a list
     assert inline_items("坚持实战、实用、实效导向。") is None                # no shared head noun of three characters
+    # the last item runs on into the sentence: cut at its head noun
+    assert inline_items("以打造国际化的草原音乐名城、冰雪运动名城、生态旅游名城为目标。") == ["草原音乐名城", "冰雪运动名城",
+                                                                             "生态旅游名城"]
     history = [{"role": "user", "content": "中央政法工作会议上，总书记提出要全面提升政法干警哪些能力？"},
                {"role": "assistant", "content": sentence.rstrip("。") + "[1]。"}]
     assert condense_without_llm("排第四的是哪一种？", history) == f"{items[3]}，是哪一种？"
