@@ -59,13 +59,21 @@ def token_set(tokens, text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
+HEADLINE_CHARS = 100
+HEADLINE = re.compile(r"——|^【[^】]{1,6}】|[\u4e00-\u9fff] [\u4e00-\u9fff]|^[\u4e00-\u9fff]{2,8}评论员[：:]")
+
+
 def is_heading(text: str, hit: Hit) -> bool:
-    """A heading or title line: one of the passage's section headings, its document's title, or a short line that
-    does not end as a sentence does."""
+    """A heading or title line: one of the passage's section headings, its document's title, or a line that does not
+    end as a sentence does — short, or one clause (a headline)."""
     t = text.strip()
     if t == hit.title.strip() or t in (s.strip() for s in hit.chunk.section):
         return True
-    return len(t) <= 40 and not _TERMINAL.search(t)
+    if _TERMINAL.search(t):
+        return False
+    # a short line, or a headline of a web page (a related article's title: 【专题】…, …——习近平总书记在…的重要讲话…,
+    # 人民日报评论员：…, 习近平强调 全党必须…): longer, yet one clause without a sentence's stop, marked as a headline
+    return len(t) <= 40 or (len(t) <= HEADLINE_CHARS and "，" not in t and "," not in t and bool(HEADLINE.search(t)))
 
 
 # the ceremony of a report or speech: presenting it for review (我代表…向大会报告工作，请予审议 / 请各位代表审议) and thanks or

@@ -194,3 +194,16 @@ def test_a_heading_listing_inline_what_is_asked_answers_and_its_items_are_asked_
     history = [{"role": "user", "content": q}, {"role": "assistant", "content": r["answer"]}]
     nxt = hailar_app.ask("第二个打算靠什么来建？", history)
     assert says in nxt["answer"]
+
+
+def test_a_web_pages_headlines_are_headings_a_sentence_without_its_stop_is_not():
+    from jianghua.assistant.ranking import is_heading
+    from jianghua.records import Chunk, Hit
+    hit = Hit(Chunk("c", "d", "", (), 0, 0), "某页", "d.txt", 1.0)
+    for line in ("【专题】学习贯彻习近平总书记在2019年春季学期中央党校（国家行政学院）中青年干部培训班开班式上的重要讲话",
+                 "以实际行动诠释对党忠诚服务人民——习近平总书记在中青年干部培训班上的重要讲话鼓舞和鞭策广大中青年干部",
+                 "人民日报评论员：加强理论修养 不断修炼自我——论学习贯彻习近平总书记在中青年干部培训班上重要讲话",
+                 "习近平在中央政治局第十五次集体学习时强调 全党必须始终不忘初心牢记使命 在新时代把党的自我革命推向深入"):
+        assert len(line) > 40 and is_heading(line, hit), line
+    # a CMRC passage's last sentence, its stop lost: one clause, no headline's mark
+    assert not is_heading("“康缘药业杯”2010中国(南京)国际象棋超级大赛于2010年10月19-30日在南京市举行并取得成功", hit)
