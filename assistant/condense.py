@@ -227,6 +227,11 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     prev_topic = topic(previous)
     if n and ASKED_LIST.search(previous):   # an item of a list the answer did not show: it stays with that topic
         return f"{prev_topic}，{q}"
+    e = ELLIPSIS.match(q)
+    if (e and re.match(r"^(?:那|那么)", q) and DEMONSTRATIVE.search(e.group(1)) and not re.match(r"^(?:这|那|该|此)",
+                                                                                                e.group(1))):
+        # "那湖北周边、人员进出多的那些省份呢？": a new slot that merely holds a demonstrative, not a reference back
+        return _ellipsis(e.group(1).strip("，, "), previous)
     aspect = _other_aspect(q, previous)
     if aspect is not None:                  # "作风和纪律那块要抓啥？" after "…党的组织建设方面要…？"
         return aspect

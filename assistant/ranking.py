@@ -71,6 +71,8 @@ def is_heading(text: str, hit: Hit) -> bool:
         return True
     if _TERMINAL.search(t):
         return False
+    if hit.title.strip() and t.startswith(hit.title.strip()):       # the title line, with its date and speaker
+        return True
     # a short line, or a headline of a web page (a related article's title: 【专题】…, …——习近平总书记在…的重要讲话…,
     # 人民日报评论员：…, 习近平强调 全党必须…): longer, yet one clause without a sentence's stop, marked as a headline
     return len(t) <= 40 or (len(t) <= HEADLINE_CHARS and "，" not in t and "," not in t and bool(HEADLINE.search(t)))

@@ -167,6 +167,9 @@ def test_a_follow_up_naming_another_aspect_replaces_the_previous_ones():
     previous = "总书记在2019年6月那次讲自我革命的集体学习上说，党的组织建设方面要坚决反对哪几种主义？"
     assert (condense_without_llm("作风和纪律那块要抓啥？", h(previous))
             == "总书记在2019年6月那次讲自我革命的集体学习上说，党的作风和纪律方面，要抓啥？")
+    # a new slot holding a demonstrative of its own (人员进出多的那些省份) takes the place of the previous one (北京)
+    assert (condense_without_llm("那湖北周边、人员进出多的那些省份呢？", h("总书记对北京的疫情防控有什么要求？"))
+            == "总书记对湖北周边、人员进出多的那些省份的疫情防控有什么要求？")
     # no aspect in the previous question: the previous topic joins the follow-up as before
     assert "选人用人" in condense_without_llm("那选人用人这块咋讲的？", h("总书记说党内政治生活还有哪些毛病？"))
 
@@ -205,5 +208,8 @@ def test_a_web_pages_headlines_are_headings_a_sentence_without_its_stop_is_not()
                  "人民日报评论员：加强理论修养 不断修炼自我——论学习贯彻习近平总书记在中青年干部培训班上重要讲话",
                  "习近平在中央政治局第十五次集体学习时强调 全党必须始终不忘初心牢记使命 在新时代把党的自我革命推向深入"):
         assert len(line) > 40 and is_heading(line, hit), line
+    # the title line of a speech, with its date and speaker
+    titled = Hit(Chunk("c", "d", "", (), 0, 0), "在中央政治局常委会会议研究应对新型冠状病毒肺炎疫情工作时的讲话", "d.txt", 1.0)
+    assert is_heading("在中央政治局常委会会议研究应对新型冠状病毒肺炎疫情工作时的讲话（2020年2月3日）习近平", titled)
     # a CMRC passage's last sentence, its stop lost: one clause, no headline's mark
     assert not is_heading("“康缘药业杯”2010中国(南京)国际象棋超级大赛于2010年10月19-30日在南京市举行并取得成功", hit)
