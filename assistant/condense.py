@@ -208,7 +208,7 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
         return step
     n = ordinal(q)
     listed = listed_items(answers[-1]) if n and answers else None
-    if n and answers and (listed is not None or not ASKED_LIST.search(previous)):
+    if n and answers and (listed is not None or not ASKED_LIST.search(previous)) and not _names_another_list(q, previous):
         items = listed or answer_sentences(answers[-1])
         item = items[-1] if n == -1 and items else (items[n - 1] if 1 <= n <= len(items) else "")
         if item:
@@ -252,6 +252,17 @@ def condense_without_llm(question: str, history: list[dict], key_terms: Callable
     if y and YEAR.search(previous) and re.match(r"^(?:那|那么|而|再看)", q):   # 那2019年的报告定的是多少？
         return shift_years(previous, y.group())
     return f"{prev_topic}，{q}"
+
+
+# the list a follow-up's ordinal points into, named before it: "那他给大家的建议里，头一条讲的是什么？"
+_LIST_NAMED = re.compile(r"([\u4e00-\u9fff]{2,10})(?:里面?|当中|中)[，,]?\s*(?:的)?(?:排在?)?(?:第|头|首|最后|末)")
+
+
+def _names_another_list(question: str, previous: str) -> bool:
+    """The follow-up's ordinal points into a list it names (…的建议里，头一条) that the previous question did not ask
+    for (…谈了几点感受？): not an item of the previous answer."""
+    m = _LIST_NAMED.search(question)
+    return m is not None and m.group(1)[-2:] not in previous
 
 
 # a follow-up naming another aspect of the same question: "作风和纪律那块要抓啥？", "那农村这方面怎么做？"

@@ -213,3 +213,13 @@ def test_a_web_pages_headlines_are_headings_a_sentence_without_its_stop_is_not()
     assert is_heading("在中央政治局常委会会议研究应对新型冠状病毒肺炎疫情工作时的讲话（2020年2月3日）习近平", titled)
     # a CMRC passage's last sentence, its stop lost: one clause, no headline's mark
     assert not is_heading("“康缘药业杯”2010中国(南京)国际象棋超级大赛于2010年10月19-30日在南京市举行并取得成功", hit)
+
+
+def test_an_ordinal_into_another_list_the_follow_up_names_is_no_item_of_the_previous_answer():
+    from jianghua.assistant.condense import condense_without_llm
+    history = [{"role": "user", "content": "市领导在书记述职评议会上谈了几点感受？"},
+               {"role": "assistant", "content": "三点：区委重视、组织有力；书记们述职直面问题；该区党建工作有创新有亮点。"}]
+    standalone = condense_without_llm("那他给大家的建议里，头一条讲的是什么？", history)
+    assert "区委重视" not in standalone and "建议里，头一条" in standalone
+    # the list the previous question asked for: its item
+    assert condense_without_llm("感受里头一条是什么？", history).startswith("区委重视")
