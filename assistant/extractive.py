@@ -75,7 +75,8 @@ class ExtractiveGenerator:
             sources = [listing.items[n - 1 if n > 0 else -1]]
         if not sources and LIST_Q.search(job.question) and not n:
             # "要打造哪几个国际化名城？": a heading of the passages that lists them inline (…草原音乐名城、冰雪运动名城、…)
-            sources = _inline_heading(job.question, ranked, job.passages_of)
+            sources = (_inline_heading(job.question, ranked, job.passages_of)
+                       or _inline_list(job.question, ranked))
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
@@ -183,6 +184,19 @@ def _inline_heading(question: str, ranked: list[Candidate], passages_of, anchors
                 src = locate(heading, [c.source.hit]) or locate(heading, passages_of(c.source.hit.chunk.doc_id))
                 if src is not None:
                     return [src]
+    return []
+
+
+def _inline_list(question: str, ranked: list[Candidate], anchors: int = 5) -> list[Source]:
+    """One of the best sentences that lists inline what the question asks to enumerate (…抓党建的主体责任、抓党风廉政
+    建设的主体责任、…: at least three items ending in its noun), alone; [] when none does."""
+    noun = asked_noun(question)
+    if noun is None:
+        return []
+    for c in ranked[:anchors]:
+        items = inline_items(c.quote)
+        if items and items[-1].endswith(noun[-2:]):
+            return [c.source]
     return []
 
 

@@ -223,3 +223,12 @@ def test_an_ordinal_into_another_list_the_follow_up_names_is_no_item_of_the_prev
     assert "区委重视" not in standalone and "建议里，头一条" in standalone
     # the list the previous question asked for: its item
     assert condense_without_llm("感受里头一条是什么？", history).startswith("区委重视")
+
+
+def test_a_sentence_listing_inline_what_is_asked_answers_alone(seed_app):
+    """"…履行的几项主体责任是什么？": the sentence that lists the four 主体责任 inline (read off the sample speech)."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(__file__).resolve().parents[2].glob(
+        "samples/seeds/*.txt")))
+    said = re.search(r"[^。\n]*抓作风建设的主体责任。", text).group().rstrip("。")
+    r = seed_app.ask("区直机关推进会讲话要求各党组织书记履行的几项主体责任是什么？")
+    assert _first(r["answer"]).startswith(said)
