@@ -20,7 +20,7 @@ from typing import Iterator
 from jianghua.assistant.answerability import models
 from jianghua.assistant.citations import Source
 from jianghua.assistant.composition import Capabilities, Composition, Job, declined
-from jianghua.assistant.condense import ORDINAL, ordinal
+from jianghua.assistant.condense import ORDINAL, asks_within, ordinal
 from jianghua.assistant.enumeration import STRUCTURE_Q, asked_noun, best_listing, inline_items, item_marker, listing_for
 from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part, cover, locate
@@ -58,12 +58,15 @@ class ExtractiveGenerator:
                 if ev.previous_count and not (ev.focus and ev.focus.terms) else None)
         if item is not None:                # "第三点讲的是什么？": that item of the previous answer, with what it says
             sources = with_body(item, self.max_chars, job.around)
+        if not sources and ev.previous_count and asks_within(job.question) and LIST_Q.search(job.question):
+            # "其中要做大做强的是哪几类产业？": the list in the previous answer's sentence (培育壮大节能环保产业、清洁生产产业、…)
+            sources = _inline_list(job.question, [c for c in ranked if "previous" in c.flags], clause=True)
         n = asked_item(job.question, job.history) if not sources else None
         # "…分了哪几个方面的需要，其中第三个是什么需要？": that item of the listing
         listing = listing_for(ev.question, ranked, job.around, self.max_items, item=True) if n else None
         if listing is not None and not (n == -1 or n <= len(listing.items)):
             listing = None
-        if n or STRUCTURE_Q.search(job.question) or LIST_Q.search(job.question):
+        if not sources and (n or STRUCTURE_Q.search(job.question) or LIST_Q.search(job.question)):
             # "政府工作任务，第一项是什么？", "…分了哪几个部分？": the document's outline, where a heading holds the question
             # — unless the lead of that listing holds more of it (…以下几个方面的认识和体会：)
             beaten = (cover(ev.question, listing.lead.hit.title, listing.lead.quote)
@@ -75,8 +78,7 @@ class ExtractiveGenerator:
             sources = [listing.items[n - 1 if n > 0 else -1]]
         if not sources and LIST_Q.search(job.question) and not n:
             # "要打造哪几个国际化名城？": a heading of the passages that lists them inline (…草原音乐名城、冰雪运动名城、…)
-            sources = (_inline_heading(job.question, ranked, job.passages_of)
-                       or _inline_list(job.question, ranked))
+            sources = _inline_heading(job.question, ranked, job.passages_of) or _inline_list(job.question, ranked)
         if not sources and (LIST_Q.search(job.question) or STRUCTURE_Q.search(job.question)):
             sources = best_listing(ev.question, ranked, job.around, self.max_items)
         if not sources:
@@ -187,16 +189,23 @@ def _inline_heading(question: str, ranked: list[Candidate], passages_of, anchors
     return []
 
 
-def _inline_list(question: str, ranked: list[Candidate], anchors: int = 5) -> list[Source]:
+def _inline_list(question: str, ranked: list[Candidate], anchors: int = 5, clause: bool = False) -> list[Source]:
     """One of the best sentences that lists inline what the question asks to enumerate (…抓党建的主体责任、抓党风廉政
-    建设的主体责任、…: at least three items ending in its noun), alone; [] when none does."""
+    建设的主体责任、…: at least three items ending in its noun), alone — with ``clause``, just the clause that lists
+    them; [] when none does."""
     noun = asked_noun(question)
     if noun is None:
         return []
     for c in ranked[:anchors]:
         items = inline_items(c.quote)
         if items and items[-1].endswith(noun[-2:]):
-            return [c.source]
+            if not clause:
+                return [c.source]
+            q = c.quote
+            a = q.find(items[0])
+            b = q.find(items[-1], a) + len(items[-1])
+            a = max(q.rfind(ch, 0, a) for ch in "，,；;：:") + 1        # from the clause's start
+            return [Source(c.source.hit, c.source.start + a, c.source.start + b)]
     return []
 
 

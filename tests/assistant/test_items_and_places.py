@@ -232,3 +232,20 @@ def test_a_sentence_listing_inline_what_is_asked_answers_alone(seed_app):
     said = re.search(r"[^。\n]*抓作风建设的主体责任。", text).group().rstrip("。")
     r = seed_app.ask("区直机关推进会讲话要求各党组织书记履行的几项主体责任是什么？")
     assert _first(r["answer"]).startswith(said)
+
+
+@needs_corpus
+def test_a_list_asked_within_the_previous_answer_is_quoted_from_its_sentence(tmp_path):
+    """"其中要做大做强的是哪几类产业？" after an answer quoting "…培育壮大节能环保产业、清洁生产产业、清洁能源产业，…":
+    the clause of that sentence listing the 产业, not a list of 产业 from elsewhere (2018 全国生态环境保护大会)."""
+    from jianghua.app import Jianghua
+    from jianghua.settings import Settings
+    path = GENRE / "xi_speeches_12371_pages" / "ARTI1526735275136639.txt"
+    said = re.search(r"[^。\n]*培育壮大节能环保产业[^。]*。", path.read_text(encoding="utf-8")).group()
+    clause = re.search(r"[^，]*清洁能源产业", said).group()
+    app = Jianghua(Settings(kb=tmp_path / "kb", dense_weight=0.0), create=True)
+    app.kb.ingest([path, HAILAR_2017], progress=False, embed=False)
+    history = [{"role": "user", "content": "全国生态环境保护大会上习近平讲全面推动绿色发展，重点要做哪些事？"},
+               {"role": "assistant", "content": said.rstrip("。") + "[1]。"}]
+    r = app.ask("其中要做大做强的是哪几类产业？", history)
+    assert re.sub(r"\[\d+\]", "", r["answer"]).rstrip("。") == clause
