@@ -354,4 +354,29 @@ def inline_items(sentence: str) -> list[str] | None:
         if all(x.endswith(head) for x in parts):
             first = re.split(r"的", parts[0])[-1]
             return [first if len(first) > len(head) else parts[0], *parts[1:]]
-    return None
+    return _clause_items(strip_markers(sentence))
+
+
+def _clause_items(sentence: str) -> list[str] | None:
+    """…or written as clauses, each ending in the same head noun ("…奋不顾身的爱国主义精神，英勇顽强、舍生忘死的革命英雄
+    主义精神，不畏艰难困苦、…的革命乐观主义精神，…"): the longest such run, at least ``INLINE_MIN`` clauses; the first
+    from its last 、 or 的-phrase on (what leads it into the sentence is not an item)."""
+    clauses = [c.strip() for c in re.split(r"[，,]", re.sub(r"[。！？；;]+$", "", sentence.strip()))]
+    best: list[str] = []
+    i = 0
+    while i < len(clauses):
+        head = clauses[i][-2:]
+        j = i
+        # (a clause saying what they make — 锻造了伟大抗美援朝精神 — ends the run)
+        while (j < len(clauses) and len(clauses[j]) >= 4 and clauses[j].endswith(head)
+               and not re.match(r"(?!为了|除了)[\u4e00-\u9fff]{1,2}了", clauses[j])
+               and re.fullmatch(r"[\u4e00-\u9fff]{2}", head)):
+            j += 1
+        if j - i > len(best):
+            best = clauses[i:j]
+        i = max(j, i + 1)
+    if len(best) < INLINE_MIN:
+        return None
+    lead = re.search(r"(?:发扬|弘扬|坚持|具有|形成|树立|提升|增强|做到|包括|是)(?!.*(?:发扬|弘扬|坚持|具有|形成|树立|提升|增强|做到|包括))", best[0])
+    first = best[0][lead.end():] if lead and len(best[0]) - lead.end() >= 4 else best[0]
+    return [first, *best[1:]]

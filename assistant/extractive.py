@@ -26,7 +26,7 @@ from jianghua.assistant.evidence import sentences_of
 from jianghua.assistant.outline import asked_part, cover, locate
 from jianghua.assistant.ranking import Candidate
 from jianghua.assistant.runs import is_lead, place, same_paragraph
-from jianghua.assistant.said import asked_of, clause_window, named_item, repeats, said_before
+from jianghua.assistant.said import asked_of, clause_window, inline_item_named, named_item, repeats, said_before
 from jianghua.assistant.overlap import bigrams
 
 LIST_Q = re.compile(r"哪些|哪几|有哪|几个方面|几点|几项|几类|几种|几条|分别|都有什么|包括什么|包括哪|包含|内容是什么|"
@@ -98,7 +98,9 @@ class ExtractiveGenerator:
             if ev.previous_count and repeats(sources, ranked, ev.previous_count):
                 fresh = [c for c in ranked if "previous" not in c.flags]
                 # the part of its first sentence the follow-up asks for, else the one sentence it points at
-                part = ((clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None)
+                # — the item of its inline list an ordinal named, when it named one
+                part = (inline_item_named(job.hits + job.quoted, job.history, job.question)
+                        or (clause_window(sources[0], ev.focus, job.tokens) if ev.focus is not None else None)
                         or asked_of(sources, fresh, ev.focus, job.tokens, ranked))
                 if part is not None:
                     sources = [part]
@@ -189,7 +191,7 @@ def _inline_heading(question: str, ranked: list[Candidate], passages_of, anchors
     return []
 
 
-def _inline_list(question: str, ranked: list[Candidate], anchors: int = 5, clause: bool = False) -> list[Source]:
+def _inline_list(question: str, ranked: list[Candidate], anchors: int = 8, clause: bool = False) -> list[Source]:
     """One of the best sentences that lists inline what the question asks to enumerate (…抓党建的主体责任、抓党风廉政
     建设的主体责任、…: at least three items ending in its noun), alone — with ``clause``, just the clause that lists
     them; [] when none does."""

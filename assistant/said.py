@@ -80,6 +80,13 @@ def named_item(hits, around, history: list[dict], standalone: str) -> Source | N
     return None
 
 
+def inline_item_named(hits, history: list[dict], standalone: str) -> Source | None:
+    """The item of a list the previous answer writes inline that the standalone question opens with (an ordinal the
+    condenser resolved: "排第三的那种精神原话怎么说的？" → "<item 3>，那种精神原话怎么说的？"): its words, or None."""
+    previous = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "assistant"), "")
+    return _inline_item(hits, previous, standalone)
+
+
 def _inline_item(hits, previous: str, standalone: str) -> Source | None:
     """The item of a list the previous answer's first sentence writes inline (…法律政策运用能力、防控风险能力、…) that
     the standalone question quotes ("排第四的是哪一种？" → "科技应用能力，是哪一种？"): its words in that sentence."""

@@ -249,3 +249,24 @@ def test_a_list_asked_within_the_previous_answer_is_quoted_from_its_sentence(tmp
                {"role": "assistant", "content": said.rstrip("。") + "[1]。"}]
     r = app.ask("其中要做大做强的是哪几类产业？", history)
     assert re.sub(r"\[\d+\]", "", r["answer"]).rstrip("。") == clause
+
+
+KOREAN_WAR = GENRE / "xi_speeches_2020_jhsjk"
+
+
+def test_a_list_written_as_clauses_ending_alike_gives_its_items():
+    """The five 精神 of 伟大抗美援朝精神 are clauses ending in 精神, separated by commas (2020 纪念抗美援朝出国作战70周年
+    大会, read off the file); the clause saying what they make (锻造了伟大抗美援朝精神) is none of them, and an ordinal
+    follow-up asking for one's wording is answered by its words."""
+    from jianghua.assistant.condense import condense_without_llm
+    from jianghua.assistant.enumeration import inline_items
+    texts = [p.read_text(encoding="utf-8") for p in KOREAN_WAR.glob("*.txt")] if KOREAN_WAR.is_dir() else []
+    sentence = next((m.group() for t in texts for m in [re.search(r"[^。！\n]*革命乐观主义精神[^。]*。", t)] if m), None)
+    if sentence is None:
+        pytest.skip("the 2020 speeches are not beside the repository")
+    items = inline_items(sentence)
+    assert len(items) == 5 and all(x.endswith("精神") for x in items) and "锻造" not in items[-1]
+    assert items[2] == re.search(r"[^，]*革命乐观主义精神", sentence).group()
+    history = [{"role": "user", "content": "伟大抗美援朝精神具体包括哪几种精神？"},
+               {"role": "assistant", "content": sentence.rstrip("。") + "[1]。"}]
+    assert condense_without_llm("排第三的那种精神原话怎么说的？", history).startswith(items[2] + "，")
